@@ -1,0 +1,32 @@
+/**
+ * The shape of a CLI command. Each command is one file in `cli/` and is given its streams, so
+ * tests run it in-process with captured output.
+ */
+import type { Readable, Writable } from 'node:stream';
+
+/** The streams and environment a command runs with. */
+export interface CliIo {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** One `resultgate` command. `run` resolves to the process exit code. */
+export interface CliCommand {
+  name: string;
+  /** One line for `resultgate --help`. */
+  summary: string;
+  /** The full text of `resultgate <name> --help`. */
+  help: string;
+  run(argv: string[], io: CliIo): Promise<number>;
+}
+
+/** Exit codes: 0 ok, 1 the thing checked is bad (invalid policy, broken chain), 2 usage error. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** The policy path from `--policy`, else `RESULTGATE_POLICY`, else `./policy.json`. */
+export function policyPath(flag: string | undefined, io: CliIo): string {
+  return flag ?? io.env.RESULTGATE_POLICY ?? 'policy.json';
+}

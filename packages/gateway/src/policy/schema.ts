@@ -1,0 +1,199 @@
+/**
+ * The policy file's schema: the single source of the `Policy` type and of `policy.schema.json`.
+ *
+ * Defaults are written as parsed values (zod 4 `.default` takes the output; `.prefault` the input).
+ * Durations (`"30s"`, `"15m"`, `"1h"`, `"7d"` or a number of seconds) parse to milliseconds,
+ * sizes (`"10MiB"`, `"512KiB"` or a number of bytes) to bytes, so the rest of the gateway never
+ * parses a unit again. Objects are strict: a misspelt key is an error, not a silently ignored rule.
+ */
+import ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const SIZE_UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, KB: 1e3, MB: 1e6, GB: 1e9 };
+
+/** Parses `"30s"`, `"15m"`, `"1h"`, `"7d"`, `"250ms"` or a number of seconds into milliseconds. */
+export function parseDuration(value: string | number): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value * 1000 : undefined;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim());
+  if (!m) return undefined;
+  return Math.round(Number(m[1]) * DURATION_UNITS[m[2]!]!);
+}
+
+/** Parses `"10MiB"`, `"512KiB"`, `"1MB"` or a number of bytes. */
+export function parseSize(value: string | number): number | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? value : undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|KB|MB|GB)$/.exec(value.trim());
+  if (!m) return undefined;
+  return Math.round(Number(m[1]) * SIZE_UNITS[m[2]!]!);
+}
+
+const duration = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'not a duration (use "30s", "15m", "1h", "7d" or seconds)' });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .meta({ description: 'A duration: "30s", "15m", "1h", "7d" or a number of seconds' });
+
+const size = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const bytes = parseSize(v);
+    if (bytes === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'not a size (use "10MiB", "512KiB" or bytes)' });
+      return z.NEVER;
+    }
+    return bytes;
+  })
+  .meta({ description: 'A size: "10MiB", "512KiB" or a number of bytes' });
+
+/** True for `203.0.113.7`, `203.0.113.0/24`, `2001:db8::/32`, `::1`. */
+export function isIpOrCidr(value: string): boolean {
+  if (value.includes('/')) return ipaddr.isValidCIDR(value);
+  return ipaddr.isValid(value);
+}
+
+const cidr = z
+  .string()
+  .refine(isIpOrCidr, { message: 'not an IP or CIDR' })
+  .meta({ description: 'An IP address or CIDR range (IPv4 or IPv6)' });
+
+/** A non-empty CIDR list: an empty list is an error, never "allow all". */
+const cidrList = (what: string) =>
+  z.array(cidr).min(1, { message: `empty ${what} list (omit it for no restriction; empty never means allow all)` });
+
+const port = z.number().int().min(0).max(65535);
+
+export const SCRYPT_HASH = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/;
+
+const userSchema = z.strictObject({
+  passwordHash: z
+    .string()
+    .regex(SCRYPT_HASH, { message: 'not a scrypt$N$r$p$salt$hash password hash' })
+    .meta({ description: 'Made by `resultgate hash-password`; never a plain password' }),
+  roles: z.array(z.string().min(1)).default([]),
+  disabled: z.boolean().default(false),
+});
+
+const zoneSchema = z.strictObject({
+  name: z.string().min(1),
+  path: z.string().regex(/^\//, { message: 'must start with /' }),
+  auth: z.enum(['none', 'basic', 'form']),
+  roles: z.array(z.string().min(1)).min(1).optional(),
+  ipAllow: cidrList('ipAllow').optional(),
+  authBypass: cidrList('authBypass')
+    .optional()
+    .meta({ description: 'Addresses that pass without credentials ("IP or password")' }),
+  idleTimeout: duration.optional(),
+  maxConcurrent: z.number().int().min(1).optional(),
+  maxQueue: z.number().int().min(0).optional(),
+  queueTimeout: duration.optional(),
+});
+
+const maintenanceSchema = z
+  .strictObject({
+    start: z.iso.datetime({ offset: true }),
+    end: z.iso.datetime({ offset: true }),
+    announced: z.iso.datetime({ offset: true }),
+    message: z.string().optional(),
+    bypass: z.array(cidr).default([]),
+  })
+  .refine((w) => Date.parse(w.end) > Date.parse(w.start), { message: 'end must be after start', path: ['end'] });
+
+const passwordPolicySchema = z.strictObject({
+  minLength: z.number().int().min(1).default(12),
+  minClasses: z.number().int().min(1).max(4).default(3),
+});
+
+const lockoutSchema = z.strictObject({
+  maxFailures: z.number().int().min(1).default(5),
+  window: duration.default(15 * 60_000),
+  duration: duration.default(15 * 60_000),
+});
+
+const tenantSchema = z
+  .strictObject({
+    name: z.string().optional().meta({ description: 'Display name shown on the login page' }),
+    hosts: z.array(z.string().min(1)).min(1),
+    suspended: z.boolean().default(false),
+    ipAllow: cidrList('ipAllow').optional(),
+    passwordPolicy: passwordPolicySchema.prefault({}),
+    lockout: lockoutSchema.prefault({}),
+    users: z.record(z.string().min(1), userSchema).default({}),
+    zones: z.array(zoneSchema).min(1),
+    maintenance: z.array(maintenanceSchema).default([]),
+    backgroundHeader: z
+      .string()
+      .optional()
+      .meta({ description: 'Request header that marks background requests (they do not extend a session)' }),
+  })
+  .superRefine((t, ctx) => {
+    const seen = new Set<string>();
+    t.zones.forEach((z, i) => {
+      if (seen.has(z.name)) ctx.addIssue({ code: 'custom', message: 'duplicate zone name', path: ['zones', i, 'name'] });
+      seen.add(z.name);
+    });
+  });
+
+const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export const policySchema = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.literal(1),
+  server: z.strictObject({
+    https: z.strictObject({
+      port: port.default(8443),
+      host: z.string().default('0.0.0.0'),
+      certFile: z.string(),
+      keyFile: z.string(),
+    }),
+    http: z.strictObject({ port: port.default(8080), host: z.string().default('0.0.0.0') }).optional(),
+    admin: z.strictObject({ port: port.default(9090), host: z.string().default('127.0.0.1') }).optional(),
+    trustedProxies: z.array(cidr).default([]),
+    upstream: z.strictObject({
+      url: z.url({ protocol: /^https?$/ }),
+      timeout: duration.default(30_000),
+      connectTimeout: duration.default(1_000),
+      maxBodySize: size.default(10 * 1024 ** 2),
+      connections: z.number().int().min(1).default(128),
+    }),
+  }),
+  sessions: z
+    .strictObject({
+      secretFile: z.string().default('var/session.key'),
+      idleTimeout: duration.default(3_600_000),
+      maxAge: duration.default(12 * 3_600_000),
+    })
+    .prefault({}),
+  identity: z
+    .strictObject({ secretFile: z.string().default('var/identity.key') })
+    .prefault({}),
+  logs: z
+    .strictObject({
+      dir: z.string().default('var/log'),
+      retentionDays: z.number().int().min(1).default(30),
+      stdout: z.boolean().default(false),
+      failClosed: z.boolean().default(false),
+    })
+    .prefault({}),
+  sharedState: z.strictObject({ redis: z.strictObject({ url: z.string() }).optional() }).optional(),
+  tenants: z.record(
+    z.string().regex(TENANT_ID, { message: 'tenant ids are lowercase letters, digits and -' }),
+    tenantSchema,
+  ),
+});
+
+/** The policy after validation: durations in milliseconds, sizes in bytes, defaults filled in. */
+export type Policy = z.output<typeof policySchema>;
+/** The policy as written in the file. */
+export type PolicyInput = z.input<typeof policySchema>;
+export type Tenant = Policy['tenants'][string];
+export type Zone = Tenant['zones'][number];
+export type User = Tenant['users'][string];
+export type MaintenanceWindow = Tenant['maintenance'][number];
+export type AuthMode = Zone['auth'];

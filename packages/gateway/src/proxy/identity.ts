@@ -1,0 +1,116 @@
+/**
+ * The identity the gateway forwards to the upstream, and its signature (DESIGN §8).
+ *
+ * `X-Gateway-Signature: t=<unix seconds>,v1=<base64url HMAC-SHA256>` over a canonical string of
+ * tenant, user, roles, request id and timestamp, with a per-deployment secret. Upstreams import
+ * `verifyIdentity` from `@resultgate/gateway/identity` (node:crypto only, no other dependency) so a
+ * request that skipped the gateway, or forged an `X-Gateway-*` header, is refused.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export const IDENTITY_HEADERS = {
+  tenant: 'x-gateway-tenant',
+  user: 'x-gateway-user',
+  roles: 'x-gateway-roles',
+  requestId: 'x-request-id',
+  signature: 'x-gateway-signature',
+} as const;
+
+/** What the gateway established about a request. `user` is '' and `roles` empty when anonymous. */
+export interface Identity {
+  tenant: string;
+  user: string;
+  roles: readonly string[];
+  requestId: string;
+}
+
+function canonical(id: Identity, timestamp: number): string {
+  // Newlines cannot occur in header values, so the fields cannot be shifted into each other.
+  return ['v1', timestamp, id.tenant, id.user, id.roles.join(','), id.requestId].join('\n');
+}
+
+function mac(secret: string | Uint8Array, text: string): string {
+  return createHmac('sha256', secret).update(text).digest('base64url');
+}
+
+/**
+ * Signs an identity.
+ * @param secret the per-deployment key (`identity.secretFile`)
+ * @param identity tenant, user, roles and request id
+ * @param nowMs the current time in milliseconds (default `Date.now()`)
+ * @returns the value of `X-Gateway-Signature`
+ * @example headers['x-gateway-signature'] = signIdentity(secret, { tenant, user, roles, requestId })
+ */
+export function signIdentity(secret: string | Uint8Array, identity: Identity, nowMs = Date.now()): string {
+  const t = Math.floor(nowMs / 1000);
+  return `t=${t},v1=${mac(secret, canonical(identity, t))}`;
+}
+
+/**
+ * Returns the identity headers, signature included, that the gateway sets on a forwarded request.
+ * @example Object.assign(upstreamHeaders, identityHeaders(secret, identity))
+ */
+export function identityHeaders(
+  secret: string | Uint8Array,
+  identity: Identity,
+  nowMs = Date.now(),
+): Record<string, string> {
+  return {
+    [IDENTITY_HEADERS.tenant]: identity.tenant,
+    [IDENTITY_HEADERS.user]: identity.user,
+    [IDENTITY_HEADERS.roles]: identity.roles.join(','),
+    [IDENTITY_HEADERS.requestId]: identity.requestId,
+    [IDENTITY_HEADERS.signature]: signIdentity(secret, identity, nowMs),
+  };
+}
+
+type HeaderSource = Headers | Record<string, string | string[] | undefined>;
+
+function read(headers: HeaderSource, name: string): string | undefined {
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  const v = (headers as Record<string, string | string[] | undefined>)[name];
+  return Array.isArray(v) ? undefined : v; // a repeated identity header is never trusted
+}
+
+/** Options of {@link verifyIdentity}. */
+export interface VerifyIdentityOptions {
+  /** Current time in milliseconds. @default Date.now() */
+  now?: number;
+  /** Largest accepted age (and clock skew) of a signature, in seconds. @default 300 */
+  toleranceSeconds?: number;
+}
+
+/**
+ * Verifies the identity headers of a request forwarded by the gateway.
+ * @param headers a `Headers` object or Node's `IncomingHttpHeaders`
+ * @param secret the same per-deployment key the gateway signs with
+ * @returns the verified identity, or `null` when absent, forged, altered or too old
+ * @example
+ * const id = verifyIdentity(req.headers, secret);
+ * if (!id) return res.writeHead(401).end();
+ */
+export function verifyIdentity(
+  headers: HeaderSource,
+  secret: string | Uint8Array,
+  options: VerifyIdentityOptions = {},
+): Identity | null {
+  const sig = read(headers, IDENTITY_HEADERS.signature);
+  const tenant = read(headers, IDENTITY_HEADERS.tenant);
+  const requestId = read(headers, IDENTITY_HEADERS.requestId);
+  if (!sig || !tenant || !requestId) return null;
+  const m = /^t=(\d{1,12}),v1=([A-Za-z0-9_-]{43})$/.exec(sig);
+  if (!m) return null;
+  const t = Number(m[1]);
+  const now = Math.floor((options.now ?? Date.now()) / 1000);
+  if (Math.abs(now - t) > (options.toleranceSeconds ?? 300)) return null;
+  const rolesHeader = read(headers, IDENTITY_HEADERS.roles) ?? '';
+  const identity: Identity = {
+    tenant,
+    user: read(headers, IDENTITY_HEADERS.user) ?? '',
+    roles: rolesHeader === '' ? [] : rolesHeader.split(','),
+    requestId,
+  };
+  const expected = Buffer.from(mac(secret, canonical(identity, t)));
+  const given = Buffer.from(m[2]!);
+  return expected.length === given.length && timingSafeEqual(expected, given) ? identity : null;
+}

@@ -1,0 +1,10 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: { index: 'src/index.ts', identity: 'src/proxy/identity.ts', cli: 'src/cli/main.ts' },
+  format: ['esm'],
+  target: 'node22',
+  dts: { entry: { index: 'src/index.ts', identity: 'src/proxy/identity.ts' } },
+  clean: true,
+  sourcemap: true,
+});
