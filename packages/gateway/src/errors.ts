@@ -52,7 +52,11 @@ export const ERROR_CODES = {
     en: 'The service cannot record this request right now.',
     ja: '現在リクエストを記録できないため、受け付けられません。',
   },
-  upstream_timeout: { status: 504, en: 'The service did not answer in time.', ja: 'サービスが時間内に応答しませんでした。' },
+  upstream_timeout: {
+    status: 504,
+    en: 'The service did not answer in time.',
+    ja: 'サービスが時間内に応答しませんでした。',
+  },
 } as const satisfies Record<string, { status: number; en: string; ja: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -69,7 +73,10 @@ export class GatewayError extends Error {
    * @param options.headers extra response headers (`Retry-After`, `WWW-Authenticate`, …)
    * @example throw new GatewayError('ip_not_allowed')
    */
-  constructor(code: ErrorCode, options: { message?: string; headers?: Record<string, string>; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    options: { message?: string; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
     super(options.message ?? ERROR_CODES[code].en, { cause: options.cause });
     this.name = 'GatewayError';
     this.code = code;

@@ -21,7 +21,7 @@ async function usage(io: CliIo): Promise<string> {
     const { command } = await load();
     lines.push(`  ${command.name.padEnd(15)} ${command.summary}`);
   }
-  lines.push('', 'Run `resultgate <command> --help` for a command\'s options.');
+  lines.push('', "Run `resultgate <command> --help` for a command's options.");
   lines.push(`Policy file: --policy FILE, else $RESULTGATE_POLICY, else ./policy.json (here: ${io.cwd}).`);
   return `${lines.join('\n')}\n`;
 }
@@ -46,9 +46,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   return command.run(rest, io);
 }
 
-const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
+const isEntry =
+  process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
 if (isEntry) {
-  const io: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  const io: CliIo = {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+  };
   main(process.argv.slice(2), io).then(
     (code) => {
       // `serve` keeps running; it resolves only when the server has closed.

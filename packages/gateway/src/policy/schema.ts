@@ -10,7 +10,15 @@ import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const SIZE_UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, KB: 1e3, MB: 1e6, GB: 1e9 };
+const SIZE_UNITS: Record<string, number> = {
+  B: 1,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+};
 
 /** Parses `"30s"`, `"15m"`, `"1h"`, `"7d"`, `"250ms"` or a number of seconds into milliseconds. */
 export function parseDuration(value: string | number): number | undefined {
@@ -65,7 +73,9 @@ const cidr = z
 
 /** A non-empty CIDR list: an empty list is an error, never "allow all". */
 const cidrList = (what: string) =>
-  z.array(cidr).min(1, { message: `empty ${what} list (omit it for no restriction; empty never means allow all)` });
+  z
+    .array(cidr)
+    .min(1, { message: `empty ${what} list (omit it for no restriction; empty never means allow all)` });
 
 const port = z.number().int().min(0).max(65535);
 
@@ -103,7 +113,10 @@ const maintenanceSchema = z
     message: z.string().optional(),
     bypass: z.array(cidr).default([]),
   })
-  .refine((w) => Date.parse(w.end) > Date.parse(w.start), { message: 'end must be after start', path: ['end'] });
+  .refine((w) => Date.parse(w.end) > Date.parse(w.start), {
+    message: 'end must be after start',
+    path: ['end'],
+  });
 
 const passwordPolicySchema = z.strictObject({
   minLength: z.number().int().min(1).default(12),
@@ -135,7 +148,8 @@ const tenantSchema = z
   .superRefine((t, ctx) => {
     const seen = new Set<string>();
     t.zones.forEach((z, i) => {
-      if (seen.has(z.name)) ctx.addIssue({ code: 'custom', message: 'duplicate zone name', path: ['zones', i, 'name'] });
+      if (seen.has(z.name))
+        ctx.addIssue({ code: 'custom', message: 'duplicate zone name', path: ['zones', i, 'name'] });
       seen.add(z.name);
     });
   });
@@ -170,9 +184,7 @@ export const policySchema = z.strictObject({
       maxAge: duration.default(12 * 3_600_000),
     })
     .prefault({}),
-  identity: z
-    .strictObject({ secretFile: z.string().default('var/identity.key') })
-    .prefault({}),
+  identity: z.strictObject({ secretFile: z.string().default('var/identity.key') }).prefault({}),
   logs: z
     .strictObject({
       dir: z.string().default('var/log'),

@@ -16,7 +16,9 @@ describe('identity signature', () => {
     const headers = identityHeaders(secret, id, now);
     expect(verifyIdentity({ ...headers, 'x-gateway-user': 'root' }, secret, { now })).toBeNull();
     expect(verifyIdentity({ ...headers, 'x-gateway-tenant': 'school-b' }, secret, { now })).toBeNull();
-    expect(verifyIdentity({ ...headers, 'x-gateway-roles': 'admin,staff,integration' }, secret, { now })).toBeNull();
+    expect(
+      verifyIdentity({ ...headers, 'x-gateway-roles': 'admin,staff,integration' }, secret, { now }),
+    ).toBeNull();
   });
 
   it('refuses another secret, a missing signature and an old signature', () => {

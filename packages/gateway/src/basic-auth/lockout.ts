@@ -1,0 +1,77 @@
+/**
+ * Lockout counters: failures per (tenant, user) and per (tenant, client address) within the
+ * tenant's `lockout.window`; past `maxFailures`, locked until `duration` ends — even for the
+ * right password. Shared by Basic auth and the login form. Bounded (lru-cache) so a flood of
+ * made-up user names cannot grow memory without limit. Long-lived: it survives policy reloads.
+ */
+import { LRUCache } from 'lru-cache';
+
+/** A tenant's lockout settings, durations in milliseconds. */
+export interface LockoutPolicy {
+  maxFailures: number;
+  window: number;
+  duration: number;
+}
+
+interface Counter {
+  failures: number[];
+  lockedUntil: number;
+}
+
+/** Result of {@link LockoutStore.check}: locked, and for how many more seconds. */
+export interface LockoutState {
+  locked: boolean;
+  retryAfterSeconds: number;
+}
+
+/** In-memory lockout store (the scale-out issue adds a Redis one with the same methods). */
+export class LockoutStore {
+  private readonly counters: LRUCache<string, Counter>;
+
+  /** @param max most keys kept (default 100,000) */
+  constructor(max = 100_000) {
+    this.counters = new LRUCache({ max });
+  }
+
+  private keys(tenant: string, user: string | undefined, ip: string): string[] {
+    const keys = [`ip\0${tenant}\0${ip}`];
+    if (user !== undefined) keys.push(`user\0${tenant}\0${user}`);
+    return keys;
+  }
+
+  /** Whether the user or the address is locked out now. */
+  check(tenant: string, user: string | undefined, ip: string, now: number): LockoutState {
+    let until = 0;
+    for (const key of this.keys(tenant, user, ip)) {
+      const c = this.counters.get(key);
+      if (c && c.lockedUntil > now) until = Math.max(until, c.lockedUntil);
+    }
+    return until > now
+      ? { locked: true, retryAfterSeconds: Math.ceil((until - now) / 1000) }
+      : { locked: false, retryAfterSeconds: 0 };
+  }
+
+  /**
+   * Records a failure. @returns true when this failure started a lockout (audit it once).
+   */
+  fail(tenant: string, user: string | undefined, ip: string, policy: LockoutPolicy, now: number): boolean {
+    let started = false;
+    for (const key of this.keys(tenant, user, ip)) {
+      const c = this.counters.get(key) ?? { failures: [], lockedUntil: 0 };
+      c.failures = c.failures.filter((t) => t > now - policy.window);
+      c.failures.push(now);
+      if (c.failures.length >= policy.maxFailures && c.lockedUntil <= now) {
+        c.lockedUntil = now + policy.duration;
+        c.failures = [];
+        started = true;
+      }
+      this.counters.set(key, c);
+    }
+    return started;
+  }
+
+  /** A successful login clears the user's failures (not the address's: one good account must not unlock a spray). */
+  succeed(tenant: string, user: string): void {
+    this.counters.delete(`user\0${tenant}\0${user}`);
+  }
+}
