@@ -1,6 +1,7 @@
 /**
- * Loads and validates a policy file. Every problem is reported with its JSON path, one a line
- * (`tenants.school-a.zones[0].ipAllow[1]: not an IP or CIDR`); an invalid policy never loads.
+ * Loads and validates a policy file. Every problem is reported with its JSON path, one a line, in
+ * the order the file is written (`tenants.school-a.zones[0].ipAllow[1]: not an IP or CIDR`); a
+ * JSON syntax error says its line and column. An invalid policy never loads.
  */
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
@@ -16,29 +17,133 @@ export class PolicyError extends Error {
   }
 }
 
-/** `['tenants', 'school-a', 'zones', 0, 'ipAllow', 1]` → `tenants.school-a.zones[0].ipAllow[1]`. */
+const PLAIN_KEY = /^[A-Za-z0-9_$-]+$/;
+
+/**
+ * `['tenants', 'school-a', 'zones', 0, 'ipAllow', 1]` → `tenants.school-a.zones[0].ipAllow[1]`;
+ * a key that would read ambiguously (`taro.yamada`) is quoted: `users["taro.yamada"]`.
+ */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
+    else if (!PLAIN_KEY.test(String(key))) out += `[${JSON.stringify(String(key))}]`;
     else out += out === '' ? String(key) : `.${String(key)}`;
   }
   return out === '' ? '(root)' : out;
 }
 
-/** One `path: message` line per zod issue, in document order. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  return issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+type Issue = z.core.$ZodIssue;
+
+/** One issue's message, reworded where zod's default says less than it could. */
+function issueMessage(issue: Issue): string {
+  switch (issue.code) {
+    case 'invalid_key':
+      return issue.issues.map((i) => i.message).join('; ');
+    case 'invalid_union': {
+      // A union of primitives (durations, sizes): say which types would do.
+      const types = issue.errors.map((branch) => branch[0]).filter((i) => i?.code === 'invalid_type');
+      if (types.length === issue.errors.length && types.length > 0) {
+        const received = /received (\w+)/.exec(types[0]!.message)?.[1];
+        const expected = types.map((i) => (i as z.core.$ZodIssueInvalidType).expected).join(' or ');
+        return received === 'undefined' ? 'required' : `expected ${expected}, received ${received}`;
+      }
+      return issue.message;
+    }
+    case 'invalid_type':
+      return /received undefined$/.test(issue.message) ? `required (${issue.expected})` : issue.message;
+    default:
+      return issue.message;
+  }
+}
+
+/** Where a path points in the parsed document, as key indexes, so issues sort in file order. */
+function documentPosition(root: unknown, path: readonly PropertyKey[]): number[] {
+  const position: number[] = [];
+  let node = root;
+  for (const key of path) {
+    if (Array.isArray(node) && typeof key === 'number') {
+      position.push(key);
+      node = node[key];
+    } else if (node !== null && typeof node === 'object') {
+      const keys = Object.keys(node);
+      const index = keys.indexOf(String(key));
+      // A missing (required) key sorts after its siblings: that is where one would add it.
+      position.push(index === -1 ? keys.length : index);
+      if (index === -1) break;
+      node = (node as Record<string, unknown>)[String(key)];
+    } else break;
+  }
+  return position;
+}
+
+function compare(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/**
+ * One `path: message` line per zod issue, in the order of `document` (the parsed file) when given;
+ * an unknown key gets its own line with the key in the path.
+ */
+export function formatIssues(issues: readonly Issue[], document?: unknown): string[] {
+  const lines: { path: PropertyKey[]; text: string }[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const path = [...issue.path, key];
+        lines.push({ path, text: `${formatPath(path)}: unknown key (misspelt?)` });
+      }
+    } else lines.push({ path: issue.path, text: `${formatPath(issue.path)}: ${issueMessage(issue)}` });
+  }
+  if (document === undefined) return lines.map((l) => l.text);
+  return lines
+    .map((l) => ({ ...l, at: documentPosition(document, l.path) }))
+    .sort((a, b) => compare(a.at, b.at))
+    .map((l) => l.text);
 }
 
 /**
  * Validates a parsed policy object.
+ * @param value the parsed JSON
+ * @param source a name for messages (the file path)
  * @throws {PolicyError} listing every problem
  */
 export function parsePolicy(value: unknown, source = '(policy)'): Policy {
   const result = policySchema.safeParse(value);
-  if (!result.success) throw new PolicyError(source, formatIssues(result.error.issues));
+  if (!result.success) throw new PolicyError(source, formatIssues(result.error.issues, value));
   return result.data;
+}
+
+/**
+ * Parses JSON text, reporting a syntax error as `line:column: message`.
+ * @throws {PolicyError} when the text is not JSON
+ */
+export function parsePolicyJson(text: string, source = '(policy)'): unknown {
+  // Editors on Windows may save a byte-order mark; JSON.parse rejects it.
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  try {
+    return JSON.parse(body);
+  } catch (err) {
+    const message = (err as Error).message;
+    const at = /at position (\d+)/.exec(message);
+    const offset = at ? Number(at[1]) : body.length;
+    const before = body.slice(0, offset).split('\n');
+    const where = `${before.length}:${before[before.length - 1]!.length + 1}`;
+    const reason = message.replace(/ in JSON at position \d+.*$| at position \d+.*$/, '');
+    throw new PolicyError(source, [`${where}: not JSON: ${reason}`]);
+  }
+}
+
+/** Reads a policy file's text. @throws {PolicyError} when it cannot be read */
+export async function readPolicyText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new PolicyError(file, [
+      `(file): cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    ]);
+  }
 }
 
 /**
@@ -47,19 +152,5 @@ export function parsePolicy(value: unknown, source = '(policy)'): Policy {
  * @example const policy = await loadPolicyFile('policy.json')
  */
 export async function loadPolicyFile(file: string): Promise<Policy> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new PolicyError(file, [
-      `(file): cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-    ]);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new PolicyError(file, [`(file): not JSON: ${(err as Error).message}`]);
-  }
-  return parsePolicy(value, file);
+  return parsePolicy(parsePolicyJson(await readPolicyText(file), file), file);
 }

@@ -1,7 +1,8 @@
 /**
  * The policy file's schema: the single source of the `Policy` type and of `policy.schema.json`.
  *
- * Defaults are written as parsed values (zod 4 `.default` takes the output; `.prefault` the input).
+ * Defaults of durations and sizes are written as the user would (`.prefault('30s')`, which zod 4
+ * parses like input), so the generated JSON Schema shows `"30s"` rather than `30000`.
  * Durations (`"30s"`, `"15m"`, `"1h"`, `"7d"` or a number of seconds) parse to milliseconds,
  * sizes (`"10MiB"`, `"512KiB"` or a number of bytes) to bytes, so the rest of the gateway never
  * parses a unit again. Objects are strict: a misspelt key is an error, not a silently ignored rule.
@@ -46,7 +47,13 @@ const duration = z
     }
     return ms;
   })
-  .meta({ description: 'A duration: "30s", "15m", "1h", "7d" or a number of seconds' });
+  // `pattern` and `minimum` only reach the JSON Schema (each applies to its own JSON type), so
+  // editors flag "1hour" while zod keeps its one clear message.
+  .meta({
+    description: 'A duration: "30s", "15m", "1h", "7d" or a number of seconds',
+    pattern: '^\\s*\\d+(\\.\\d+)?(ms|s|m|h|d)\\s*$',
+    minimum: 0,
+  });
 
 const size = z
   .union([z.string(), z.number()])
@@ -58,7 +65,11 @@ const size = z
     }
     return bytes;
   })
-  .meta({ description: 'A size: "10MiB", "512KiB" or a number of bytes' });
+  .meta({
+    description: 'A size: "10MiB", "512KiB" or a number of bytes',
+    pattern: '^\\s*\\d+(\\.\\d+)?\\s*(B|KiB|MiB|GiB|KB|MB|GB)\\s*$',
+    minimum: 0,
+  });
 
 /** True for `203.0.113.7`, `203.0.113.0/24`, `2001:db8::/32`, `::1`. */
 export function isIpOrCidr(value: string): boolean {
@@ -79,6 +90,10 @@ const cidrList = (what: string) =>
 
 const port = z.number().int().min(0).max(65535);
 
+/** A user name usable in Basic auth: RFC 7617 forbids ":" in the user-id; no spaces or controls. */
+export const USER_NAME = /^[^\s:\x00-\x1f\x7f]{1,128}$/;
+
+/** A password hash as the policy stores it: `scrypt$N$r$p$salt$hash` (salt and hash base64). */
 export const SCRYPT_HASH = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/;
 
 const userSchema = z.strictObject({
@@ -123,10 +138,21 @@ const passwordPolicySchema = z.strictObject({
   minClasses: z.number().int().min(1).max(4).default(3),
 });
 
+/** The password policy of a tenant that sets none (12 characters, 3 character classes). */
+export const DEFAULT_PASSWORD_POLICY: Readonly<{ minLength: number; minClasses: number }> = Object.freeze(
+  passwordPolicySchema.parse({}),
+);
+
+/** The key under which two zone paths count as the same route (`/admin/` is `/admin`). */
+export function zonePathKey(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  return trimmed === '' ? '/' : trimmed;
+}
+
 const lockoutSchema = z.strictObject({
   maxFailures: z.number().int().min(1).default(5),
-  window: duration.default(15 * 60_000),
-  duration: duration.default(15 * 60_000),
+  window: duration.prefault('15m'),
+  duration: duration.prefault('15m'),
 });
 
 const tenantSchema = z
@@ -137,7 +163,14 @@ const tenantSchema = z
     ipAllow: cidrList('ipAllow').optional(),
     passwordPolicy: passwordPolicySchema.prefault({}),
     lockout: lockoutSchema.prefault({}),
-    users: z.record(z.string().min(1), userSchema).default({}),
+    users: z
+      .record(
+        z
+          .string()
+          .regex(USER_NAME, { message: 'user names cannot contain ":", spaces or control characters' }),
+        userSchema,
+      )
+      .default({}),
     zones: z.array(zoneSchema).min(1),
     maintenance: z.array(maintenanceSchema).default([]),
     backgroundHeader: z
@@ -146,11 +179,22 @@ const tenantSchema = z
       .meta({ description: 'Request header that marks background requests (they do not extend a session)' }),
   })
   .superRefine((t, ctx) => {
-    const seen = new Set<string>();
+    const names = new Set<string>();
+    const paths = new Map<string, number>();
     t.zones.forEach((z, i) => {
-      if (seen.has(z.name))
+      if (names.has(z.name))
         ctx.addIssue({ code: 'custom', message: 'duplicate zone name', path: ['zones', i, 'name'] });
-      seen.add(z.name);
+      names.add(z.name);
+      // Two zones on one path make the route ambiguous: the second could never match.
+      const key = zonePathKey(z.path);
+      const first = paths.get(key);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `same path as zones[${first}] ("${t.zones[first]!.name}"); this zone could never match`,
+          path: ['zones', i, 'path'],
+        });
+      } else paths.set(key, i);
     });
   });
 
@@ -171,17 +215,17 @@ export const policySchema = z.strictObject({
     trustedProxies: z.array(cidr).default([]),
     upstream: z.strictObject({
       url: z.url({ protocol: /^https?$/ }),
-      timeout: duration.default(30_000),
-      connectTimeout: duration.default(1_000),
-      maxBodySize: size.default(10 * 1024 ** 2),
+      timeout: duration.prefault('30s'),
+      connectTimeout: duration.prefault('1s'),
+      maxBodySize: size.prefault('10MiB'),
       connections: z.number().int().min(1).default(128),
     }),
   }),
   sessions: z
     .strictObject({
       secretFile: z.string().default('var/session.key'),
-      idleTimeout: duration.default(3_600_000),
-      maxAge: duration.default(12 * 3_600_000),
+      idleTimeout: duration.prefault('1h'),
+      maxAge: duration.prefault('12h'),
     })
     .prefault({}),
   identity: z.strictObject({ secretFile: z.string().default('var/identity.key') }).prefault({}),

@@ -1,0 +1,84 @@
+import { writeFileSync } from 'node:fs';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { editPolicyFile } from './edit.js';
+import { PolicyError } from './load.js';
+import { TEST_HASH, validPolicy } from './test-fixture.js';
+
+let dir: string;
+let file: string;
+const text = `${JSON.stringify(validPolicy(), null, 2)}\n`;
+const users = ['tenants', 'school-a', 'users'];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rg-edit-'));
+  file = join(dir, 'policy.json');
+  await writeFile(file, text);
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe('editPolicyFile', () => {
+  it('changes only the edited property and returns the validated policy', async () => {
+    const policy = await editPolicyFile(file, (doc) =>
+      doc.set([...users, 'sato'], { passwordHash: TEST_HASH, roles: ['admin'] }),
+    );
+    expect(policy.tenants['school-a']!.users.sato!.roles).toEqual(['admin']);
+    const after = await readFile(file, 'utf8');
+    const expected = validPolicy();
+    expected.tenants['school-a'].users.sato = { passwordHash: TEST_HASH, roles: ['admin'] };
+    expect(after).toBe(`${JSON.stringify(expected, null, 2)}\n`);
+  });
+
+  it('never writes an invalid policy', async () => {
+    const attempt = editPolicyFile(file, (doc) => doc.set([...users, 'sato'], { passwordHash: 'plain' }));
+    await expect(attempt).rejects.toThrow(PolicyError);
+    await expect(attempt).rejects.toThrow('tenants.school-a.users.sato.passwordHash: not a scrypt');
+    expect(await readFile(file, 'utf8')).toBe(text);
+    expect(await readdir(dir)).toEqual(['policy.json']);
+  });
+
+  it('refuses to start from an invalid file', async () => {
+    await writeFile(file, '{"version": 1');
+    await expect(editPolicyFile(file, () => {})).rejects.toThrow('1:14: not JSON');
+  });
+
+  it('replaces the file atomically, keeping its mode and leaving no temp file', async () => {
+    await chmod(file, 0o640);
+    const before = await stat(file);
+    await editPolicyFile(file, (doc) => doc.remove([...users, 'admin']));
+    const after = await stat(file);
+    expect(after.ino).not.toBe(before.ino); // a new file was renamed over the old one
+    expect(after.mode & 0o777).toBe(0o640);
+    expect(await readdir(dir)).toEqual(['policy.json']);
+    expect(JSON.parse(await readFile(file, 'utf8')).tenants['school-a'].users).toEqual({});
+  });
+
+  it('edits the target of a symlink and keeps the link', async () => {
+    const link = join(dir, 'current.json');
+    await symlink(file, link);
+    await editPolicyFile(link, (doc) => doc.remove([...users, 'admin']));
+    expect((await readFile(file, 'utf8')).includes('"admin": {')).toBe(false);
+    expect((await readdir(dir)).sort()).toEqual(['current.json', 'policy.json']);
+  });
+
+  it('does not overwrite a change saved by someone else meanwhile', async () => {
+    const attempt = editPolicyFile(file, (doc) => {
+      doc.remove([...users, 'admin']);
+      // Another editor saves while our change is being made.
+      const other = validPolicy();
+      other.tenants['school-a'].name = 'edited by hand';
+      writeFileSync(file, JSON.stringify(other, null, 2));
+    });
+    await expect(attempt).rejects.toThrow('changed while it was being edited');
+    expect(await readFile(file, 'utf8')).toContain('"edited by hand"');
+  });
+
+  it('treats "__proto__" as a plain key, as JSON does', async () => {
+    await editPolicyFile(file, (doc) => doc.set([...users, '__proto__'], { passwordHash: TEST_HASH }));
+    expect(Object.keys(JSON.parse(await readFile(file, 'utf8')).tenants['school-a'].users)).toContain(
+      '__proto__',
+    );
+  });
+});

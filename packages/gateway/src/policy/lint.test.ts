@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, lintPolicy } from './lint.js';
+import { parsePolicy } from './load.js';
+import { validPolicy } from './test-fixture.js';
+
+const NOW = Date.parse('2026-11-28T00:00:00Z');
+type Loose = ReturnType<typeof validPolicy>;
+
+/** Lints `validPolicy()` after `change` edits tenant school-a (and the whole policy). */
+function lint(change: (tenant: Loose, policy: Loose) => void = () => {}): string[] {
+  const p = validPolicy();
+  change(p.tenants['school-a'], p);
+  return lintPolicy(parsePolicy(p), NOW);
+}
+
+const T = 'tenants.school-a';
+
+describe('lintPolicy', () => {
+  it('has nothing to say about the valid policy', () => {
+    expect(lint()).toEqual([]);
+  });
+
+  it('warns of maintenance announced less than 7 days ahead', () => {
+    const warnings = lint((t) => {
+      t.maintenance = [
+        { start: '2026-12-01T01:00:00Z', end: '2026-12-01T03:00:00Z', announced: '2026-11-28T01:00:00Z' },
+        { start: '2026-12-20T01:00:00Z', end: '2026-12-20T03:00:00Z', announced: '2026-12-13T01:00:00Z' },
+        { start: '2026-11-01T01:00:00Z', end: '2026-11-01T03:00:00Z', announced: '2026-11-01T00:00:00Z' },
+        { start: '2026-12-02T00:00:00Z', end: '2026-12-02T03:00:00Z', announced: '2026-12-03T00:00:00Z' },
+      ];
+    });
+    expect(warnings).toEqual([
+      `${T}.maintenance[0].announced: announced 3d before it starts; the checklist promises 7 days' notice`,
+      `${T}.maintenance[3].announced: announced not before it starts; the checklist promises 7 days' notice`,
+    ]);
+  });
+
+  it('warns of an admin-like zone without authentication', () => {
+    const warnings = lint((t) => {
+      t.zones.push({ name: 'staff', path: '/kanri-admin', auth: 'none' });
+      t.zones.push({ name: 'console', path: '/console', auth: 'none', authBypass: ['10.0.0.0/8'] });
+    });
+    expect(warnings).toEqual([
+      `${T}.zones[2].auth: an admin zone with auth "none": anyone who can reach it gets in`,
+      `${T}.zones[3].authBypass: has no effect on a zone with auth "none"`,
+    ]);
+  });
+
+  it('warns of a password policy under 8 characters', () => {
+    expect(lint((t) => (t.passwordPolicy = { minLength: 6 }))).toEqual([
+      `${T}.passwordPolicy.minLength: 6 is below 8 characters`,
+    ]);
+  });
+
+  it('warns of a host claimed twice, case-insensitively, and of a host with a port', () => {
+    const warnings = lint((t, p) => {
+      p.tenants['school-b'] = { ...structuredClone(t), hosts: ['School-A.localhost', 'b.localhost:8443'] };
+    });
+    expect(warnings).toEqual([
+      'tenants.school-b.hosts[0]: host "School-A.localhost" is also claimed by tenant school-a; only one tenant can have it',
+      'tenants.school-b.hosts[1]: a host name only (no scheme, port or path): the port is stripped before matching',
+    ]);
+  });
+
+  it('warns of zone paths that can never match', () => {
+    const warnings = lint((t) => {
+      t.zones.push(
+        { name: 'a', path: '/.gateway/x', auth: 'none' },
+        { name: 'b', path: '/api//v1', auth: 'none' },
+        { name: 'c', path: '/api/../v2', auth: 'none' },
+        { name: 'd', path: '/%61pi', auth: 'none' },
+        { name: 'e', path: '/results/', auth: 'none' },
+      );
+    });
+    expect(warnings).toEqual([
+      `${T}.zones[2].path: /.gateway/ is reserved for the gateway's own pages; this zone can never match`,
+      `${T}.zones[3].path: can never match: requests are normalised before matching, so write "/api/v1"`,
+      `${T}.zones[4].path: can never match: requests are normalised before matching, so write "/v2"`,
+      `${T}.zones[5].path: contains %, ?, #, \\ or a control character; requests are decoded and normalised before matching, so this zone can never match`,
+    ]);
+  });
+
+  it('warns of a zone outside the tenant allow-list', () => {
+    const warnings = lint((t) => {
+      t.ipAllow = ['192.0.2.0/24', '2001:db8::/32'];
+    });
+    expect(warnings).toEqual([
+      `${T}.zones[0].ipAllow: no address here is in the tenant's ipAllow: this zone can never be reached`,
+    ]);
+    expect(lint((t) => (t.ipAllow = ['203.0.113.7']))).toEqual([]);
+  });
+
+  it('warns of a login zone nobody can enter', () => {
+    expect(lint((t) => (t.users = {}))).toEqual([
+      `${T}.zones[0].auth: auth "form" but the tenant has no users: no one can sign in`,
+    ]);
+    expect(lint((t) => (t.users.admin.roles = ['staff']))).toEqual([
+      `${T}.zones[0].roles: no user of this tenant has the role admin: no one can enter`,
+    ]);
+    expect(lint((t) => (t.zones[1].roles = ['viewer']))).toEqual([
+      `${T}.zones[1].roles: roles on a zone with auth "none": no one is signed in, so all are refused`,
+    ]);
+  });
+
+  it('warns of an admin idle timeout over the promised hour', () => {
+    expect(lint((t) => (t.zones[0].idleTimeout = '2h'))).toEqual([
+      `${T}.zones[0].idleTimeout: idle timeout 2h on an admin zone; the checklist promises 1h`,
+    ]);
+    expect(lint((_t, p) => (p.sessions = { idleTimeout: '90m' }))).toEqual([
+      `${T}.zones[0] (from sessions.idleTimeout): idle timeout 90m on an admin zone; the checklist promises 1h`,
+    ]);
+    expect(lint((t) => (t.zones[0].idleTimeout = '30m'))).toEqual([]);
+    expect(lint((t) => (t.zones[0].auth = 'basic'))).toEqual([
+      `${T}.zones[0].auth: an admin zone with Basic auth has no idle timeout (browsers resend the password); use "form" for the 1h the checklist promises`,
+    ]);
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [7 * 86_400_000, '7d'],
+    [7_200_000, '2h'],
+    [5_400_000, '90m'],
+    [45_000, '45s'],
+    [250, '250ms'],
+  ])('%i ms is %s', (ms, text) => expect(formatDuration(ms)).toBe(text));
+});

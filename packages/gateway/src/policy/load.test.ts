@@ -1,0 +1,110 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatPath, loadPolicyFile, PolicyError, parsePolicy, parsePolicyJson } from './load.js';
+import { validPolicy } from './test-fixture.js';
+
+function issuesOf(value: unknown): string[] {
+  try {
+    parsePolicy(value, 'p.json');
+  } catch (err) {
+    if (err instanceof PolicyError) return err.issues;
+    throw err;
+  }
+  throw new Error('expected the policy to be refused');
+}
+
+describe('parsePolicy', () => {
+  it('accepts the valid policy and fills defaults in parsed units', () => {
+    const policy = parsePolicy(validPolicy());
+    expect(policy.server.upstream.timeout).toBe(30_000);
+    expect(policy.server.upstream.maxBodySize).toBe(10 * 1024 ** 2);
+    expect(policy.sessions.idleTimeout).toBe(3_600_000);
+    expect(policy.tenants['school-a']!.lockout.window).toBe(15 * 60_000);
+    expect(policy.tenants['school-a']!.passwordPolicy).toEqual({ minLength: 12, minClasses: 3 });
+  });
+
+  it('accepts $schema pointing at the shipped JSON Schema', () => {
+    const value = { $schema: './node_modules/@resultgate/gateway/policy.schema.json', ...validPolicy() };
+    expect(parsePolicy(value).$schema).toContain('policy.schema.json');
+  });
+
+  it('lists every problem with its JSON path, one a line, in file order', () => {
+    const p = validPolicy();
+    p.tenants['school-a'].zones[0].ipAllow = ['203.0.113.0/24', '10.0.0.300'];
+    p.tenants['school-a'].zones[1].idleTimeout = '1 hour';
+    p.tenants['school-a'].ipAllow = [];
+    p.tenants['school-a'].users['a:b'] = { passwordHash: 'secret' };
+    p.tenants['school-a'].users.admin.pasword = 'x';
+    p.server.upstream.timeout = true;
+    delete p.server.https.certFile;
+    p.version = 2;
+    expect(issuesOf(p)).toEqual([
+      'version: Invalid input: expected 1',
+      'server.https.certFile: required (string)',
+      'server.upstream.timeout: expected string or number, received boolean',
+      'tenants.school-a.users.admin.pasword: unknown key (misspelt?)',
+      'tenants.school-a.users["a:b"]: user names cannot contain ":", spaces or control characters',
+      'tenants.school-a.zones[0].ipAllow[1]: not an IP or CIDR',
+      'tenants.school-a.zones[1].idleTimeout: not a duration (use "30s", "15m", "1h", "7d" or seconds)',
+      'tenants.school-a.ipAllow: empty ipAllow list (omit it for no restriction; empty never means allow all)',
+    ]);
+  });
+
+  it('refuses two zones on one path (a trailing slash is the same path)', () => {
+    const p = validPolicy();
+    p.tenants['school-a'].zones.push({ name: 'admin2', path: '/admin/', auth: 'basic' });
+    expect(issuesOf(p)).toEqual([
+      'tenants.school-a.zones[2].path: same path as zones[0] ("admin"); this zone could never match',
+    ]);
+  });
+
+  it('refuses tenant ids that are not lowercase letters, digits and -', () => {
+    const p = validPolicy();
+    p.tenants.School_B = p.tenants['school-a'];
+    expect(issuesOf(p)).toEqual(['tenants.School_B: tenant ids are lowercase letters, digits and -']);
+  });
+});
+
+describe('parsePolicyJson', () => {
+  it.each([
+    ['{\n  "version": 1,\n}', '3:1: not JSON: Expected double-quoted property name'],
+    ['{\n  "a": 1\n  "b": 2\n}', `3:3: not JSON: Expected ',' or '}' after property value`],
+    ['{"a": ', '1:7: not JSON: Unexpected end of JSON input'],
+  ])('reports %j at line:column', (text, line) => {
+    expect(() => parsePolicyJson(text, 'p.json')).toThrow(new PolicyError('p.json', [line]));
+  });
+
+  it('ignores a byte-order mark', () => {
+    expect(parsePolicyJson('\uFEFF{"a":1}')).toEqual({ a: 1 });
+  });
+});
+
+describe('formatPath', () => {
+  it('quotes keys that would read ambiguously', () => {
+    expect(formatPath(['tenants', 'a', 'users', 'taro.yamada', 'roles', 0])).toBe(
+      'tenants.a.users["taro.yamada"].roles[0]',
+    );
+  });
+});
+
+describe('loadPolicyFile', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rg-load-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('loads a valid file', async () => {
+    await writeFile(join(dir, 'ok.json'), JSON.stringify(validPolicy(), null, 2));
+    expect(Object.keys((await loadPolicyFile(join(dir, 'ok.json'))).tenants)).toEqual(['school-a']);
+  });
+
+  it('says which file is missing', async () => {
+    const file = join(dir, 'missing.json');
+    await expect(loadPolicyFile(file)).rejects.toThrow(
+      `invalid policy ${file}:\n  (file): cannot read: ENOENT`,
+    );
+  });
+});

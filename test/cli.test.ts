@@ -1,0 +1,256 @@
+/**
+ * The real `resultgate` CLI, spawned as a process (Node 24 + tsx, `source` condition): check,
+ * hash-password, users, --help and exit codes.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const MAIN = fileURLToPath(new URL('../packages/gateway/src/cli/main.ts', import.meta.url));
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+// A developer's own RESULTGATE_POLICY must not leak into the tests.
+const { RESULTGATE_POLICY: _ignored, ...inherited } = process.env;
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `resultgate ...args` with `input` on stdin; killed after 30 s. */
+function resultgate(args: string[], input = '', env: Record<string, string> = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', TSX, MAIN, ...args], {
+      env: { ...inherited, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input);
+  });
+}
+
+const HASH = 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2g=';
+const POLICY = `{
+  "$schema": "./node_modules/@resultgate/gateway/policy.schema.json",
+  "version": 1,
+  "server": {
+    "https": { "port": 8443, "certFile": "var/tls/cert.pem", "keyFile": "var/tls/key.pem" },
+    "upstream": { "url": "http://127.0.0.1:3000", "timeout": "30s", "maxBodySize": "10MiB" }
+  },
+  "tenants": {
+    "school-a": {
+      "hosts": ["school-a.localhost"],
+      "passwordPolicy": { "minLength": 14, "minClasses": 3 },
+      "users": {
+        "admin": { "passwordHash": "${HASH}", "roles": ["admin"] }
+      },
+      "zones": [
+        { "name": "admin", "path": "/admin", "auth": "form", "roles": ["admin"],
+          "ipAllow": ["203.0.113.0/24"], "idleTimeout": "1h" },
+        { "name": "recipient", "path": "/", "auth": "none", "maxConcurrent": 200 }
+      ]
+    }
+  }
+}
+`;
+
+let dir: string;
+let policy: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rg-cli-'));
+  policy = join(dir, 'policy.json');
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('resultgate check', () => {
+  it('says ok for a valid policy, found through RESULTGATE_POLICY', async () => {
+    await writeFile(policy, POLICY);
+    const r = await resultgate(['check'], '', { RESULTGATE_POLICY: policy });
+    expect(r).toEqual({ code: 0, stdout: `ok: ${policy} (1 tenant, 2 zones, 1 user)\n`, stderr: '' });
+  });
+
+  it('prints every error with its JSON path and exits 1', async () => {
+    const broken = join(dir, 'broken.json');
+    const text = POLICY.replace('"203.0.113.0/24"', '"203.0.113.0/24", "203.0.113.300"')
+      .replace('"timeout": "30s"', '"timeout": "30 s"')
+      .replace('"auth": "none"', '"auth": "open"');
+    await writeFile(broken, text);
+    const r = await resultgate(['check', '--policy', broken]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      [
+        `invalid policy ${broken}:`,
+        '  server.upstream.timeout: not a duration (use "30s", "15m", "1h", "7d" or seconds)',
+        '  tenants.school-a.zones[0].ipAllow[1]: not an IP or CIDR',
+        '  tenants.school-a.zones[1].auth: Invalid option: expected one of "none"|"basic"|"form"',
+        '3 errors',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('points at a JSON syntax error by line and column', async () => {
+    const broken = join(dir, 'syntax.json');
+    await writeFile(broken, POLICY.replace('"version": 1,', '"version": 1,,'));
+    const r = await resultgate(['check', '--policy', broken]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `invalid policy ${broken}:\n  3:16: not JSON: Expected double-quoted property name\n1 error\n`,
+    );
+  });
+
+  it('prints warnings with ok, and fails on them with --strict', async () => {
+    const warned = join(dir, 'warned.json');
+    await writeFile(warned, POLICY.replace('"minLength": 14', '"minLength": 6'));
+    const warning = 'warning: tenants.school-a.passwordPolicy.minLength: 6 is below 8 characters\n';
+    const r = await resultgate(['check', '--policy', warned]);
+    expect(r).toEqual({
+      code: 0,
+      stdout: `${warning}ok: ${warned} (1 tenant, 2 zones, 1 user); 1 warning\n`,
+      stderr: '',
+    });
+    const strict = await resultgate(['check', '--strict', '--policy', warned]);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toBe(`${warned}: 1 warning; --strict makes them fail\n`);
+  });
+
+  it('rejects an unknown flag with exit 2', async () => {
+    const r = await resultgate(['check', '--polcy', policy]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("Unknown option '--polcy'");
+  });
+});
+
+describe('resultgate hash-password', () => {
+  it('prints a scrypt hash of a piped password', async () => {
+    const r = await resultgate(['hash-password'], 'Correct-Horse-9\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+\n$/);
+  });
+
+  it("refuses a password that breaks the tenant's policy, with the reasons", async () => {
+    await writeFile(policy, POLICY);
+    // 13 characters: enough for the default policy (12), not for school-a's (14).
+    const r = await resultgate(
+      ['hash-password', '--tenant', 'school-a', '--policy', policy],
+      'Correct-Horse\n',
+    );
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'refused: the password breaks the password policy of tenant school-a:\n  - shorter than 14 characters\n',
+    });
+    expect((await resultgate(['hash-password'], 'Correct-Horse\n')).code).toBe(0);
+  });
+
+  it('says so when stdin is empty or the tenant unknown (exit 2)', async () => {
+    const empty = await resultgate(['hash-password'], '');
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('no password on stdin');
+    const unknown = await resultgate(
+      ['hash-password', '--tenant', 'nope', '--policy', policy],
+      'Correct-Horse-9\n',
+    );
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(`no tenant "nope" in ${policy}`);
+  });
+});
+
+describe('resultgate users', () => {
+  it('adds, lists and removes a user, editing only that line of the file', async () => {
+    await writeFile(policy, POLICY);
+    const base = ['--tenant', 'school-a', '--policy', policy];
+    const add = await resultgate(
+      ['users', 'add', ...base, '--user', 'sato', '--roles', 'admin, staff'],
+      'Correct-Horse-99\n',
+    );
+    expect(add).toMatchObject({ code: 0, stdout: 'added sato to tenant school-a (roles: admin,staff)\n' });
+
+    const text = await readFile(policy, 'utf8');
+    const added = text.split('\n').filter((line) => !POLICY.split('\n').includes(line));
+    expect(added).toHaveLength(2); // the old last user gains a comma; the new user's line
+    expect(added[1]).toMatch(
+      /^ {8}"sato": \{ "passwordHash": "scrypt\$32768\$[^"]+", "roles": \["admin", "staff"\] \}$/,
+    );
+
+    const list = await resultgate(['users', 'list', ...base]);
+    expect(list).toEqual({ code: 0, stdout: 'USER   ROLES\nadmin  admin\nsato   admin,staff\n', stderr: '' });
+    expect(list.stdout).not.toContain('scrypt');
+
+    const again = await resultgate(['users', 'add', ...base, '--user', 'sato'], 'Correct-Horse-99\n');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('sato already exists in tenant school-a');
+
+    const remove = await resultgate(['users', 'remove', ...base, '--user', 'sato']);
+    expect(remove).toMatchObject({ code: 0, stdout: 'removed sato from tenant school-a\n' });
+    expect(await readFile(policy, 'utf8')).toBe(POLICY);
+    expect((await resultgate(['check', '--policy', policy])).code).toBe(0);
+  });
+
+  it('refuses a weak password and never touches the file', async () => {
+    await writeFile(policy, POLICY);
+    const r = await resultgate(
+      ['users', 'add', '--tenant', 'school-a', '--policy', policy, '--user', 'ito'],
+      'password\n',
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'refused: the password breaks the password policy of tenant school-a:\n' +
+        '  - shorter than 14 characters\n' +
+        '  - uses 1 of the 3 required character classes (lower, upper, digit, symbol)\n',
+    );
+    expect(await readFile(policy, 'utf8')).toBe(POLICY);
+  });
+
+  it.each([
+    [['users'], 'add, remove or list?'],
+    [['users', 'add', '--tenant', 'school-a'], 'users add needs --user'],
+    [['users', 'list'], '--tenant is required'],
+    [['users', 'add', '--tenant', 'school-a', '--user', 'a:b'], 'user names cannot contain ":"'],
+    [['users', 'rename', '--tenant', 'school-a'], 'unknown action "rename"'],
+  ])('%j is a usage error (exit 2)', async (args, message) => {
+    const r = await resultgate([...args, '--policy', policy]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+});
+
+describe('resultgate --help and unknown commands', () => {
+  it.each(['serve', 'check', 'hash-password', 'users', 'logs', 'report', 'tenants'])(
+    '%s --help prints its usage and exits 0',
+    async (name) => {
+      const r = await resultgate([name, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Usage:\\s+resultgate ${name}\\b`));
+    },
+  );
+
+  it('lists the commands on --help', async () => {
+    const r = await resultgate(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('  check           validate and lint the policy file\n');
+  });
+
+  it('exits 2 on an unknown command', async () => {
+    const r = await resultgate(['chek']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^resultgate: unknown command "chek"/);
+  });
+});
