@@ -1,14 +1,109 @@
 /**
- * STUB (pass-through) — step 9-10 (basic) of the pipeline: lockout guard and Basic auth for zones with auth: basic; sets c.var.user.
- * Replaced by the module's real implementation; the factory's name and signature are the contract
- * with app.ts.
+ * Steps 9-10 of the pipeline for zones with `auth: "basic"` (DESIGN §4): lockout, then Basic auth.
+ *
+ * Per request with a warm cache: parse the header, two lockout-counter lookups, one HMAC-SHA256,
+ * one LRU lookup — no scrypt. A miss verifies through a queue per (tenant, user) and per
+ * (tenant, address) that re-checks the lockout first, so concurrent guesses cannot outrun
+ * `maxFailures`. Users are per tenant: tenant A's credentials are looked up in tenant A only.
+ * Requests that already carry a user (an `authBypass` network) are not asked for credentials.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../pipeline.js';
-import type { GatewayEnv } from '../types.js';
+import type { AuditEvent, GatewayEnv } from '../types.js';
+import { basicChallenge, parseBasicAuthorization } from './header.js';
+import { lockoutStore } from './lockout.js';
+import { KeyedQueue } from './queue.js';
+import { type CompiledTenant, CredentialVerifier } from './verifier.js';
 
-export function basicAuth(_ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
-  return async function basicAuth(_c, next) {
-    await next();
+export { basicChallenge, parseBasicAuthorization } from './header.js';
+export { LockoutStore, lockoutStore } from './lockout.js';
+export { CREDENTIAL_CACHE, CredentialVerifier } from './verifier.js';
+
+type Failure = 'unknown_user' | 'disabled' | 'bad_password' | 'malformed';
+
+/**
+ * The Basic-auth middleware. Sets `c.var.user` (`via: 'basic'`) on success.
+ * @throws GatewayError `locked_out` (429, `Retry-After`) while the user or the address is locked
+ *   out, even with the right password; `unauthorized` (401, `WWW-Authenticate`) otherwise
+ * @example app.use(basicAuth({ policy, deps }))
+ */
+export function basicAuth(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
+  const { deps } = ctx;
+  const verifier = new CredentialVerifier(ctx.policy, () => deps.now());
+  const lockouts = lockoutStore(deps);
+  const queue = new KeyedQueue();
+  const challenges = new Map<string, string>();
+  for (const [id, tenant] of Object.entries(ctx.policy.tenants))
+    challenges.set(id, basicChallenge(tenant.name, id));
+
+  function unauthorized(challenge: string): GatewayError {
+    return new GatewayError('unauthorized', { headers: { 'WWW-Authenticate': challenge } });
+  }
+
+  function locked(retryAfterSeconds: number): GatewayError {
+    return new GatewayError('locked_out', { headers: { 'Retry-After': String(retryAfterSeconds) } });
+  }
+
+  // Counts a failure and audits it; the unknown user's name is left out of the audit line, since
+  // it is often a password typed into the wrong field.
+  function fail(c: Context<GatewayEnv>, tenant: CompiledTenant, user: string | undefined, reason: Failure) {
+    const ip = c.get('clientIp') ?? '';
+    const started = lockouts.fail(tenant.id, user, ip, tenant.lockout, deps.now());
+    const event: AuditEvent = {
+      type: 'auth_failure',
+      tenant: tenant.id,
+      user: reason === 'unknown_user' ? undefined : user,
+      ip,
+      reqId: c.get('requestId'),
+      zone: c.get('zone')?.name,
+      reason,
+    };
+    deps.audit.write(event);
+    if (started) deps.audit.write({ ...event, type: 'lockout', reason: 'max_failures' });
+  }
+
+  return async function basicAuth(c, next) {
+    const zone = c.get('zone');
+    if (zone?.auth !== 'basic' || c.get('user') !== undefined) return next();
+    const tenantId = c.get('tenantId') ?? '';
+    const tenant = verifier.tenant(tenantId);
+    const realm = challenges.get(tenantId);
+    if (!tenant || !realm) throw new GatewayError('unauthorized');
+    const ip = c.get('clientIp') ?? '';
+
+    const parsed = parseBasicAuthorization(c.req.header('authorization'));
+    const name = parsed.kind === 'credentials' ? parsed.user : undefined;
+    const state = lockouts.check(tenantId, name, ip, deps.now());
+    if (state.locked) throw locked(state.retryAfterSeconds);
+    if (parsed.kind === 'absent') throw unauthorized(realm);
+    if (parsed.kind === 'malformed') {
+      fail(c, tenant, undefined, 'malformed');
+      throw unauthorized(realm);
+    }
+
+    const key = verifier.cacheKey(tenantId, parsed);
+    let user = verifier.cached(key);
+    if (!user) {
+      const keys = [`user\0${tenantId}\0${parsed.user}`, `ip\0${tenantId}\0${ip}`];
+      const outcome = await queue.run(keys, async () => {
+        // Earlier queued attempts may have locked the user or address, or cached this success.
+        const again = lockouts.check(tenantId, parsed.user, ip, deps.now());
+        if (again.locked) return locked(again.retryAfterSeconds);
+        const hit = verifier.cached(key);
+        if (hit) return hit;
+        const result = await verifier.verify(tenant, parsed, key);
+        if (result.ok) {
+          lockouts.succeed(tenantId, parsed.user);
+          return result.user;
+        }
+        fail(c, tenant, parsed.user, result.reason);
+        return unauthorized(realm);
+      });
+      if (outcome instanceof GatewayError) throw outcome;
+      user = outcome;
+    }
+    c.set('user', user);
+    return next();
   };
 }

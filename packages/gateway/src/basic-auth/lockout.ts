@@ -5,6 +5,7 @@
  * made-up user names cannot grow memory without limit. Long-lived: it survives policy reloads.
  */
 import { LRUCache } from 'lru-cache';
+import { type GatewayDeps, moduleState } from '../deps.js';
 
 /** A tenant's lockout settings, durations in milliseconds. */
 export interface LockoutPolicy {
@@ -74,4 +75,13 @@ export class LockoutStore {
   succeed(tenant: string, user: string): void {
     this.counters.delete(`user\0${tenant}\0${user}`);
   }
+}
+
+/**
+ * The gateway's one lockout store, kept in the long-lived deps so counters survive policy reloads.
+ * Basic auth and the login form share it: failures in either count towards one lockout.
+ * @example const locked = lockoutStore(ctx.deps).check(tenantId, user, ip, ctx.deps.now());
+ */
+export function lockoutStore(deps: GatewayDeps): LockoutStore {
+  return moduleState(deps, 'lockouts', () => new LockoutStore());
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashPassword, parseHash, passwordProblems, verifyPassword } from './password.js';
+import { dummyHashLike, hashPassword, parseHash, passwordProblems, verifyPassword } from './password.js';
 
 const cheap = { N: 1024, r: 8, p: 1 };
 
@@ -19,6 +19,20 @@ describe('password hashes', () => {
   it('refuses an unusable hash instead of throwing', async () => {
     expect(parseHash('scrypt$1000$8$1$c2FsdHNhbHQ=$a2V5')).toBeNull();
     expect(await verifyPassword('x', 'plain')).toBe(false);
+  });
+});
+
+describe('dummy hashes', () => {
+  it('take the cost most of the given hashes use, so unknown users cost what known ones do', async () => {
+    const [a, b, c] = await Promise.all([
+      hashPassword('x', cheap),
+      hashPassword('y', cheap),
+      hashPassword('z', { N: 2048, r: 8, p: 1 }),
+    ]);
+    const dummy = await dummyHashLike([a, c, b, 'not a hash']);
+    expect(parseHash(dummy)).toMatchObject(cheap);
+    expect(await dummyHashLike([a])).toBe(dummy); // made once per cost
+    expect(await verifyPassword('x', dummy)).toBe(false);
   });
 });
 

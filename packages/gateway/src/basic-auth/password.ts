@@ -67,11 +67,48 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
   return timingSafeEqual(derived, key);
 }
 
+// Dummy hashes by cost: verified against when the user is unknown, so an unknown user costs the
+// same scrypt as a known user with a wrong password.
+const dummyHashes = new Map<string, Promise<string>>();
+
 /**
- * A hash of a random password with the default cost: verified against when the user is unknown,
- * so an unknown user costs the same scrypt as a known user with a wrong password.
+ * A hash of a random password with the given cost, made once per cost per process: verifying an
+ * unknown user against it costs what verifying a known user's hash of that cost costs.
+ * @param params scrypt cost (default {@link DEFAULT_SCRYPT})
  */
-export const DUMMY_HASH_PROMISE: Promise<string> = hashPassword(randomBytes(24).toString('base64'));
+export function dummyHash(params: { N: number; r: number; p: number } = DEFAULT_SCRYPT): Promise<string> {
+  const key = `${params.N}$${params.r}$${params.p}`;
+  let hash = dummyHashes.get(key);
+  if (!hash) {
+    hash = hashPassword(randomBytes(24).toString('base64'), params);
+    hash.catch(() => {}); // awaited where used; never an unhandled rejection at load
+    dummyHashes.set(key, hash);
+  }
+  return hash;
+}
+
+/**
+ * A dummy hash with the cost most of `hashes` use (a tenant's users), so "unknown user" and
+ * "known user, wrong password" take the same time (no user enumeration by timing).
+ * @param hashes password hashes; unusable ones are ignored; none gives {@link DEFAULT_SCRYPT}
+ */
+export function dummyHashLike(hashes: Iterable<string>): Promise<string> {
+  const counts = new Map<string, { N: number; r: number; p: number; n: number }>();
+  for (const hash of hashes) {
+    const parsed = parseHash(hash);
+    if (!parsed) continue;
+    const key = `${parsed.N}$${parsed.r}$${parsed.p}`;
+    const entry = counts.get(key) ?? { N: parsed.N, r: parsed.r, p: parsed.p, n: 0 };
+    entry.n++;
+    counts.set(key, entry);
+  }
+  let best: { N: number; r: number; p: number; n: number } | undefined;
+  for (const entry of counts.values()) if (!best || entry.n > best.n) best = entry;
+  return dummyHash(best ?? DEFAULT_SCRYPT);
+}
+
+/** The dummy hash of the default cost (see {@link dummyHash}). */
+export const DUMMY_HASH_PROMISE: Promise<string> = dummyHash(DEFAULT_SCRYPT);
 
 /** The character classes counted by `passwordPolicy.minClasses`. */
 const CLASSES = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/];

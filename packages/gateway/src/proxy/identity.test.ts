@@ -38,3 +38,18 @@ describe('identity signature', () => {
     expect(verifyIdentity(identityHeaders(secret, anon, now), secret, { now })).toEqual(anon);
   });
 });
+
+describe('UTF-8 identities', () => {
+  it('percent-encodes a Japanese user name on the wire and verifies it decoded', () => {
+    const jp = { tenant: 'school-a', user: '先生', roles: ['管理者'], requestId: 'r' };
+    const headers = identityHeaders(secret, jp, now);
+    expect(headers['x-gateway-user']).toBe('%E5%85%88%E7%94%9F');
+    expect(() => new Headers(headers)).not.toThrow();
+    expect(verifyIdentity(headers, secret, { now })).toEqual(jp);
+  });
+
+  it('refuses malformed percent-encoding', () => {
+    const headers = identityHeaders(secret, id, now);
+    expect(verifyIdentity({ ...headers, 'x-gateway-user': '%E5%' }, secret, { now })).toBeNull();
+  });
+});

@@ -2,11 +2,12 @@
  * The identity the gateway forwards to the upstream, and its signature (DESIGN §8).
  *
  * `X-Gateway-Signature: t=<unix seconds>,v1=<base64url HMAC-SHA256>` over a canonical string of
- * tenant, user, roles, request id and timestamp, with a per-deployment secret. Upstreams import
+ * tenant, user, roles, request id and timestamp (user and roles percent-encoded on the wire, so
+ * UTF-8 names survive Latin-1 headers; the signature covers the decoded values), with a per-deployment secret. Upstreams import
  * `verifyIdentity` from `@resultgate/gateway/identity` (node:crypto only, no other dependency) so a
  * request that skipped the gateway, or forged an `X-Gateway-*` header, is refused.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 
 export const IDENTITY_HEADERS = {
   tenant: 'x-gateway-tenant',
@@ -29,8 +30,30 @@ function canonical(id: Identity, timestamp: number): string {
   return ['v1', timestamp, id.tenant, id.user, id.roles.join(','), id.requestId].join('\n');
 }
 
+// Importing a raw key costs more than the HMAC itself; the gateway signs every proxied request.
+const byteKeys = new WeakMap<Uint8Array, KeyObject>();
+const textKeys = new Map<string, KeyObject>();
+
+function keyOf(secret: string | Uint8Array): KeyObject {
+  if (typeof secret === 'string') {
+    let key = textKeys.get(secret);
+    if (!key) {
+      if (textKeys.size > 16) textKeys.clear();
+      key = createSecretKey(Buffer.from(secret, 'utf8'));
+      textKeys.set(secret, key);
+    }
+    return key;
+  }
+  let key = byteKeys.get(secret);
+  if (!key) {
+    key = createSecretKey(secret);
+    byteKeys.set(secret, key);
+  }
+  return key;
+}
+
 function mac(secret: string | Uint8Array, text: string): string {
-  return createHmac('sha256', secret).update(text).digest('base64url');
+  return createHmac('sha256', keyOf(secret)).update(text).digest('base64url');
 }
 
 /**
@@ -57,8 +80,9 @@ export function identityHeaders(
 ): Record<string, string> {
   return {
     [IDENTITY_HEADERS.tenant]: identity.tenant,
-    [IDENTITY_HEADERS.user]: identity.user,
-    [IDENTITY_HEADERS.roles]: identity.roles.join(','),
+    // Header values are Latin-1 on the wire; UTF-8 user names and roles travel percent-encoded.
+    [IDENTITY_HEADERS.user]: encodeURIComponent(identity.user),
+    [IDENTITY_HEADERS.roles]: identity.roles.map(encodeURIComponent).join(','),
     [IDENTITY_HEADERS.requestId]: identity.requestId,
     [IDENTITY_HEADERS.signature]: signIdentity(secret, identity, nowMs),
   };
@@ -104,12 +128,17 @@ export function verifyIdentity(
   const now = Math.floor((options.now ?? Date.now()) / 1000);
   if (Math.abs(now - t) > (options.toleranceSeconds ?? 300)) return null;
   const rolesHeader = read(headers, IDENTITY_HEADERS.roles) ?? '';
-  const identity: Identity = {
-    tenant,
-    user: read(headers, IDENTITY_HEADERS.user) ?? '',
-    roles: rolesHeader === '' ? [] : rolesHeader.split(','),
-    requestId,
-  };
+  let identity: Identity;
+  try {
+    identity = {
+      tenant,
+      user: decodeURIComponent(read(headers, IDENTITY_HEADERS.user) ?? ''),
+      roles: rolesHeader === '' ? [] : rolesHeader.split(',').map(decodeURIComponent),
+      requestId,
+    };
+  } catch {
+    return null; // malformed percent-encoding: not something the gateway wrote
+  }
   const expected = Buffer.from(mac(secret, canonical(identity, t)));
   const given = Buffer.from(m[2]!);
   return expected.length === given.length && timingSafeEqual(expected, given) ? identity : null;

@@ -1,14 +1,36 @@
 /**
- * STUB (pass-through) — step 11 of the pipeline: the zone's roles must intersect the user's → 403 forbidden.
- * Replaced by the module's real implementation; the factory's name and signature are the contract
- * with app.ts.
+ * Step 11 of the pipeline (DESIGN §4): a zone's `roles` must intersect the roles of the user that
+ * authentication established (Basic, session or `authBypass`), else `403 forbidden`. A zone
+ * without `roles` lets any authenticated (or, for `auth: "none"`, any) request through. A zone
+ * with `roles` and no user — `auth: "none"` with roles, which `resultgate check` flags — is
+ * denied: default deny.
  */
 import type { MiddlewareHandler } from 'hono';
+import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../pipeline.js';
 import type { GatewayEnv } from '../types.js';
 
+/**
+ * True when `user` holds at least one of `required`.
+ * @example hasAnyRole(['admin'], ['integration', 'admin']) // true
+ */
+export function hasAnyRole(user: readonly string[], required: readonly string[]): boolean {
+  for (const role of required) if (user.includes(role)) return true;
+  return false;
+}
+
+/**
+ * The roles middleware.
+ * @throws GatewayError `forbidden` when the zone's roles and the user's roles do not intersect
+ * @example app.use(requireRoles({ policy, deps }))
+ */
 export function requireRoles(_ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
-  return async function requireRoles(_c, next) {
-    await next();
+  return async function requireRoles(c, next) {
+    const required = c.get('zone')?.roles;
+    if (required) {
+      const user = c.get('user');
+      if (!user || !hasAnyRole(user.roles, required)) throw new GatewayError('forbidden');
+    }
+    return next();
   };
 }

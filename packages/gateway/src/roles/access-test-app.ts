@@ -1,0 +1,105 @@
+/**
+ * Test support for the access-control unit tests (client-ip, ip-allow-list, basic-auth, roles):
+ * steps 2 and 8-11 of the pipeline around a minimal host → tenant → zone resolver, ending in a
+ * handler that echoes what the pipeline established. Independent of the proxy, so a unit test
+ * sees `c.var` directly; the real pipeline is covered end to end in test/access-control.test.ts.
+ */
+import type { HttpBindings } from '@hono/node-server';
+import { Hono } from 'hono';
+import { basicAuth } from '../basic-auth/index.js';
+import { hashPassword } from '../basic-auth/password.js';
+import { clientIp } from '../client-ip/index.js';
+import { type GatewayDeps, memoryDeps } from '../deps.js';
+import { isGatewayError } from '../errors.js';
+import { ipAllowList } from '../ip-allow-list/index.js';
+import { parsePolicy } from '../policy/load.js';
+import type { Policy } from '../policy/schema.js';
+import { RESERVED_PREFIX } from '../reserved.js';
+import type { GatewayEnv, GatewayUser } from '../types.js';
+import { requireRoles } from './index.js';
+
+/** What {@link accessApp} answers: the established variables, or the denial's code. */
+export interface AccessReply {
+  clientIp?: string;
+  user?: GatewayUser | null;
+  zone?: string | null;
+  error?: { code: string };
+}
+
+/** Cheap scrypt for tests where timing does not matter. */
+export const CHEAP_SCRYPT = { N: 1024, r: 8, p: 1 } as const;
+
+/** Bindings of a request from `remoteAddress`, as @hono/node-server would pass them. */
+export function from(remoteAddress: string): HttpBindings {
+  return { incoming: { socket: { remoteAddress } } } as unknown as HttpBindings;
+}
+
+/** An `Authorization: Basic` value for UTF-8 credentials. */
+export function basic(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
+}
+
+/** A validated policy from a partial input (server block filled in). */
+export function testPolicy(input: { trustedProxies?: string[]; tenants: Record<string, unknown> }): Policy {
+  return parsePolicy({
+    version: 1,
+    server: {
+      https: { port: 0, certFile: 'cert.pem', keyFile: 'key.pem' },
+      trustedProxies: input.trustedProxies ?? [],
+      upstream: { url: 'http://127.0.0.1:9' },
+    },
+    tenants: input.tenants,
+  });
+}
+
+/** `{ name: { passwordHash, roles } }` for each `[name, password, roles]`, hashed cheaply. */
+export async function testUsers(
+  users: [name: string, password: string, roles: string[], disabled?: boolean][],
+  params: { N: number; r: number; p: number } = CHEAP_SCRYPT,
+): Promise<Record<string, { passwordHash: string; roles: string[]; disabled: boolean }>> {
+  const entries = await Promise.all(
+    users.map(async ([name, password, roles, disabled = false]) => [
+      name,
+      { passwordHash: await hashPassword(password, params), roles, disabled },
+    ]),
+  );
+  return Object.fromEntries(entries);
+}
+
+/**
+ * The access-control steps of one policy load. Reply: `{ clientIp, user, zone }`; denials as
+ * `{ error: { code } }` with the error's status and headers.
+ */
+export function accessApp(policy: Policy, deps: GatewayDeps = memoryDeps()): Hono<GatewayEnv> {
+  const ctx = { policy, deps };
+  const app = new Hono<GatewayEnv>();
+  app.onError((err, c) => {
+    if (isGatewayError(err)) return c.json({ error: { code: err.code } }, err.status as 400, err.headers);
+    return c.json({ error: { code: 'internal_error', message: String(err) } }, 500);
+  });
+  app.use(clientIp(ctx));
+  app.use(async function fakeTenant(c, next) {
+    const host = new URL(c.req.url).hostname;
+    const entry = Object.entries(policy.tenants).find(([, t]) => t.hosts.includes(host));
+    if (!entry) return c.json({ error: { code: 'unknown_host' } }, 404);
+    const [id, tenant] = entry;
+    const path = new URL(c.req.url).pathname;
+    c.set('tenantId', id);
+    c.set('tenant', tenant);
+    c.set('path', path);
+    if (path.startsWith(RESERVED_PREFIX)) return next();
+    const zone = tenant.zones
+      .filter((z) => z.path === '/' || path === z.path || path.startsWith(`${z.path}/`))
+      .sort((a, b) => b.path.length - a.path.length)[0];
+    if (!zone) return c.json({ error: { code: 'no_route' } }, 404);
+    c.set('zone', zone);
+    return next();
+  });
+  app.use(ipAllowList(ctx));
+  app.use(basicAuth(ctx));
+  app.use(requireRoles(ctx));
+  app.all('*', (c) =>
+    c.json({ clientIp: c.get('clientIp'), user: c.get('user') ?? null, zone: c.get('zone')?.name ?? null }),
+  );
+  return app;
+}
