@@ -1,8 +1,13 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // One vitest run over every workspace: unit tests beside the code, end-to-end tests in test/.
 // The `source` condition makes workspace packages resolve to their TypeScript sources.
-const shared = { resolve: { conditions: ['source'] } };
+// (Tests run in Vite's SSR mode, whose conditions are set apart from the client's.)
+const shared = {
+  resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source', ...defaultServerConditions], externalConditions: ['source'] } },
+};
 
 export default defineConfig({
   ...shared,

@@ -1,0 +1,65 @@
+/** Builds the service context from options: database, stores, keys, mailer, webhook queue. */
+import { openDatabase } from './db.js';
+import { IdempotencyStore } from './idempotency.js';
+import { fileOutbox, smtpMailer } from './notify/mailer.js';
+import { WEBHOOK_RETRY_MS, WebhookOutbox } from './notify/webhooks.js';
+import { iso } from './resource.js';
+import { deriveKeys } from './secrets.js';
+import { ResultStore } from './store.js';
+import type { ResultAppOptions, ServiceContext } from './types.js';
+
+/** Default waits before each notification retry: 1 min, 5 min, 15 min, 1 h (then `failed`). */
+export const NOTIFY_RETRY_MS = [60_000, 300_000, 900_000, 3_600_000];
+
+/**
+ * Opens the database (running migrations) and wires the stores together.
+ * @throws Error when `identitySecret` is missing or empty
+ */
+export function createContext(options: ResultAppOptions): ServiceContext {
+  if (!options.identitySecret || options.identitySecret.length === 0) {
+    throw new Error('result-service: identitySecret is required (the key of X-Gateway-Signature)');
+  }
+  const now = options.now ?? Date.now;
+  const fetchFn = options.fetch ?? globalThis.fetch;
+  const db = openDatabase(options.dbFile ?? 'var/results.db', now);
+  const keys = deriveKeys(options.pinKey ?? options.identitySecret);
+  const outbox = new WebhookOutbox(
+    db,
+    options.webhooks ?? {},
+    now,
+    fetchFn,
+    options.webhookRetryMs ?? WEBHOOK_RETRY_MS,
+  );
+  // Status webhooks are queued in the same transaction as the change: none is lost or invented.
+  const store = new ResultStore(db, keys.pin, (row, status, at, detail) => {
+    if (status === 'scheduled') return;
+    outbox.enqueue(row.tenant, `result.${status}`, {
+      id: row.id,
+      externalId: row.external_id,
+      status,
+      at: iso(at),
+      ...(detail ? { error: detail } : {}),
+    });
+  });
+  const mailer =
+    options.mailer ??
+    (options.smtp
+      ? smtpMailer(options.smtp.transport as string, options.smtp.from)
+      : fileOutbox(options.outboxDir));
+  return {
+    db,
+    store,
+    idempotency: new IdempotencyStore(db, keys.idempotency, now),
+    outbox,
+    mailer,
+    keys,
+    now,
+    identitySecret: options.identitySecret,
+    notifyWebhooks: options.notifyWebhooks ?? {},
+    recipientUrls: options.recipientUrls ?? {},
+    notifyRetryMs: options.notifyRetryMs ?? NOTIFY_RETRY_MS,
+    pinLimit: options.pinLimit ?? { max: 5, windowMs: 15 * 60_000 },
+    timeZone: options.timeZone ?? 'Asia/Tokyo',
+    fetch: fetchFn,
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * How a recipient is told that a result is published: a pluggable {@link Mailer}. Built in: a file
+ * outbox (the default, one `.eml` file per message under `var/outbox/<tenant>/`), SMTP through
+ * nodemailer, and a per-tenant webhook that hands the message to the tenant's own system.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Recipient } from '../schema.js';
+import { signWebhook, type WebhookTarget } from './webhooks.js';
+
+/** One notification to one recipient. */
+export interface Notification {
+  tenant: string;
+  resultId: string;
+  externalId: string;
+  recipient: Recipient;
+  subject: string;
+  text: string;
+  /** The recipient page URL for this tenant. */
+  url: string;
+  accessCode: string;
+}
+
+/** Sends notifications; a rejected promise counts as a failed attempt (retried with backoff). */
+export interface Mailer {
+  /** A short name for logs and the status history, e.g. `smtp`. */
+  readonly name: string;
+  send(message: Notification): Promise<void>;
+}
+
+/**
+ * Writes each message as an RFC 5322 text file: the default, so the demo needs no mail server.
+ * @param dir the outbox directory @default 'var/outbox'
+ * @example const mailer = fileOutbox('var/outbox')
+ */
+export function fileOutbox(dir = 'var/outbox', from = 'results@resultgate.localhost'): Mailer {
+  return {
+    name: 'outbox',
+    async send(m) {
+      const folder = join(dir, m.tenant.replace(/[^\w.-]/g, '_'));
+      await mkdir(folder, { recursive: true });
+      const date = new Date();
+      const body = [
+        `From: ${from}`,
+        `To: ${m.recipient.email ?? ''}`,
+        `Subject: =?UTF-8?B?${Buffer.from(m.subject).toString('base64')}?=`,
+        `Date: ${date.toUTCString()}`,
+        'MIME-Version: 1.0',
+        'Content-Type: text/plain; charset=UTF-8',
+        'Content-Transfer-Encoding: 8bit',
+        '',
+        m.text,
+      ].join('\r\n');
+      await writeFile(join(folder, `${date.toISOString().replace(/[:.]/g, '')}-${m.resultId}.eml`), body);
+    },
+  };
+}
+
+/**
+ * Sends e-mail over SMTP with nodemailer.
+ * @param transport an SMTP URL (`smtps://user:pass@mail.example.com`) or nodemailer SMTP options
+ * @param from the sender address
+ */
+export function smtpMailer(
+  transport: string | Parameters<typeof nodemailer.createTransport>[0],
+  from: string,
+): Mailer {
+  const transporter = nodemailer.createTransport(transport as string);
+  return {
+    name: 'smtp',
+    async send(m) {
+      await transporter.sendMail({ from, to: m.recipient.email, subject: m.subject, text: m.text });
+    },
+  };
+}
+
+/**
+ * Hands each notification to a tenant's system as a signed `recipient.notify` webhook (for
+ * tenants that tell recipients through their own portal or SMS).
+ */
+export function webhookNotifier(
+  target: WebhookTarget,
+  fetchFn: typeof fetch = fetch,
+  now = Date.now,
+): Mailer {
+  return {
+    name: 'webhook',
+    async send(m) {
+      const id = `ntf_${m.resultId}`;
+      const timestamp = Math.floor(now() / 1000);
+      const body = JSON.stringify({
+        type: 'recipient.notify',
+        timestamp: new Date(now()).toISOString(),
+        data: {
+          resultId: m.resultId,
+          externalId: m.externalId,
+          recipient: m.recipient,
+          subject: m.subject,
+          text: m.text,
+          url: m.url,
+        },
+      });
+      const res = await fetchFn(target.url, {
+        method: 'POST',
+        redirect: 'manual',
+        signal: AbortSignal.timeout(10_000),
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': id,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': signWebhook(target.secret, id, timestamp, body),
+        },
+        body,
+      });
+      await res.body?.cancel();
+      if (!res.ok) throw new Error(`notification webhook answered HTTP ${res.status}`);
+    },
+  };
+}
+
+/** The bilingual text of the "your result is published" message. */
+export function notificationText(title: string, name: string | undefined, url: string, accessCode: string) {
+  const subject = `【結果のお知らせ】${title} / Your result is available`;
+  const text = [
+    name ? `${name} 様` : 'ご担当者様',
+    '',
+    `「${title}」の結果を公開しました。下記のページで、お手元の通知書に記載のアクセスコードと PIN を入力してご確認ください。`,
+    url,
+    `アクセスコード: ${accessCode}`,
+    '',
+    '----',
+    '',
+    name ? `Dear ${name},` : 'Hello,',
+    '',
+    `Your result "${title}" is now available. Open the page below and enter the access code and the PIN from your letter.`,
+    url,
+    `Access code: ${accessCode}`,
+    '',
+  ].join('\r\n');
+  return { subject, text };
+}

@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { identityHeaders } from '@resultgate/gateway/identity';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from './db.js';
+import { seedDemo } from './seed.js';
+import { startResultService } from './service.js';
+import { TEST_SECRET } from './test-kit.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'result-service-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('startResultService', () => {
+  it('listens on loopback, refuses unsigned requests, serves signed ones and closes', async () => {
+    const service = await startResultService({
+      port: 0,
+      dbFile: join(dir, 'r.db'),
+      identitySecret: TEST_SECRET,
+    });
+    try {
+      expect(service.url).toBe(`http://127.0.0.1:${service.port}`);
+      const direct = await fetch(`${service.url}/api/v1/results`);
+      expect(direct.status).toBe(401);
+      expect((await direct.json()).error.code).toBe('unauthorized');
+      const headers = identityHeaders(TEST_SECRET, { tenant: 'a', user: 'u', roles: [], requestId: 'r-1' });
+      const signed = await fetch(`${service.url}/api/v1/results`, { headers });
+      expect(signed.status).toBe(200);
+      expect(await signed.json()).toEqual({ data: [], nextCursor: null });
+    } finally {
+      await service.close();
+    }
+    await expect(fetch(`${service.url}/api/v1/results`)).rejects.toThrow();
+  });
+
+  it('refuses to start without an identity secret', async () => {
+    await expect(
+      startResultService({ port: 0, dbFile: join(dir, 'r.db'), identitySecret: '' }),
+    ).rejects.toThrow(/identitySecret is required/);
+  });
+});
+
+describe('migrations', () => {
+  it('applies each version once and records it', () => {
+    const file = join(dir, 'm.db');
+    openDatabase(file, () => 1000).close();
+    openDatabase(file, () => 2000).close();
+    const db = new DatabaseSync(file);
+    expect(db.prepare('SELECT version, applied_at FROM migrations ORDER BY version').all()).toEqual([
+      { version: 1, applied_at: 1000 },
+      { version: 2, applied_at: 1000 },
+    ]);
+    db.close();
+  });
+});
+
+describe('seedDemo', () => {
+  it('seeds three results per tenant, the first openable now, and issues fresh PINs on a re-run', async () => {
+    const service = await startResultService({
+      port: 0,
+      dbFile: join(dir, 'r.db'),
+      identitySecret: TEST_SECRET,
+      schedulerIntervalMs: 0,
+    });
+    try {
+      const first = seedDemo(service, ['school-a', 'acme']);
+      expect(first.map((d) => `${d.tenant}/${d.externalId}/${d.status}`)).toEqual([
+        'school-a/demo-001/published',
+        'school-a/demo-002/scheduled',
+        'school-a/demo-003/viewed',
+        'acme/demo-001/published',
+        'acme/demo-002/scheduled',
+        'acme/demo-003/viewed',
+      ]);
+      const again = seedDemo(service, ['school-a']);
+      expect(again[0]?.resultId).toBe(first[0]?.resultId);
+      const demo = again[0] as (typeof again)[number];
+      const open = (pin: string) =>
+        fetch(`${service.url}/r`, {
+          method: 'POST',
+          headers: {
+            ...identityHeaders(TEST_SECRET, {
+              tenant: 'school-a',
+              user: '',
+              roles: [],
+              requestId: `r-${pin}`,
+            }),
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({ code: demo.accessCode, pin }),
+        });
+      expect((await open(demo.pin)).status).toBe(200);
+      if (first[0]?.pin !== demo.pin) expect((await open(first[0]?.pin as string)).status).toBe(401);
+      expect(service.context.store.counts('school-a')).toMatchObject({ scheduled: 1, viewed: 2 });
+    } finally {
+      await service.close();
+    }
+  });
+});

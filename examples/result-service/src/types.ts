@@ -1,0 +1,70 @@
+/** Options, the shared service context and the Hono env of the result service. */
+import type { DatabaseSync } from 'node:sqlite';
+import type { Identity } from '@resultgate/gateway/identity';
+import type { IdempotencyStore } from './idempotency.js';
+import type { Mailer } from './notify/mailer.js';
+import type { WebhookOutbox, WebhookTarget } from './notify/webhooks.js';
+import type { ServiceKeys } from './secrets.js';
+import type { ResultStore } from './store.js';
+
+/** Options of `createResultApp` (and, with `port`/`host`, of `startResultService`). */
+export interface ResultAppOptions {
+  /** The SQLite file (`:memory:` for throw-away). @default 'var/results.db' */
+  dbFile?: string;
+  /** The key the gateway signs `X-Gateway-Signature` with (`identity.secretFile`). Required. */
+  identitySecret: Uint8Array | string;
+  /** Key for PIN hashes and stored idempotent answers. @default derived from `identitySecret` */
+  pinKey?: Uint8Array | string;
+  /** Directory of the default file outbox. @default 'var/outbox' */
+  outboxDir?: string;
+  /** How recipients are e-mailed. @default SMTP when `smtp` is set, else a file outbox */
+  mailer?: Mailer;
+  /** SMTP settings for nodemailer: an URL or options, and the sender address. */
+  smtp?: { transport: string | Record<string, unknown>; from: string };
+  /** The clock, in ms since the epoch. @default Date.now */
+  now?: () => number;
+  /** How often the scheduler runs; 0 disables it (tests call `tick()`). @default 1000 */
+  schedulerIntervalMs?: number;
+  /** Status webhooks per tenant: `{ [tenant]: { url, secret: 'whsec_…' } }`. */
+  webhooks?: Record<string, WebhookTarget>;
+  /** Tenants that notify recipients through their own system instead of e-mail. */
+  notifyWebhooks?: Record<string, WebhookTarget>;
+  /** The recipient page URL per tenant, for notifications. @default `https://<tenant>.localhost/r` */
+  recipientUrls?: Record<string, string>;
+  /** The `fetch` used for webhooks. @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Waits before each notification retry; after the last the result is `failed`. @default 1m, 5m, 15m, 1h */
+  notifyRetryMs?: number[];
+  /** Waits before each webhook retry. @default WEBHOOK_RETRY_MS */
+  webhookRetryMs?: number[];
+  /** Wrong PINs allowed per access code in a window. @default { max: 5, windowMs: 15 min } */
+  pinLimit?: { max: number; windowMs: number };
+  /** Time zone of times shown on the pages. @default 'Asia/Tokyo' */
+  timeZone?: string;
+}
+
+/** Everything a route or the scheduler needs, built once per app. */
+export interface ServiceContext {
+  db: DatabaseSync;
+  store: ResultStore;
+  idempotency: IdempotencyStore;
+  outbox: WebhookOutbox;
+  mailer: Mailer;
+  keys: ServiceKeys;
+  now: () => number;
+  identitySecret: Uint8Array | string;
+  notifyWebhooks: Record<string, WebhookTarget>;
+  recipientUrls: Record<string, string>;
+  notifyRetryMs: readonly number[];
+  pinLimit: { max: number; windowMs: number };
+  timeZone: string;
+  fetch: typeof fetch;
+}
+
+/** Hono env: the verified identity and the request id. */
+export interface ServiceEnv {
+  Variables: {
+    requestId: string;
+    identity: Identity;
+  };
+}
