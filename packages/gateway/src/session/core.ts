@@ -1,0 +1,72 @@
+/**
+ * What the session middleware and the login routes share, compiled once per policy load: the
+ * token keys, the CSRF guard, each tenant's active users (with their current roles and a
+ * fingerprint of their password hash), and handles on the long-lived stores.
+ */
+import { createHash } from 'node:crypto';
+import { type LockoutStore, lockoutStore } from '../basic-auth/lockout.js';
+import type { GatewayDeps } from '../deps.js';
+import type { PipelineContext } from '../pipeline.js';
+import type { Policy } from '../policy/schema.js';
+import { type CsrfGuard, csrfGuard } from './csrf.js';
+import { type RevocationList, revocations } from './revocations.js';
+import { type SessionTokens, sessionTokens } from './token.js';
+
+/** Header that marks a page's own background requests when the tenant names none. */
+export const DEFAULT_BACKGROUND_HEADER = 'x-background-request';
+
+/** A user who may hold a session now: enabled, with the current policy's roles. */
+export interface ActiveUser {
+  roles: readonly string[];
+  /** Fingerprint of the password hash; a session made with another one is over. */
+  cred: string;
+}
+
+/** The compiled session state of one policy load. */
+export interface SessionCore {
+  deps: GatewayDeps;
+  policy: Policy;
+  tokens: SessionTokens;
+  csrf: CsrfGuard;
+  revoked: RevocationList;
+  lockouts: LockoutStore;
+  /** The tenant's enabled user, or undefined (unknown, removed or disabled). */
+  activeUser(tenant: string, user: string): ActiveUser | undefined;
+}
+
+/** Fingerprint of a password hash: changing the password ends the user's other sessions. */
+export function credFingerprint(passwordHash: string): string {
+  return createHash('sha256').update(passwordHash).digest('base64url').slice(0, 16);
+}
+
+const cores = new WeakMap<Policy, SessionCore>();
+
+/**
+ * The session state for this policy load (built on first use; the middleware and the login
+ * routes get the same one).
+ * @throws Error when `deps.sessionKeys` is empty
+ */
+export function sessionCore(ctx: PipelineContext): SessionCore {
+  const cached = cores.get(ctx.policy);
+  if (cached && cached.deps === ctx.deps) return cached;
+  const users = new Map<string, Map<string, ActiveUser>>();
+  for (const [tenantId, tenant] of Object.entries(ctx.policy.tenants)) {
+    const active = new Map<string, ActiveUser>();
+    for (const [name, user] of Object.entries(tenant.users)) {
+      if (!user.disabled) active.set(name, { roles: user.roles, cred: credFingerprint(user.passwordHash) });
+    }
+    users.set(tenantId, active);
+  }
+  const core: SessionCore = {
+    deps: ctx.deps,
+    policy: ctx.policy,
+    tokens: sessionTokens(ctx.deps.sessionKeys),
+    csrf: csrfGuard(ctx.deps.sessionKeys),
+    revoked: revocations(ctx.deps),
+    // The counters Basic auth uses too: failures on either count towards one lockout.
+    lockouts: lockoutStore(ctx.deps),
+    activeUser: (tenant, user) => users.get(tenant)?.get(user),
+  };
+  cores.set(ctx.policy, core);
+  return core;
+}
