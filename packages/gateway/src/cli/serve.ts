@@ -1,12 +1,82 @@
-/** `resultgate serve` — placeholder until its issue lands; replaced by the real command. */
-import type { CliCommand } from './command.js';
+/**
+ * `resultgate serve [--policy FILE]` — runs the gateway until SIGTERM/SIGINT (drains in-flight
+ * requests first). SIGHUP reloads the policy; an invalid one is refused and the old keeps serving.
+ */
+import { PolicyError } from '../policy/load.js';
+import { startGateway } from '../server.js';
+import { type CliCommand, EXIT, policyPath } from './command.js';
+
+const HELP = `Usage: resultgate serve [--policy FILE]
+
+Runs the gateway: HTTPS (proxies), plain HTTP (redirects to HTTPS) and the admin port
+(/healthz, /readyz, /metrics), as set in the policy's "server" section.
+
+Options:
+  --policy FILE   the policy file (default: $RESULTGATE_POLICY, else ./policy.json)
+  -h, --help      show this help
+
+Signals:
+  SIGHUP          reload the policy (an invalid policy is refused; the old one keeps serving)
+  SIGTERM, SIGINT stop accepting, finish in-flight requests, exit
+`;
 
 export const command: CliCommand = {
   name: 'serve',
-  summary: '(not built yet)',
-  help: 'Usage: resultgate serve — not built yet.',
-  async run(_argv, io) {
-    io.stderr.write('resultgate serve: not built yet\n');
-    return 2;
+  summary: 'run the gateway (HTTPS proxy, HTTP redirect, admin port)',
+  help: HELP,
+  async run(argv, io) {
+    let flag: string | undefined;
+    for (let i = 0; i < argv.length; i++) {
+      if (argv[i] === '--policy' && argv[i + 1]) flag = argv[++i];
+      else {
+        io.stderr.write(`resultgate serve: unknown option "${argv[i]}"\n\n${HELP}`);
+        return EXIT.usage;
+      }
+    }
+    const file = policyPath(flag, io);
+    let gateway: Awaited<ReturnType<typeof startGateway>>;
+    try {
+      gateway = await startGateway({
+        policyFile: file,
+        watch: true,
+        onReload: (err) =>
+          err === undefined
+            ? io.stdout.write('resultgate: policy reloaded\n')
+            : io.stderr.write(
+                `resultgate: policy reload refused, the old policy keeps serving:\n${
+                  err instanceof PolicyError ? err.issues.map((i) => `  ${i}`).join('\n') : String(err)
+                }\n`,
+              ),
+      });
+    } catch (err) {
+      io.stderr.write(`resultgate serve: ${err instanceof Error ? err.message : String(err)}\n`);
+      return EXIT.failed;
+    }
+    const p = gateway.policy();
+    io.stdout.write(
+      `resultgate: serving ${file}\n  https ${p.server.https.host}:${gateway.httpsPort}\n` +
+        (gateway.httpPort
+          ? `  http  ${p.server.http?.host}:${gateway.httpPort} (redirects to https)\n`
+          : '') +
+        (gateway.adminPort
+          ? `  admin ${p.server.admin?.host}:${gateway.adminPort} (/healthz /readyz /metrics)\n`
+          : ''),
+    );
+    // SIGHUP reloads too (the outcome is printed by onReload above).
+    const onHup = () => void gateway.reload().catch(() => {});
+    process.on('SIGHUP', onHup);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGTERM', stop);
+        process.off('SIGINT', stop);
+        process.off('SIGHUP', onHup);
+        io.stdout.write('resultgate: draining…\n');
+        void gateway.close().then(resolve);
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    });
+    io.stdout.write('resultgate: stopped\n');
+    return EXIT.ok;
   },
 };

@@ -4,12 +4,14 @@
  * only the user's entry changes, the result is validated first, and the file is replaced
  * atomically so a running gateway reloads it whole.
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hashPassword } from '../basic-auth/password.js';
 import { editPolicyFile } from '../policy/edit.js';
 import { loadPolicyFile } from '../policy/load.js';
 import { type Policy, USER_NAME } from '../policy/schema.js';
 import type { AuditEvent } from '../types.js';
+import { writeCliAudit } from './audit.js';
 import { type CliCommand, type CliIo, EXIT, policyPath } from './command.js';
 import { acceptablePassword, readNewPassword, UsageError, usageFailure } from './hash-password.js';
 
@@ -17,7 +19,7 @@ import { acceptablePassword, readNewPassword, UsageError, usageFailure } from '.
  * Receives the audit events of `users add` / `users remove` after the policy file was written
  * (the CLI wires it to the tenant's audit log). Never given a password or hash.
  */
-export type UsersAudit = (event: AuditEvent, policy: Policy) => void | Promise<void>;
+export type UsersAudit = (event: AuditEvent, policy: Policy, io: CliIo) => void | Promise<void>;
 
 const HELP = `Usage: resultgate users <add|remove|list> --tenant T [--policy FILE] [options]
 
@@ -149,11 +151,17 @@ export function createUsersCommand(options: { audit?: UsersAudit } = {}): CliCom
       const type = args.action === 'add' ? 'user_added' : 'user_removed';
       const event: AuditEvent = { type, tenant: args.tenant, user, reason: 'cli' };
       if (args.action === 'add') event.roles = args.roles;
-      await options.audit?.(event, policy);
+      await options.audit?.(event, policy, io);
       return EXIT.ok;
     },
   };
 }
 
-/** `resultgate users` without an audit sink; the CLI entry may wire one with createUsersCommand. */
-export const command: CliCommand = createUsersCommand();
+/** `resultgate users`: each change is an audit line in the tenant's chain under `logs.dir`. */
+export const command: CliCommand = createUsersCommand({
+  audit: async (event, policy, io) => {
+    if (!(await writeCliAudit(resolve(io.cwd, policy.logs.dir), event, io))) {
+      io.stderr.write('resultgate users: the policy was changed but its audit line could not be written\n');
+    }
+  },
+});

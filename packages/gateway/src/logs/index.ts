@@ -1,14 +1,29 @@
 /**
- * STUB (pass-through) — step 14 of the pipeline: one access-log line per request, denied ones included.
- * Replaced by the module's real implementation; the factory's name and signature are the contract
- * with app.ts.
+ * Logs (DESIGN §6): per-tenant access and audit logs, the audit hash chain and its verifier,
+ * retention, export and the tenant admin's `/.gateway/logs` route.
  */
-import type { MiddlewareHandler } from 'hono';
-import type { PipelineContext } from '../pipeline.js';
-import type { GatewayEnv } from '../types.js';
-
-export function accessLog(_ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
-  return async function accessLog(_c, next) {
-    await next();
-  };
-}
+export { type AccessLogWriterOptions, AccessLogWriter, accessLine } from './access-sink.js';
+export { AuditLogWriter, type AuditLogWriterOptions } from './audit-sink.js';
+export { canonicalJson, chainHash, GENESIS } from './chain.js';
+export {
+  GATEWAY_TENANT,
+  isTenantDirName,
+  type LogKind,
+  listLogFiles,
+  listTenantDirs,
+  logFile,
+} from './files.js';
+export { LOST_LINES_METRIC, LogHealth, logLinesLostCounter } from './health.js';
+export { CSV_COLUMNS, csvHeader, csvRow, type ExportRange, exportLines, parseRange } from './export.js';
+export { accessLog, decisionOf } from './middleware.js';
+export { type Logs, type LogsOptions, type LogsRuntime, openLogs } from './open.js';
+export { type LogsRouteOptions, logsRoute } from './route.js';
+export { retentionCutoff, sweepRetention } from './retention.js';
+export {
+  type ChainFile,
+  checkChain,
+  type TenantVerdict,
+  type VerifyResult,
+  verifyAuditDir,
+  verifyTenantDir,
+} from './verify.js';

@@ -1,0 +1,96 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TEST_HASH, validPolicy } from '../policy/test-fixture.js';
+import type { CliIo } from './command.js';
+import { main } from './main.js';
+
+let root: string;
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  const code = await main(argv, { stdin: new PassThrough(), stdout, stderr, env: {}, cwd: root } as CliIo);
+  return { code, out, err };
+}
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'rg-report-'));
+  const policy = validPolicy();
+  policy.server.http = { port: 8080 };
+  policy.tenants['school-a'].zones.splice(1, 0, {
+    name: 'api',
+    path: '/api',
+    auth: 'basic',
+    roles: ['integration'],
+  });
+  policy.tenants['school-a'].users['hr-sync'] = { passwordHash: TEST_HASH, roles: ['integration'] };
+  policy.tenants['school-a'].maintenance = [
+    { start: '2026-12-01T01:00:00Z', end: '2026-12-01T03:00:00Z', announced: '2026-11-20T00:00:00Z' },
+  ];
+  policy.tenants['company-b'] = {
+    hosts: ['company-b.localhost'],
+    passwordPolicy: { minLength: 6 },
+    zones: [{ name: 'all', path: '/', auth: 'none' }],
+    maintenance: [
+      { start: '2026-12-01T01:00:00Z', end: '2026-12-01T03:00:00Z', announced: '2026-11-28T00:00:00Z' },
+    ],
+  };
+  await writeFile(join(root, 'policy.json'), JSON.stringify(policy));
+});
+afterEach(() => rm(root, { recursive: true, force: true }));
+
+describe('resultgate report', () => {
+  it('lists each promise per tenant with the value that enforces it', async () => {
+    const { code, out } = await run(['report']);
+    expect(code).toBe(0);
+    const lines = out.split('\n');
+    expect(lines).toContain('## school-a');
+    expect(lines).toContain('| IP address restriction | enforced | zone admin (/admin): 203.0.113.0/24 |');
+    expect(lines).toContain(
+      '| Idle timeout per zone | enforced | admin (/admin): 1h idle, 12h max; api: Basic auth, no session (credentials on every request); no limit on recipient (auth: none) |',
+    );
+    expect(lines).toContain(
+      '| Access log retention | enforced | access and audit logs per tenant in var/log/<tenant>, kept 30 days |',
+    );
+    expect(lines).toContain(
+      '| Account lockout | enforced | 5 failures within 15m lock the user and the address for 15m |',
+    );
+    expect(lines).toContain(
+      '| Maintenance notice at least 7 days ahead | enforced | 2026-12-01T01:00:00Z to 2026-12-01T03:00:00Z announced 11.0 days ahead; listed at /.gateway/notices |',
+    );
+    expect(out).toContain(
+      '| TLS only and HSTS | enforced | HTTPS :8443; plain HTTP :8080 only redirects (308)',
+    );
+  });
+
+  it('says "not enforced" or "weak" where the policy leaves a promise off', async () => {
+    const { out } = await run(['report', '--format', 'json']);
+    const b = JSON.parse(out).tenants.find((t: { tenant: string }) => t.tenant === 'company-b');
+    const status = Object.fromEntries(b.items.map((i: { id: string; status: string }) => [i.id, i.status]));
+    expect(status).toMatchObject({
+      ip: 'not enforced',
+      auth: 'not enforced',
+      idle: 'not enforced',
+      password: 'weak',
+      roles: 'not enforced',
+      maintenance: 'not enforced',
+      isolation: 'enforced',
+      audit: 'enforced',
+    });
+    expect(b.items.find((i: { id: string }) => i.id === 'ip').value).toBe(
+      'no ipAllow on the tenant or any zone',
+    );
+  });
+
+  it('exits 1 on an invalid policy and 2 on a bad format', async () => {
+    expect((await run(['report', '--policy', 'missing.json'])).code).toBe(1);
+    expect((await run(['report', '--format', 'pdf'])).code).toBe(2);
+  });
+});

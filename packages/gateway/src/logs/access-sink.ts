@@ -1,0 +1,156 @@
+/**
+ * The access-log sink: one JSON line per request, batched in memory and appended
+ * asynchronously, so the request path only builds a string and pushes it onto a queue.
+ */
+import { resolve, sep } from 'node:path';
+import type { Writable } from 'node:stream';
+import type { AccessLogSink, AccessRecord } from '../types.js';
+import { appendText, GATEWAY_TENANT, tenantDirName, utcDay } from './files.js';
+import type { LogHealth } from './health.js';
+
+/** Longest values kept, so one request cannot write a megabyte line. */
+export const FIELD_CAPS = {
+  reqId: 128,
+  ip: 64,
+  method: 16,
+  path: 2048,
+  user: 128,
+  decision: 64,
+  ua: 512,
+  zone: 128,
+};
+
+function cap(value: string, max: number): string {
+  return value.length > max ? `${value.slice(0, max)}…` : value;
+}
+
+function capOrNull(value: string | null | undefined, max: number): string | null {
+  return value == null ? null : cap(String(value), max);
+}
+
+/**
+ * One access line: exactly the fields of DESIGN §6, in a fixed order. JSON.stringify escapes
+ * CR, LF and every control character, so a value can never start a forged line; a query string
+ * is cut off even if a caller passes a raw URL (query strings can hold exam numbers).
+ */
+export function accessLine(r: AccessRecord): string {
+  const q = r.path.indexOf('?');
+  const path = q === -1 ? r.path : r.path.slice(0, q);
+  return `${JSON.stringify({
+    ts: r.ts,
+    reqId: cap(String(r.reqId), FIELD_CAPS.reqId),
+    tenant: r.tenant,
+    zone: capOrNull(r.zone, FIELD_CAPS.zone),
+    ip: cap(String(r.ip), FIELD_CAPS.ip),
+    method: cap(String(r.method), FIELD_CAPS.method),
+    path: cap(path, FIELD_CAPS.path),
+    status: r.status,
+    bytes: r.bytes,
+    ms: r.ms,
+    upstreamMs: r.upstreamMs,
+    user: capOrNull(r.user, FIELD_CAPS.user),
+    decision: cap(String(r.decision), FIELD_CAPS.decision),
+    ua: capOrNull(r.ua, FIELD_CAPS.ua),
+  })}\n`;
+}
+
+/** Options of {@link AccessLogWriter}. */
+export interface AccessLogWriterOptions {
+  /** The logs root (`logs.dir`). */
+  dir: string;
+  health: LogHealth;
+  /** Also copy every line to this stream (`logs.stdout`: process.stdout). */
+  stdout?: Writable;
+  /** Longest a line waits in memory. @default 50 */
+  flushMs?: number;
+  /** Lines that trigger an immediate flush. @default 256 */
+  batchLines?: number;
+  /** Lines kept in memory while the disk is slow; beyond, lines are dropped and counted lost. @default 100000 */
+  maxPending?: number;
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The batched, asynchronous access-log writer (implements the pipeline's {@link AccessLogSink}). */
+export class AccessLogWriter implements AccessLogSink {
+  private readonly root: string;
+  private pending = new Map<string, string[]>();
+  private pendingLines = 0;
+  /** Lines handed to batches that are not written yet (a slow disk): counted against maxPending. */
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private readonly flushMs: number;
+  private readonly batchLines: number;
+  private readonly maxPending: number;
+
+  constructor(private readonly options: AccessLogWriterOptions) {
+    this.root = resolve(options.dir) + sep;
+    this.flushMs = options.flushMs ?? 50;
+    this.batchLines = options.batchLines ?? 256;
+    this.maxPending = options.maxPending ?? 100_000;
+  }
+
+  get healthy(): boolean {
+    return this.options.health.healthy;
+  }
+
+  /** Queues one record; never blocks and never throws. */
+  write(record: AccessRecord): void {
+    if (this.pendingLines + this.inFlight >= this.maxPending) {
+      this.options.health.failed('access', this.root, 1, new Error('queue full'));
+      return;
+    }
+    const line = accessLine(record);
+    const day = record.ts.slice(0, 10);
+    const file = `${this.root}${tenantDirName(record.tenant ?? GATEWAY_TENANT)}${sep}access-${DAY.test(day) ? day : utcDay(Date.now())}.jsonl`;
+    const lines = this.pending.get(file);
+    if (lines) lines.push(line);
+    else this.pending.set(file, [line]);
+    this.pendingLines++;
+    if (this.pendingLines >= this.batchLines) {
+      this.immediate ??= setImmediate(() => void this.flush());
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), this.flushMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes everything queued so far; resolves when it is on disk (or counted lost). */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+    if (this.pendingLines === 0) return this.running;
+    const batch = this.pending;
+    const lines = this.pendingLines;
+    this.pending = new Map();
+    this.pendingLines = 0;
+    this.inFlight += lines;
+    // Batches are chained so lines of one file stay in order; files of one batch go in parallel.
+    this.running = this.running
+      .then(() => this.writeBatch(batch))
+      .finally(() => {
+        this.inFlight -= lines;
+      });
+    return this.running;
+  }
+
+  private async writeBatch(batch: Map<string, string[]>): Promise<void> {
+    const { health, stdout } = this.options;
+    const writes: Promise<void>[] = [];
+    for (const [file, lines] of batch) {
+      const text = lines.join('');
+      if (stdout) stdout.write(text);
+      writes.push(
+        appendText(file, text).then(
+          () => health.ok(file),
+          (err: unknown) => health.failed('access', file, lines.length, err),
+        ),
+      );
+    }
+    await Promise.all(writes);
+  }
+}

@@ -1,0 +1,150 @@
+import { EventEmitter } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { memoryDeps } from '../deps.js';
+import { GatewayError } from '../errors.js';
+import { parsePolicy } from '../policy/load.js';
+import type { Zone } from '../policy/schema.js';
+import type { AccessLogSink, GatewayEnv } from '../types.js';
+import { AccessLogWriter } from './access-sink.js';
+import { LogHealth } from './health.js';
+import { accessLog } from './middleware.js';
+
+const NOW = Date.parse('2026-11-28T04:00:00Z');
+
+function gateway(options: { failClosed?: boolean; healthy?: boolean; sink?: AccessLogSink } = {}) {
+  const policy = parsePolicy({
+    version: 1,
+    server: { https: { certFile: 'c', keyFile: 'k' }, upstream: { url: 'http://127.0.0.1:1' } },
+    logs: { failClosed: options.failClosed ?? false },
+    tenants: {
+      'school-a': { hosts: ['a.localhost'], zones: [{ name: 'api', path: '/api', auth: 'basic' }] },
+    },
+  });
+  let clock = NOW;
+  const deps = memoryDeps({ now: () => clock, ...(options.sink ? { accessLog: options.sink } : {}) });
+  const sink = deps.accessLog as AccessLogSink & { healthy: boolean };
+  if (options.healthy === false) Object.assign(sink, { healthy: false });
+  const app = new Hono<GatewayEnv>();
+  app.onError((err, c) => c.json({ error: (err as GatewayError).code }, (err as GatewayError).status as 403));
+  app.use(async (c, next) => {
+    c.set('requestId', 'req-1');
+    c.set('startedAt', clock);
+    await next();
+  });
+  app.use(accessLog({ policy, deps }));
+  app.use(async (c, next) => {
+    c.set('clientIp', '203.0.113.7');
+    c.set('tenantId', 'school-a');
+    c.set('zone', { name: 'api' } as Zone);
+    c.set('path', c.req.path);
+    clock += 7;
+    await next();
+  });
+  app.get('/api/ok', (c) => {
+    c.set('user', { name: 'hr-sync', roles: ['integration'], via: 'basic' });
+    c.set('upstreamMs', 4);
+    return c.body('hello', 200, { 'content-length': '5' });
+  });
+  app.get('/api/deny', () => {
+    throw new GatewayError('forbidden');
+  });
+  return { app, deps };
+}
+
+describe('accessLog', () => {
+  it('logs an allowed request with every documented field', async () => {
+    const { app, deps } = gateway();
+    const res = await app.request('/api/ok?exam=123', { headers: { 'user-agent': 'sdk/1' } });
+    expect(res.status).toBe(200);
+    expect(deps.accessRecords).toEqual([
+      {
+        ts: '2026-11-28T04:00:00.000Z',
+        reqId: 'req-1',
+        tenant: 'school-a',
+        zone: 'api',
+        ip: '203.0.113.7',
+        method: 'GET',
+        path: '/api/ok',
+        status: 200,
+        bytes: 5,
+        ms: 7,
+        upstreamMs: 4,
+        user: 'hr-sync',
+        decision: 'allow',
+        ua: 'sdk/1',
+      },
+    ]);
+  });
+
+  it('logs a denied request with the code that denied it', async () => {
+    const { app, deps } = gateway();
+    expect((await app.request('/api/deny')).status).toBe(403);
+    expect(deps.accessRecords[0]).toMatchObject({ status: 403, decision: 'forbidden', user: null, ua: null });
+  });
+
+  it('writes the line when a node response closes, with its status and bytes', async () => {
+    const { app, deps } = gateway();
+    const outgoing = Object.assign(new EventEmitter(), {
+      statusCode: 200,
+      getHeader: (name: string) => (name === 'content-length' ? '1234' : undefined),
+    });
+    const incoming = {
+      method: 'GET',
+      headers: { 'user-agent': 'node-ua' },
+      socket: { remoteAddress: '::1' },
+    };
+    await app.request('/api/ok', {}, { outgoing, incoming } as never);
+    expect(deps.accessRecords).toHaveLength(0);
+    outgoing.emit('close');
+    expect(deps.accessRecords[0]).toMatchObject({
+      status: 200,
+      bytes: 1234,
+      ua: 'node-ua',
+      decision: 'allow',
+    });
+  });
+
+  it('answers 503 logs_unavailable when failClosed and the sink is failing', async () => {
+    const { app, deps } = gateway({ failClosed: true, healthy: false });
+    const res = await app.request('/api/ok');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ error: 'logs_unavailable' });
+    expect(deps.accessRecords[0]).toMatchObject({ status: 503, decision: 'logs_unavailable' });
+  });
+
+  it('with failClosed, answers 503 once a real write fails, and serves again once writes succeed', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'rg-failclosed-'));
+    try {
+      await writeFile(join(root, 'school-a'), 'a file where the tenant directory should be');
+      let now = NOW;
+      const health = new LogHealth({ now: () => now, registry: new Registry(), warn: () => {} });
+      const sink = new AccessLogWriter({ dir: root, health });
+      const { app } = gateway({ failClosed: true, sink });
+      expect((await app.request('/api/ok')).status).toBe(200);
+      await sink.flush();
+      expect((await app.request('/api/ok')).status).toBe(503);
+      // Refused requests are logged under _gateway (refused before the tenant is known), so the
+      // failed tenant file is retried after 10 s: one request goes through and probes it.
+      await rm(join(root, 'school-a'));
+      await sink.flush();
+      expect((await app.request('/api/ok')).status).toBe(503);
+      now += 10_001;
+      expect((await app.request('/api/ok')).status).toBe(200);
+      await sink.flush();
+      expect(sink.healthy).toBe(true);
+      expect((await app.request('/api/ok')).status).toBe(200);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps serving when the sink is failing without failClosed', async () => {
+    const { app } = gateway({ healthy: false });
+    expect((await app.request('/api/ok')).status).toBe(200);
+  });
+});
