@@ -1,0 +1,152 @@
+/**
+ * Result API v1 types (DESIGN §8). Unions of strings tolerate values a newer server adds:
+ * `(string & {})` keeps editor completion for the known ones while accepting any string.
+ */
+
+/** Where a result is in its lifecycle: `scheduled → published → notified → viewed`, or an end state. */
+export type ResultStatus =
+  | 'scheduled'
+  | 'published'
+  | 'notified'
+  | 'viewed'
+  | 'withdrawn'
+  | 'expired'
+  | 'failed'
+  | (string & {});
+
+/** The person a result is for. `name` and `email` are personal data: never logged by the SDK. */
+export interface Recipient {
+  /** The integrator's id for the person (exam number, employee id). */
+  id: string;
+  name?: string;
+  email?: string;
+}
+
+/** A result as the integrator sends it. */
+export interface ResultInput {
+  /** The integrator's own key; the default idempotency key is derived from it. */
+  externalId: string;
+  recipient: Recipient;
+  title: string;
+  /** e.g. `合格` / `pass` / `offer`. Personal data: never logged. */
+  outcome: string;
+  /** Free-form details shown to the recipient. Personal data: never logged. */
+  details?: string | Record<string, unknown>;
+  /** ISO 8601; when absent the result is published at once. */
+  publishAt?: string;
+  /** ISO 8601; after this the result is no longer shown. */
+  expiresAt?: string;
+}
+
+/** One step of a result's history. */
+export interface StatusStep {
+  status: ResultStatus;
+  /** ISO 8601 UTC. */
+  at: string;
+  [key: string]: unknown;
+}
+
+/** A stored result, as the service returns it. Each `…At` is ISO 8601 UTC or `null` (not yet). */
+export interface Result extends ResultInput {
+  id: string;
+  status: ResultStatus;
+  publishAt: string;
+  expiresAt?: string;
+  createdAt: string;
+  updatedAt: string;
+  publishedAt?: string | null;
+  notifiedAt?: string | null;
+  viewedAt?: string | null;
+  withdrawnAt?: string | null;
+  expiredAt?: string | null;
+  failedAt?: string | null;
+  /** Last notification error (for `failed`). */
+  lastError?: string | null;
+  [key: string]: unknown;
+}
+
+/** What `send` returns: the stored result plus, once, the recipient's access code and PIN. */
+export interface CreatedResult extends Result {
+  /** Returned only when the result was created: print it on the recipient's letter. */
+  accessCode?: string;
+  pin?: string;
+}
+
+/** `GET /api/v1/results/{id}/status`: the current status and the time of each step. */
+export interface ResultStatusInfo {
+  id: string;
+  externalId?: string;
+  status: ResultStatus;
+  /** Every step so far, oldest first. */
+  steps: StatusStep[];
+  notifyAttempts?: number;
+  lastError?: string | null;
+  [key: string]: unknown;
+}
+
+/** What `send(item, { dryRun: true })` returns: the validated preview; nothing was stored. */
+export interface DryRunResult {
+  dryRun: true;
+  result: ResultInput & { status: ResultStatus; publishAt: string; expiresAt: string | null };
+}
+
+/** Per-item outcome of a batch (the service's `accepted | duplicate | rejected`). */
+export type BatchItemOutcome = 'accepted' | 'duplicate' | 'rejected' | (string & {});
+
+/** One item's answer in a batch response. */
+export interface BatchItemResult {
+  index: number;
+  externalId?: string | null;
+  outcome: BatchItemOutcome;
+  /** The created result (with `accessCode` and `pin`), or the existing one for a duplicate. Absent on dry runs. */
+  result?: CreatedResult;
+  /** Why the item was rejected or is a duplicate (`duplicate_external_id`). */
+  reason?: string;
+  issues?: { path: string; message: string }[];
+  [key: string]: unknown;
+}
+
+/** `POST /api/v1/results/batch` answer. */
+export interface BatchResponse {
+  items: BatchItemResult[];
+  summary?: { accepted: number; duplicate: number; rejected: number };
+  dryRun?: boolean;
+  [key: string]: unknown;
+}
+
+/** Filters of `GET /api/v1/results`. */
+export interface ListParams {
+  status?: ResultStatus;
+  /** ISO 8601: results changed at or after this time. */
+  since?: string | Date;
+  cursor?: string;
+  /** Page size (server default and maximum apply). */
+  limit?: number;
+}
+
+/** A maintenance window announced by the gateway (`GET /.gateway/notices`). */
+export interface Notice {
+  start: string;
+  end: string;
+  announced?: string;
+  message?: string;
+  /** True while the window is in progress. */
+  active?: boolean;
+  [key: string]: unknown;
+}
+
+/** Options of a single `send`. */
+export interface SendOptions {
+  /** Overrides the key derived from `externalId` + body. */
+  idempotencyKey?: string;
+  /** Validate only: the service stores nothing. */
+  dryRun?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Options of `sendBatch`. */
+export interface BatchOptions {
+  dryRun?: boolean;
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+}
