@@ -1,0 +1,108 @@
+/** Command-line flags of `npm run bench`, with their defaults and `--help`. */
+import { parseArgs } from 'node:util';
+
+/** Every target the harness knows, in table order. */
+export const TARGET_NAMES = [
+  'upstream',
+  'bare',
+  'hono',
+  'gateway',
+  'gateway-10k',
+  'gateway-open',
+  'nginx',
+] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+/** The parsed options of one run. */
+export interface BenchOptions {
+  rounds: number;
+  durationS: number;
+  warmupS: number;
+  connections: number;
+  pipelining: number;
+  only: TargetName[];
+  tenants: number;
+  profile: boolean;
+  maxWallS: number;
+  /** Extra Node flags for every Node target (upstream, bare proxy, gateways alike). */
+  nodeFlags: string[];
+  help: boolean;
+}
+
+export const HELP = `npm run bench [-- flags]
+
+Starts the upstream alone, a bare node:http + undici proxy, Hono with the same proxy hop, the
+gateway (every check on; open, without auth or log; with a 10,000-tenant policy) and, when
+installed, nginx with allow + auth_basic ($apr1$) + JSON log — each its own process on
+127.0.0.1 — and loads them interleaved, round after round.
+
+  --rounds N        rounds over all targets, medians taken        (default 3)
+  --duration S      measured seconds per target per round          (default 5)
+  --warmup S        unmeasured seconds before each measurement     (default 1)
+  --connections N   concurrent connections                         (default 50)
+  --pipelining N    requests in flight per connection              (default 1)
+  --only LIST       comma-separated subset of: ${TARGET_NAMES.join(', ')}
+  --tenants N       tenants of the scale policy                    (default 10000)
+  --quick           1 round × 2 s, 0.5 s warm-up (a smoke run; figures are noisy)
+  --profile         also CPU-profile the bare proxy and the gateway under load (node --cpu-prof,
+                    bench/results/*.cpuprofile) and rank where the gateway's time goes
+  --max-wall S      wall-clock cap of the whole run                (default 300)
+  --node-flags=F    extra Node flags for every Node target (note the =), e.g.
+                    --node-flags="--max-semi-space-size=16 --max-old-space-size=128"
+  --help            this text
+
+Results: a table on stdout, the same as JSON in bench/results/<timestamp>.json.`;
+
+function positive(name: string, value: string | undefined, fallback: number, integer = true): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new Error(`--${name}: expected a positive ${integer ? 'integer' : 'number'}, got ${value}`);
+  }
+  return n;
+}
+
+/**
+ * Parses the flags.
+ * @throws {Error} on an unknown flag, a bad number or an unknown target name
+ */
+export function parseBenchArgs(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      rounds: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      pipelining: { type: 'string' },
+      only: { type: 'string' },
+      tenants: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      'max-wall': { type: 'string' },
+      'node-flags': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const quick = values.quick;
+  const only = values.only ? values.only.split(',').map((s) => s.trim()) : [...TARGET_NAMES];
+  for (const name of only) {
+    if (!(TARGET_NAMES as readonly string[]).includes(name)) {
+      throw new Error(`--only: unknown target ${name} (known: ${TARGET_NAMES.join(', ')})`);
+    }
+  }
+  return {
+    rounds: positive('rounds', values.rounds, quick ? 1 : 3),
+    durationS: positive('duration', values.duration, quick ? 2 : 5, false),
+    warmupS: values.warmup === '0' ? 0 : positive('warmup', values.warmup, quick ? 0.5 : 1, false),
+    connections: positive('connections', values.connections, 50),
+    pipelining: positive('pipelining', values.pipelining, 1),
+    only: only as TargetName[],
+    tenants: positive('tenants', values.tenants, 10_000),
+    profile: values.profile,
+    maxWallS: positive('max-wall', values['max-wall'], 300, false),
+    nodeFlags: values['node-flags']?.split(/\s+/).filter(Boolean) ?? [],
+    help: values.help,
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * Starting and stopping benchmark targets as child processes of the harness, so each target's RSS
+ * is its own and load generation never shares its event loop. Only processes started here are
+ * ever signalled, each by its own pid.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ReadyMessage } from '../servers/child.js';
+
+/** A running target. */
+export interface RunningTarget {
+  port: number;
+  /** Extra figures the target reported when ready. */
+  info: Record<string, unknown>;
+  /** Milliseconds from spawn to ready (start-up and module loading). */
+  startupMs: number;
+  /** Pids whose RSS is summed (a node target: itself; nginx: master and workers). */
+  pids(): number[];
+  stop(): Promise<void>;
+  /** Heap and RSS before and after a full GC (node targets only). */
+  memory?(): Promise<{ before: NodeJS.MemoryUsage; after: NodeJS.MemoryUsage }>;
+}
+
+/** Sends SIGTERM, then SIGKILL after `graceMs`; resolves once the child exited. */
+export function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * Starts `servers/<script>.ts` on Node (with tsx, `source` condition) and waits for its ready message.
+ * @param nodeArgs extra Node flags, e.g. `--cpu-prof`
+ * @throws when the target exits or stays silent for `timeoutMs`
+ */
+export function startNodeTarget(
+  script: string,
+  config: unknown,
+  { nodeArgs = [], timeoutMs = 60_000 }: { nodeArgs?: string[]; timeoutMs?: number } = {},
+): Promise<RunningTarget> {
+  const file = fileURLToPath(new URL(`../servers/${script}.ts`, import.meta.url));
+  const spawnedAt = Date.now();
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--conditions=source', '--import', 'tsx', file, JSON.stringify(config ?? {})],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stopChild(child);
+      reject(new Error(`${script}: not ready after ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${script}: exited before ready (code ${code}, signal ${signal})`));
+    });
+    child.on('message', (message: ReadyMessage) => {
+      if (message?.type !== 'ready') return;
+      clearTimeout(timer);
+      resolve({
+        port: message.port,
+        info: message.info ?? {},
+        startupMs: Date.now() - spawnedAt,
+        pids: () => (child.pid ? [child.pid] : []),
+        stop: () => stopChild(child),
+        memory: () =>
+          new Promise((resolveMemory) => {
+            const onMemory = (m: {
+              type?: string;
+              before: NodeJS.MemoryUsage;
+              after: NodeJS.MemoryUsage;
+            }) => {
+              if (m?.type !== 'memory') return;
+              child.off('message', onMemory);
+              resolveMemory({ before: m.before, after: m.after });
+            };
+            child.on('message', onMemory);
+            child.send({ type: 'memory' });
+          }),
+      });
+    });
+  });
+}
+
+/** VmRSS of one process in bytes, or 0 when it is gone. */
+export function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on every Linux we run on). */
+const USER_HZ = 100;
+
+/**
+ * CPU time (user + system) a process has used so far, in microseconds, or 0 when it is gone.
+ * Unlike req/s, CPU time per request hardly moves when other processes compete for the cores.
+ */
+export function cpuOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name (which may hold spaces): utime is 14th, stime 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / USER_HZ) * 1e6;
+  } catch {
+    return 0;
+  }
+}
+
+/** Summed CPU time of several processes, in microseconds. */
+export function cpuOfAll(pids: number[]): number {
+  return pids.reduce((sum, pid) => sum + cpuOf(pid), 0);
+}
+
+/** Direct children of a process (Linux `/proc/<pid>/task/<pid>/children`). */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Samples the summed RSS of `pids()` every `everyMs` until stopped; returns the peak. */
+export function sampleRss(pids: () => number[], everyMs = 200): { stop(): number } {
+  let peak = 0;
+  const sample = () => {
+    const total = pids().reduce((sum, pid) => sum + rssOf(pid), 0);
+    if (total > peak) peak = total;
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return peak;
+    },
+  };
+}

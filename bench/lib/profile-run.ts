@@ -1,0 +1,99 @@
+/**
+ * `--profile`: loads the all-checks gateway and the bare proxy once more, each under
+ * `node --cpu-prof`, and ranks where the gateway's CPU goes — per request, next to the bare proxy's
+ * figure for the same module, so the difference is what the gateway adds.
+ */
+import { join } from 'node:path';
+import type { BenchOptions } from './args.js';
+import { measure } from './load.js';
+import { analyseProfile, type ProfileSummary } from './profile.js';
+import { startNodeTarget } from './proc.js';
+import { benchRequest, gatewayConfig } from './targets.js';
+
+/** One profiled target. */
+export interface ProfiledTarget {
+  file: string;
+  requests: number;
+  rps: number;
+  summary: ProfileSummary;
+}
+
+async function profileOne(
+  script: 'gateway' | 'bare-proxy',
+  config: unknown,
+  o: BenchOptions,
+  file: string,
+): Promise<ProfiledTarget> {
+  const [dir, name] = [join(file, '..'), file.slice(file.lastIndexOf('/') + 1)];
+  const t = await startNodeTarget(script, config, {
+    nodeArgs: [...o.nodeFlags, '--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', name],
+  });
+  let run: Awaited<ReturnType<typeof measure>>;
+  try {
+    run = await measure(t.port, t.pids, benchRequest(), {
+      connections: o.connections,
+      pipelining: o.pipelining,
+      durationS: Math.max(o.durationS, 5),
+      warmupS: o.warmupS,
+    });
+  } finally {
+    await t.stop();
+  }
+  // Leave out start-up (module loading, policy compile) and the warm-up: rank the steady state.
+  const summary = await analyseProfile(file, { skipMs: t.startupMs + o.warmupS * 1000, top: 25 });
+  return { file, requests: run.requests, rps: run.rps, summary };
+}
+
+/** Profiles the bare proxy and the all-checks gateway, one after the other. */
+export async function profileTargets(
+  o: BenchOptions,
+  upstreamPort: number,
+  scratch: string,
+  resultsDir: string,
+  stamp: string,
+): Promise<{ gateway: ProfiledTarget; bare: ProfiledTarget }> {
+  const upstream = `http://127.0.0.1:${upstreamPort}`;
+  const bare = await profileOne(
+    'bare-proxy',
+    { upstream, connections: 128 },
+    o,
+    join(resultsDir, `bare-${stamp}.cpuprofile`),
+  );
+  const gateway = await profileOne(
+    'gateway',
+    gatewayConfig('gateway', o, upstream, join(scratch, 'profile')),
+    o,
+    join(resultsDir, `gateway-${stamp}.cpuprofile`),
+  );
+  return { gateway, bare };
+}
+
+/** The profile section of the report. */
+export function profileReport({ gateway, bare }: { gateway: ProfiledTarget; bare: ProfiledTarget }): string {
+  const us = (ms: number, t: ProfiledTarget) =>
+    ((ms * 1000) / Math.max(1, t.requests)).toFixed(1).padStart(6);
+  const busy = (t: ProfiledTarget) => t.summary.totalMs - t.summary.idleMs;
+  const lines = [
+    `profile ${gateway.file}`,
+    `  gateway: ${us(busy(gateway), gateway).trim()} µs of CPU per request; bare proxy (${bare.file}): ${us(busy(bare), bare).trim()} µs`,
+    '  self time by module, µs per request   gateway  bare proxy',
+  ];
+  const bareModules = new Map(bare.summary.modules.map((m) => [m.name, m.ms]));
+  for (const m of gateway.summary.modules.slice(0, 15)) {
+    const b = bareModules.get(m.name);
+    lines.push(`    ${m.name.padEnd(36)} ${us(m.ms, gateway)}  ${b === undefined ? '     -' : us(b, bare)}`);
+  }
+  lines.push('  gateway, self time by function (µs per request, share):');
+  for (const f of gateway.summary.functions.slice(0, 15)) {
+    lines.push(`    ${us(f.ms, gateway)}  ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name}`);
+  }
+  lines.push('  gateway functions, inclusive (synchronous part, with what they call):');
+  for (const f of gateway.summary.gateway.slice(0, 15)) {
+    lines.push(`    ${us(f.ms, gateway)}  ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name}`);
+  }
+  lines.push(
+    '  (writev / writeLatin1String are socket writes: kernel time, inflated when the reader on the',
+    '   same core preempts the writer; compare them between targets, not in absolute terms)',
+  );
+  return lines.join('\n');
+}

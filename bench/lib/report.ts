@@ -1,0 +1,171 @@
+/**
+ * Turns the runs into the report: medians per target, ratios to the upstream alone and to the bare
+ * proxy, the table printed on stdout, and the pass/fail of the issue's targets.
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import type { TargetName } from './args.js';
+import type { RunResult } from './load.js';
+
+/** Medians of one target over its rounds. */
+export interface TargetSummary {
+  rps: number;
+  /** The best round's req/s: interference from other processes only ever slows a round down. */
+  bestRps: number;
+  p50: number;
+  p99: number;
+  rss: number;
+  cpuUs: number;
+  non2xx: number;
+  errors: number;
+  rounds: number;
+  vsUpstream: number | null;
+  vsBare: number | null;
+}
+
+/** What the scale child reported about a policy load. */
+export interface ScaleFigures {
+  tenants: number;
+  policyBytes: number;
+  loadMs: number;
+  compileMs: number;
+  heapDelta: number;
+  rssDelta: number;
+}
+
+/** One pass/fail line. */
+export interface Check {
+  name: string;
+  value: string;
+  pass: boolean | null;
+}
+
+export const LABELS: Record<TargetName, string> = {
+  upstream: 'upstream alone (node:http)',
+  bare: 'bare proxy (node:http + undici)',
+  hono: 'Hono + the same hop, no checks',
+  gateway: 'gateway, every check on',
+  'gateway-open': 'gateway, auth none, no log',
+  'gateway-10k': 'gateway, every check, 10k tenants',
+  nginx: 'nginx allow + auth_basic apr1 + log',
+};
+
+/** The middle value (mean of the two middle ones for an even count). */
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Medians and ratios per target. */
+export function summarise(runs: Map<TargetName, RunResult[]>): Map<TargetName, TargetSummary> {
+  const out = new Map<TargetName, TargetSummary>();
+  for (const [name, list] of runs) {
+    if (list.length === 0) continue;
+    out.set(name, {
+      rps: median(list.map((r) => r.rps)),
+      bestRps: Math.max(...list.map((r) => r.rps)),
+      p50: median(list.map((r) => r.p50)),
+      p99: median(list.map((r) => r.p99)),
+      rss: median(list.map((r) => r.rss)),
+      cpuUs: median(list.map((r) => r.cpuUs)),
+      non2xx: list.reduce((s, r) => s + r.non2xx, 0),
+      errors: list.reduce((s, r) => s + r.errors, 0),
+      rounds: list.length,
+      vsUpstream: null,
+      vsBare: null,
+    });
+  }
+  const up = out.get('upstream')?.rps;
+  const bare = out.get('bare')?.rps;
+  for (const s of out.values()) {
+    s.vsUpstream = up ? s.rps / up : null;
+    s.vsBare = bare ? s.rps / bare : null;
+  }
+  return out;
+}
+
+const mb = (bytes: number) => (bytes / 1024 ** 2).toFixed(0);
+const ratio = (r: number | null) => (r === null ? '-' : `${r.toFixed(2)}×`);
+
+/** The results table (Markdown, so it pastes into the README as is). */
+export function table(summary: Map<TargetName, TargetSummary>): string {
+  const rows = [
+    '| target | req/s | best req/s | p50 ms | p99 ms | RSS MB | CPU µs/req | × upstream | × bare proxy | non-2xx/errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const [name, s] of summary) {
+    rows.push(
+      `| ${LABELS[name]} | ${Math.round(s.rps).toLocaleString('en-US')} | ${Math.round(s.bestRps).toLocaleString('en-US')} | ${s.p50} | ${s.p99} | ${mb(s.rss)} | ${Math.round(s.cpuUs)} | ${ratio(s.vsUpstream)} | ${ratio(s.vsBare)} | ${s.non2xx}/${s.errors} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+/** The issue's targets, each pass, fail or null (not measured in this run). */
+export function checks(summary: Map<TargetName, TargetSummary>, scale: ScaleFigures | undefined): Check[] {
+  const gw = summary.get('gateway');
+  const bare = summary.get('bare');
+  const nginx = summary.get('nginx');
+  const big = summary.get('gateway-10k');
+  const list: Check[] = [];
+  const add = (
+    name: string,
+    value: number | undefined,
+    fmt: (v: number) => string,
+    ok: (v: number) => boolean,
+  ) =>
+    list.push(
+      value === undefined
+        ? { name, value: 'not measured', pass: null }
+        : { name, value: fmt(value), pass: ok(value) },
+    );
+  const x = (v: number) => `${v.toFixed(2)}×`;
+  add('gateway req/s ≥ 0.8× bare proxy', gw && bare && gw.rps / bare.rps, x, (v) => v >= 0.8);
+  add('gateway req/s ≥ 1.5× nginx auth_basic', gw && nginx && gw.rps / nginx.rps, x, (v) => v >= 1.5);
+  add('gateway p99 ≤ 2× bare proxy', gw && bare && gw.p99 / bare.p99, x, (v) => v <= 2);
+  add(
+    'gateway RSS under load ≤ 200 MB',
+    gw?.rss,
+    (v) => `${mb(v)} MB`,
+    (v) => v <= 200 * 1024 ** 2,
+  );
+  add(
+    `${scale?.tenants.toLocaleString('en-US') ?? '10,000'}-tenant policy load + compile < 2 s`,
+    scale && scale.loadMs + scale.compileMs,
+    (v) => `${(v / 1000).toFixed(2)} s`,
+    (v) => v < 2000,
+  );
+  // "Cost" is CPU time per request: unlike req/s it barely moves when other processes share the cores.
+  add(
+    'per-request CPU cost, 10k tenants ≤ 1.1× one tenant',
+    gw && big && big.cpuUs / gw.cpuUs,
+    (v) => `${x(v)} (req/s ratio ${x(gw!.rps / big!.rps)})`,
+    (v) => v <= 1.1,
+  );
+  return list;
+}
+
+/** Informational ratios that are not targets: CPU per request against the bare proxy and nginx. */
+export function cpuNotes(summary: Map<TargetName, TargetSummary>): string[] {
+  const gw = summary.get('gateway');
+  if (!gw?.cpuUs) return [];
+  const notes: string[] = [];
+  for (const name of ['bare', 'nginx'] as const) {
+    const other = summary.get(name);
+    if (other?.cpuUs)
+      notes.push(`gateway CPU per request = ${(gw.cpuUs / other.cpuUs).toFixed(2)}× ${LABELS[name]}`);
+  }
+  return notes;
+}
+
+/** The machine the figures come from. */
+export function machine(): { nproc: number; model: string; node: string; kernel: string } {
+  let model = 'unknown';
+  let kernel = 'unknown';
+  try {
+    model = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? model;
+    kernel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+  } catch {}
+  return { nproc: availableParallelism(), model, node: process.version, kernel };
+}

@@ -1,0 +1,99 @@
+/**
+ * Starts the targets a run asks for, one process each, and the request each one receives. Every
+ * target gets the same request bytes (Host, Basic credentials, X-Forwarded-For/Proto) so that only
+ * what a front end does with them differs.
+ */
+import { join } from 'node:path';
+import type { GatewayTargetConfig } from '../servers/gateway.js';
+import { BENCH_PATH, BENCH_USER, CLIENT_IP, tenantHost } from '../servers/policy.js';
+import type { BenchOptions, TargetName } from './args.js';
+import type { BenchRequest } from './load.js';
+import { findNginx, startNginx } from './nginx.js';
+import { type RunningTarget, startNodeTarget } from './proc.js';
+
+/** A started target and what to send it. */
+export interface Target {
+  name: TargetName;
+  running: RunningTarget;
+  request: BenchRequest;
+}
+
+/** The request of every target; `tenant` picks the Host (the 10k-tenant gateway gets a middle one). */
+export function benchRequest(tenant = 0): BenchRequest {
+  const credentials = Buffer.from(`${BENCH_USER.name}:${BENCH_USER.password}`).toString('base64');
+  return {
+    path: BENCH_PATH,
+    headers: {
+      host: tenantHost(tenant),
+      authorization: `Basic ${credentials}`,
+      accept: 'application/json',
+      'x-forwarded-for': CLIENT_IP,
+      'x-forwarded-proto': 'https',
+    },
+  };
+}
+
+/** The gateway target's configuration for `name`. */
+export function gatewayConfig(
+  name: TargetName,
+  o: BenchOptions,
+  upstream: string,
+  dir: string,
+): GatewayTargetConfig {
+  if (name === 'gateway-open') return { mode: 'none', tenants: 1, upstream, dir, accessLog: false };
+  if (name === 'gateway-10k') return { mode: 'all', tenants: o.tenants, upstream, dir, accessLog: true };
+  return { mode: 'all', tenants: 1, upstream, dir, accessLog: true };
+}
+
+/**
+ * Starts the upstream (always: the proxies need it) and every requested target.
+ * @returns the targets in table order, and why any were skipped
+ */
+export async function startTargets(
+  o: BenchOptions,
+  scratch: string,
+): Promise<{ upstream: RunningTarget; targets: Target[]; skipped: Record<string, string> }> {
+  const nodeArgs = o.nodeFlags;
+  const upstream = await startNodeTarget('upstream', {}, { nodeArgs });
+  const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
+  const targets: Target[] = [];
+  const skipped: Record<string, string> = {};
+  for (const name of o.only) {
+    try {
+      let running: RunningTarget;
+      if (name === 'upstream') running = upstream;
+      else if (name === 'bare') {
+        running = await startNodeTarget(
+          'bare-proxy',
+          { upstream: upstreamUrl, connections: 128 },
+          { nodeArgs },
+        );
+      } else if (name === 'hono') {
+        running = await startNodeTarget(
+          'hono-proxy',
+          { upstream: upstreamUrl, connections: 128 },
+          { nodeArgs },
+        );
+      } else if (name === 'nginx') {
+        const bin = findNginx();
+        if (!bin) {
+          skipped[name] = 'nginx is not installed (command -v nginx)';
+          continue;
+        }
+        running = await startNginx(bin, join(scratch, 'nginx'), upstream.port);
+      } else {
+        const config = gatewayConfig(name, o, upstreamUrl, join(scratch, name));
+        running = await startNodeTarget('gateway', config, {
+          nodeArgs: ['--expose-gc', ...nodeArgs],
+          timeoutMs: 120_000,
+        });
+      }
+      const tenant = name === 'gateway-10k' ? o.tenants >> 1 : 0;
+      targets.push({ name, running, request: benchRequest(tenant) });
+    } catch (err) {
+      // One target that cannot start (say, a gateway module mid-rewrite) must not sink the others.
+      skipped[name] = `did not start: ${(err as Error).message}`;
+    }
+  }
+  return { upstream, targets, skipped };
+}

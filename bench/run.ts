@@ -1,0 +1,179 @@
+/**
+ * `npm run bench`: starts every target as its own process on 127.0.0.1, loads them interleaved
+ * round by round with autocannon (this process only generates load and samples RSS), prints one
+ * table of medians with ratios and the issue's targets, and writes the same as JSON to
+ * bench/results/<timestamp>.json. Bounded by --duration per run and --max-wall overall.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BenchOptions, HELP, parseBenchArgs, type TargetName } from './lib/args.js';
+import { measure, probe, type RunResult } from './lib/load.js';
+import { profileReport, profileTargets } from './lib/profile-run.js';
+import { checks, cpuNotes, LABELS, machine, type ScaleFigures, summarise, table } from './lib/report.js';
+import { startTargets, type Target } from './lib/targets.js';
+
+const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
+const EXPECTED_BYTES = 1024;
+
+function options(): BenchOptions {
+  try {
+    return parseBenchArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${HELP}`);
+    process.exit(2);
+  }
+}
+
+/** Checks each target answers 200 with the 1 KB body; a target that does not is left out. */
+async function probeAll(targets: Target[], failed: Record<string, string>): Promise<Target[]> {
+  const ok: Target[] = [];
+  for (const t of targets) {
+    try {
+      const r = await probe(t.running.port, t.request);
+      if (r.status === 200 && r.bytes === EXPECTED_BYTES) ok.push(t);
+      else failed[t.name] = `probe answered ${r.status} with ${r.bytes} bytes: ${r.text.slice(0, 160)}`;
+    } catch (err) {
+      failed[t.name] = `probe failed: ${(err as Error).message}`;
+    }
+  }
+  return ok;
+}
+
+const mib = (bytes: number) => (bytes / 1024 ** 2).toFixed(0);
+
+function loadOpts(o: BenchOptions) {
+  return { connections: o.connections, pipelining: o.pipelining, durationS: o.durationS, warmupS: o.warmupS };
+}
+
+async function main(): Promise<void> {
+  const o = options();
+  if (o.help) {
+    console.log(HELP);
+    return;
+  }
+  const startedAt = Date.now();
+  const deadline = startedAt + o.maxWallS * 1000;
+  // A last resort if something hangs: the children die with their IPC channel when we exit.
+  setTimeout(
+    () => {
+      console.error(`bench: wall-clock cap of ${o.maxWallS} s exceeded by 60 s, giving up`);
+      process.exit(3);
+    },
+    (o.maxWallS + 60) * 1000,
+  ).unref();
+
+  const stamp = new Date(startedAt).toISOString().replace(/[:.]/g, '-');
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const host = machine();
+  console.log(`resultgate bench · ${host.nproc} × ${host.model} · node ${host.node} · ${command}`);
+  await mkdir(RESULTS, { recursive: true });
+  const scratch = await mkdtemp(join(tmpdir(), 'resultgate-bench-'));
+  const { upstream, targets, skipped } = await startTargets(o, scratch).catch(async (err: unknown) => {
+    await rm(scratch, { recursive: true, force: true });
+    throw err;
+  });
+  const failed: Record<string, string> = {};
+  const runs = new Map<TargetName, RunResult[]>();
+  let profile: Awaited<ReturnType<typeof profileTargets>> | undefined;
+  let capped = false;
+  const heaps: Record<string, { heapUsedAfterGc: number; heapTotal: number; rss: number }> = {};
+  try {
+    const live = await probeAll(targets, failed);
+    for (const t of live) runs.set(t.name, []);
+    const perRun = o.warmupS + o.durationS + 0.5;
+    for (let round = 0; round < o.rounds && !capped; round++) {
+      // Rotate the order each round so drift (heat, page cache, JIT) is not always on one target.
+      const order = live.map((_, i) => live[(i + round) % live.length]!);
+      for (const t of order) {
+        if (Date.now() + perRun * 1000 > deadline) {
+          capped = true;
+          break;
+        }
+        const r = await measure(t.running.port, t.running.pids, t.request, loadOpts(o));
+        runs.get(t.name)!.push(r);
+        console.log(
+          `  round ${round + 1}/${o.rounds}  ${LABELS[t.name].padEnd(36)} ${Math.round(r.rps).toString().padStart(7)} req/s  p99 ${r.p99} ms`,
+        );
+      }
+    }
+    // What the gateways' heaps really hold once V8 collects (RSS under load is mostly uncollected garbage).
+    for (const t of live) {
+      if (t.name.startsWith('gateway') && t.running.memory) {
+        const m = await t.running.memory();
+        heaps[t.name] = {
+          heapUsedAfterGc: m.after.heapUsed,
+          heapTotal: m.before.heapTotal,
+          rss: m.before.rss,
+        };
+      }
+    }
+    if (o.profile && Date.now() + 2 * (o.warmupS + Math.max(o.durationS, 5) + 5) * 1000 < deadline) {
+      profile = await profileTargets(o, upstream.port, scratch, RESULTS, stamp);
+    } else if (o.profile) capped = true;
+  } finally {
+    await Promise.all([upstream, ...targets.map((t) => t.running)].map((t) => t.stop()));
+    await rm(scratch, { recursive: true, force: true });
+  }
+
+  const summary = summarise(runs);
+  const info = (name: TargetName) =>
+    targets.find((t) => t.name === name)?.running.info as ScaleFigures | undefined;
+  const scale = info('gateway-10k');
+  const one = info('gateway');
+  const results = checks(summary, scale);
+
+  console.log(`\n${table(summary)}\n`);
+  for (const [name, why] of Object.entries({ ...skipped, ...failed })) console.log(`skipped ${name}: ${why}`);
+  if (capped) console.log(`note: stopped early at the ${o.maxWallS} s wall-clock cap`);
+  const policyRow = (s: ScaleFigures | undefined) =>
+    s &&
+    `  ${s.tenants.toLocaleString('en-US').padStart(6)} tenants: ${(s.policyBytes / 1024 ** 2).toFixed(1)} MB JSON, load ${s.loadMs.toFixed(0)} ms + compile ${s.compileMs.toFixed(0)} ms, heap +${(s.heapDelta / 1024 ** 2).toFixed(1)} MB, RSS +${(s.rssDelta / 1024 ** 2).toFixed(1)} MB`;
+  if (one || scale)
+    console.log(
+      ['policy scale (parsePolicy + createGateway):', policyRow(one), policyRow(scale)]
+        .filter(Boolean)
+        .join('\n'),
+    );
+  for (const [name, h] of Object.entries(heaps)) {
+    console.log(
+      `heap of ${name} after load: ${mib(h.heapUsedAfterGc)} MB live after a full GC (heap grown to ${mib(h.heapTotal)} MB, RSS ${mib(h.rss)} MB)`,
+    );
+  }
+  for (const note of cpuNotes(summary)) console.log(note);
+  console.log('\ntargets:');
+  for (const c of results)
+    console.log(`  ${c.pass === null ? 'n/a ' : c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.value}`);
+  if (profile) console.log(`\n${profileReport(profile)}`);
+
+  const file = join(RESULTS, `${stamp}.json`);
+  const json = {
+    date: new Date(startedAt).toISOString(),
+    command,
+    machine: host,
+    options: o,
+    wallS: (Date.now() - startedAt) / 1000,
+    capped,
+    targets: Object.fromEntries(
+      targets.map((t) => [
+        t.name,
+        {
+          label: LABELS[t.name],
+          info: t.running.info,
+          runs: runs.get(t.name) ?? [],
+          median: summary.get(t.name) ?? null,
+        },
+      ]),
+    ),
+    skipped: { ...skipped, ...failed },
+    heaps,
+    scale: { oneTenant: one ?? null, manyTenants: scale ?? null },
+    checks: results,
+    profile: profile ?? null,
+  };
+  await writeFile(file, `${JSON.stringify(json, null, 2)}\n`);
+  console.log(`\nwrote ${file}`);
+}
+
+await main();
