@@ -32,6 +32,10 @@ export interface GatewayVariables {
   user?: GatewayUser;
   /** Time the upstream took to answer with headers, for the access log. */
   upstreamMs?: number;
+  /** Response body bytes sent by the proxy's fast path, for the access log. */
+  bytesSent?: number;
+  /** The error code that denied the request (set by the error handler); absent when allowed. */
+  decision?: string;
 }
 
 /** The Hono environment of the gateway app. */

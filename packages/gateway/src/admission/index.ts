@@ -1,14 +1,69 @@
 /**
- * STUB (pass-through) — step 12 of the pipeline: per-zone concurrency limit and queue → 503 overloaded + Retry-After.
- * Replaced by the module's real implementation; the factory's name and signature are the contract
- * with app.ts.
+ * Step 12 of the pipeline: per-zone admission control (`maxConcurrent`, `maxQueue`,
+ * `queueTimeout`). A zone without `maxConcurrent` is not limited. A full zone queues the request;
+ * a full queue, or a wait past `queueTimeout`, answers `503 overloaded` with `Retry-After`.
+ * The slot is held until the response has finished streaming (the Node response's `close`), not
+ * merely until the handler returns.
  */
 import type { MiddlewareHandler } from 'hono';
+import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../pipeline.js';
 import type { GatewayEnv } from '../types.js';
+import { Limiter } from './limiter.js';
 
-export function admission(_ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
-  return async function admission(_c, next) {
-    await next();
+/** Defaults for a zone that sets `maxConcurrent` only. */
+export const ADMISSION_DEFAULTS = { queueTimeout: 10_000, retryAfterSeconds: 2 } as const;
+
+/**
+ * Limits concurrent requests per zone.
+ * @throws {GatewayError} `overloaded` (503) with `Retry-After`
+ * @example app.use(admission({ policy, deps }))
+ */
+export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
+  const limiters = new Map<object, Limiter>();
+  for (const tenant of Object.values(ctx.policy.tenants)) {
+    for (const zone of tenant.zones) {
+      if (zone.maxConcurrent === undefined) continue;
+      limiters.set(
+        zone,
+        new Limiter({
+          maxConcurrent: zone.maxConcurrent,
+          // By default a zone may queue as many requests as it runs.
+          maxQueue: zone.maxQueue ?? zone.maxConcurrent,
+          queueTimeout: zone.queueTimeout ?? ADMISSION_DEFAULTS.queueTimeout,
+        }),
+      );
+    }
+  }
+  if (limiters.size === 0) {
+    return function admission(_c, next) {
+      return next();
+    };
+  }
+  const overloaded = () =>
+    new GatewayError('overloaded', {
+      headers: { 'retry-after': String(ADMISSION_DEFAULTS.retryAfterSeconds) },
+    });
+
+  return async function admission(c, next) {
+    const zone = c.get('zone');
+    const limiter = zone && limiters.get(zone);
+    if (!limiter) return next();
+    let admitted = limiter.acquire();
+    if (admitted !== true) admitted = await admitted;
+    if (!admitted) throw overloaded();
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      limiter.release();
+    };
+    try {
+      await next();
+    } finally {
+      const outgoing = c.env?.outgoing;
+      if (!outgoing || outgoing.writableFinished || outgoing.destroyed) release();
+      else outgoing.once('close', release);
+    }
   };
 }

@@ -1,14 +1,104 @@
 /**
- * STUB (pass-through) — step 7 of the pipeline: maintenance windows → 503 maintenance + Retry-After; serves /.gateway/notices.
- * Replaced by the module's real implementation; the factory's name and signature are the contract
- * with app.ts.
+ * Step 7 of the pipeline: maintenance windows (DESIGN §4, §5). During a window every request of the
+ * tenant gets `503 maintenance` with `Retry-After` (seconds to the window's end) and the window's
+ * message, except from addresses in its `bypass` list (the operators doing the work). The notice
+ * list at `/.gateway/notices` stays reachable so clients can learn when service resumes.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Handler, MiddlewareHandler } from 'hono';
+import { GatewayError } from '../errors.js';
+import { compileCidrs, peerAddress } from '../ops/trusted-peer.js';
 import type { PipelineContext } from '../pipeline.js';
+import type { MaintenanceWindow } from '../policy/schema.js';
 import type { GatewayEnv } from '../types.js';
 
-export function maintenance(_ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
-  return async function maintenance(_c, next) {
-    await next();
+/** The path of the notice list; reachable during maintenance. */
+export const NOTICES_PATH = '/.gateway/notices';
+
+interface CompiledWindow {
+  window: MaintenanceWindow;
+  start: number;
+  end: number;
+  announced: number;
+  bypass: (ip: string) => boolean;
+}
+
+function compile(ctx: PipelineContext): Map<string, CompiledWindow[]> {
+  const byTenant = new Map<string, CompiledWindow[]>();
+  for (const [id, tenant] of Object.entries(ctx.policy.tenants)) {
+    if (tenant.maintenance.length === 0) continue;
+    byTenant.set(
+      id,
+      tenant.maintenance.map((w) => ({
+        window: w,
+        start: Date.parse(w.start),
+        end: Date.parse(w.end),
+        announced: Date.parse(w.announced),
+        bypass: compileCidrs(w.bypass),
+      })),
+    );
+  }
+  return byTenant;
+}
+
+/**
+ * Answers `503 maintenance` during a tenant's maintenance window.
+ * @throws {GatewayError} `maintenance` with `Retry-After`
+ * @example app.use(maintenance({ policy, deps }))
+ */
+export function maintenance(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
+  const byTenant = compile(ctx);
+  const { now } = ctx.deps;
+  // Not async: nothing runs after next(), so no extra promise per request (a sync throw is still
+  // caught by Hono's compose and rendered by onError).
+  return function maintenance(c, next) {
+    const windows = byTenant.get(c.get('tenantId') ?? '');
+    if (!windows || c.get('path') === NOTICES_PATH) return next();
+    const t = now();
+    for (const w of windows) {
+      if (t < w.start || t >= w.end) continue;
+      if (w.bypass(c.get('clientIp') || peerAddress(c))) continue;
+      throw new GatewayError('maintenance', {
+        message: w.window.message,
+        headers: { 'retry-after': String(Math.max(1, Math.ceil((w.end - t) / 1000))) },
+      });
+    }
+    return next();
+  };
+}
+
+/** One entry of the notice list. */
+export interface Notice {
+  start: string;
+  end: string;
+  announced: string;
+  message: string | null;
+  /** True while the window is in progress. */
+  active: boolean;
+}
+
+/**
+ * The `/.gateway/notices` handler: the tenant's current and announced (not yet ended) windows.
+ * @example createGateway({ policy, deps, reserved: { [NOTICES_PATH]: noticesRoute(ctx) } })
+ */
+export function noticesRoute(ctx: PipelineContext): Handler<GatewayEnv> {
+  const byTenant = compile(ctx);
+  const { now } = ctx.deps;
+  return function notices(c) {
+    const method = c.req.method;
+    if (method !== 'GET' && method !== 'HEAD') {
+      throw new GatewayError('method_not_allowed', { headers: { allow: 'GET, HEAD' } });
+    }
+    const t = now();
+    const list: Notice[] = (byTenant.get(c.get('tenantId') ?? '') ?? [])
+      .filter((w) => w.announced <= t && w.end > t)
+      .sort((a, b) => a.start - b.start)
+      .map((w) => ({
+        start: new Date(w.start).toISOString(),
+        end: new Date(w.end).toISOString(),
+        announced: new Date(w.announced).toISOString(),
+        message: w.window.message ?? null,
+        active: w.start <= t,
+      }));
+    return c.json({ notices: list }, 200, { 'cache-control': 'no-store' });
   };
 }

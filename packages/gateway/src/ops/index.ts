@@ -1,14 +1,66 @@
 /**
- * STUB (pass-through) — step 1 of the pipeline: X-Request-Id (kept from a trusted proxy, else new); sets c.var.requestId and startedAt.
- * Replaced by the module's real implementation; the factory's name and signature are the contract
- * with app.ts.
+ * Step 1 of the pipeline: the request id, and the per-request metrics. `X-Request-Id` is kept only
+ * from a trusted proxy (and only when it looks like an id), otherwise a fresh UUID; every response
+ * carries it back.
  */
+import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { PipelineContext } from '../pipeline.js';
 import type { GatewayEnv } from '../types.js';
+import { setPageHeaders } from '../tls/headers.js';
+import { gatewayMetrics } from './metrics.js';
+import { compileCidrs, peerAddress } from './trusted-peer.js';
 
-export function requestId(_ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
-  return async function requestId(_c, next) {
+/** An id a proxy may hand us: short, no spaces, nothing that could split a log line. */
+const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+// Request ids: a random UUID per process whose last 12 hex digits count up. Unique per process and
+// unguessable across restarts, at the cost of a string concat instead of CSPRNG bytes per request.
+const ID_BASE = randomUUID().slice(0, 24);
+let idCounter = Math.floor(Math.random() * 2 ** 32);
+
+/** A fresh request id in UUID form (8-4-4-4-12 hex). */
+export function newRequestId(): string {
+  idCounter = (idCounter + 1) % 2 ** 48;
+  return ID_BASE + idCounter.toString(16).padStart(12, '0');
+}
+
+/** The header the fast path sets when it wrote the response itself (see proxy/). */
+const ALREADY_SENT = 'x-hono-already-sent';
+
+/**
+ * Sets `c.var.requestId` and `c.var.startedAt`, counts the request, and gives every response the
+ * gateway wrote itself `X-Request-Id` and the security headers (HSTS when over TLS).
+ * @example app.use(requestId({ policy, deps }))
+ */
+export function requestId(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
+  const trusted = compileCidrs(ctx.policy.server.trustedProxies);
+  const anyTrusted = ctx.policy.server.trustedProxies.length > 0;
+  const { now } = ctx.deps;
+  const metrics = gatewayMetrics(ctx.deps);
+  return async function requestId(c, next) {
+    c.set('startedAt', now());
+    let id: string | undefined;
+    if (anyTrusted) {
+      const given = c.req.header('x-request-id');
+      if (given && ID_RE.test(given) && trusted(peerAddress(c))) id = given;
+    }
+    id ??= newRequestId();
+    c.set('requestId', id);
     await next();
+    const res = c.res;
+    // The proxy's fast path wrote its own headers (X-Request-Id included) straight to the socket.
+    const sent = res.headers.has(ALREADY_SENT);
+    if (!sent) {
+      // A response the gateway made itself (error, redirect, login, notices): its headers here.
+      res.headers.set('x-request-id', id);
+      setPageHeaders(res.headers, c.get('secure') === true);
+    }
+    const status = sent ? (c.env?.outgoing?.statusCode ?? 0) : res.status;
+    metrics.request(
+      status,
+      c.get('decision') ?? (status < 400 ? 'allow' : 'error'),
+      c.get('tenantId') ?? '_gateway',
+    );
   };
 }

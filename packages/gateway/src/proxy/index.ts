@@ -1,14 +1,184 @@
 /**
- * STUB (pass-through) — step 13 of the pipeline: stream to the upstream over an undici pool with identity headers.
- * Replaced by the module's real implementation; the factory's name and signature are the contract
- * with app.ts.
+ * Step 13 of the pipeline: the proxy hop (DESIGN §10). Served by Node, it takes the fast path:
+ * request headers read from `incoming.rawHeaders`, the body streamed from `incoming`, the answer
+ * streamed by undici's `Pool.stream` straight into the Node response, then `RESPONSE_ALREADY_SENT`
+ * — no web `Request`/`Response` is built, nothing is buffered. Under `app.request()` (unit tests)
+ * it answers with a web `Response` with the same header hygiene.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { Dispatcher } from 'undici';
+import { GatewayError } from '../errors.js';
+import { gatewayMetrics } from '../ops/metrics.js';
+import { peerAddress } from '../ops/trusted-peer.js';
 import type { PipelineContext } from '../pipeline.js';
+import { mergePresetHeaders } from '../session/cookies.js';
+import { encodePath } from '../tenant/normalize.js';
+import { HSTS, PROXIED_HEADERS } from '../tls/headers.js';
 import type { GatewayEnv } from '../types.js';
+import { BodyTooLargeError, limitBody } from './body.js';
+import { copyRequestHeaders, copyResponseHeaders, hasHeader } from './headers.js';
+import { identityHeaders } from './identity.js';
+import { upstreamPool } from './pool.js';
 
-export function proxy(_ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
-  return async function proxy(_c, next) {
-    await next();
+export { closeUpstreamPools } from './pool.js';
+
+type Ctx = Context<GatewayEnv>;
+
+/** What the stream factory needs, passed as undici's `opaque` so no closure is made per request. */
+interface Hop {
+  c: Ctx;
+  outgoing: ServerResponse;
+  started: number;
+  now: () => number;
+  contentLength: number | undefined;
+  metrics: ReturnType<typeof gatewayMetrics>;
+  tenant: string;
+}
+
+function appendGatewayHeaders(c: Ctx, host: string, secret: Uint8Array, nowMs: number, out: string[]): void {
+  const peer = peerAddress(c);
+  const client = c.get('clientIp') || peer;
+  // The address the gateway decided on, then the hop it came through when that was a trusted proxy.
+  out.push('x-forwarded-for', client === peer || peer === '' ? client : `${client}, ${peer}`);
+  out.push('x-forwarded-proto', 'https', 'x-forwarded-host', host);
+  const user = c.get('user');
+  const ids = identityHeaders(
+    secret,
+    {
+      tenant: c.get('tenantId') ?? '',
+      user: user?.name ?? '',
+      roles: user?.roles ?? [],
+      requestId: c.get('requestId'),
+    },
+    nowMs,
+  );
+  for (const name in ids) out.push(name, ids[name]!);
+}
+
+function responseHead(c: Ctx, headers: Record<string, string | string[] | undefined>): string[] {
+  const out: string[] = [];
+  copyResponseHeaders(headers, out);
+  out.push('x-request-id', c.get('requestId'), HSTS[0], HSTS[1]);
+  for (const [name, value] of PROXIED_HEADERS) if (!hasHeader(out, name)) out.push(name, value);
+  // The session's renewed cookie and no-store, preset on the Node response before this hop.
+  mergePresetHeaders(c.env?.outgoing as ServerResponse | undefined, out);
+  return out;
+}
+
+function streamFactory({ statusCode, headers, opaque }: Dispatcher.StreamFactoryData<Hop>) {
+  const hop = opaque as Hop;
+  const ms = hop.now() - hop.started;
+  hop.c.set('upstreamMs', ms);
+  hop.metrics.upstream(hop.tenant, ms / 1000);
+  const cl = headers['content-length'];
+  hop.contentLength = typeof cl === 'string' ? Number(cl) : undefined;
+  hop.outgoing.writeHead(statusCode, responseHead(hop.c, headers));
+  return hop.outgoing;
+}
+
+function upstreamError(err: unknown): GatewayError {
+  if (err instanceof BodyTooLargeError) return new GatewayError('payload_too_large');
+  const code = (err as { code?: string }).code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new GatewayError('upstream_timeout', { cause: err });
+  }
+  return new GatewayError('upstream_unavailable', { cause: err });
+}
+
+/**
+ * Forwards the request to `server.upstream` with the identity the gateway established.
+ * @throws {GatewayError} `payload_too_large` (413), `upstream_unavailable` (502), `upstream_timeout` (504)
+ * @example app.all('*', proxy({ policy, deps }))
+ */
+export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
+  const upstream = ctx.policy.server.upstream;
+  const url = new URL(upstream.url);
+  const basePath = url.pathname.replace(/\/+$/, '');
+  const pool = upstreamPool(ctx.deps, url.origin, upstream);
+  const { identitySecret: secret, now } = ctx.deps;
+  const maxBody = upstream.maxBodySize;
+  const metrics = gatewayMetrics(ctx.deps);
+
+  return async function proxy(c) {
+    const incoming = c.env?.incoming as IncomingMessage | undefined;
+    const outgoing = c.env?.outgoing as ServerResponse | undefined;
+    if (!incoming || !outgoing) return proxyResponse(c);
+    const method = incoming.method ?? 'GET';
+    const cl = incoming.headers['content-length'];
+    if (cl !== undefined && Number(cl) > maxBody) throw new GatewayError('payload_too_large');
+    const hasBody = cl !== undefined ? cl !== '0' : incoming.headers['transfer-encoding'] !== undefined;
+    const headers: string[] = [];
+    copyRequestHeaders(incoming.rawHeaders, c.get('zone')?.auth !== 'none', headers);
+    const started = now();
+    appendGatewayHeaders(c, incoming.headers.host ?? '', secret, started, headers);
+    const hop: Hop = {
+      c,
+      outgoing,
+      started,
+      now,
+      contentLength: undefined,
+      metrics,
+      tenant: c.get('tenantId') ?? '_gateway',
+    };
+    const socket = outgoing.socket;
+    const written = socket?.bytesWritten ?? 0;
+    try {
+      await pool.stream(
+        {
+          path: basePath + encodePath(c.get('path') ?? '/') + (c.get('search') ?? ''),
+          method: method as Dispatcher.HttpMethod,
+          headers,
+          body: hasBody ? limitBody(incoming, maxBody) : null,
+          opaque: hop,
+        },
+        streamFactory,
+      );
+    } catch (err) {
+      // Once the head is out, the only honest signal left is to cut the connection.
+      if (!outgoing.headersSent) throw upstreamError(err);
+      outgoing.destroy();
+    }
+    c.set('bytesSent', hop.contentLength ?? (socket ? socket.bytesWritten - written : 0));
+    return RESPONSE_ALREADY_SENT;
   };
+
+  /** The same hop, answered with a web Response (no Node response to write into). */
+  async function proxyResponse(c: Ctx): Promise<Response> {
+    const raw: string[] = [];
+    c.req.raw.headers.forEach((value, name) => {
+      raw.push(name, value);
+    });
+    const cl = c.req.header('content-length');
+    if (cl !== undefined && Number(cl) > maxBody) throw new GatewayError('payload_too_large');
+    const headers: string[] = [];
+    copyRequestHeaders(raw, c.get('zone')?.auth !== 'none', headers);
+    const started = now();
+    appendGatewayHeaders(c, new URL(c.req.url).host, secret, started, headers);
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await pool.request({
+        path: basePath + encodePath(c.get('path') ?? '/') + (c.get('search') ?? ''),
+        method: c.req.method as Dispatcher.HttpMethod,
+        headers,
+        body: c.req.raw.body
+          ? Readable.fromWeb(c.req.raw.body as import('node:stream/web').ReadableStream)
+          : null,
+      });
+    } catch (err) {
+      throw upstreamError(err);
+    }
+    c.set('upstreamMs', now() - started);
+    const out = new Headers();
+    const head = responseHead(c, res.headers);
+    for (let i = 0; i < head.length; i += 2) out.append(head[i]!, head[i + 1]!);
+    const empty = c.req.method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304;
+    if (empty) res.body.resume();
+    return new Response(empty ? null : (Readable.toWeb(res.body) as ReadableStream), {
+      status: res.statusCode,
+      headers: out,
+    });
+  }
 }

@@ -1,14 +1,96 @@
 /**
- * STUB (pass-through) — step 4-6 of the pipeline: tenant by Host, path normalisation, zone by longest prefix; sets c.var.tenant/tenantId/path/search/zone.
- * Replaced by the module's real implementation; the factory's name and signature are the contract
- * with app.ts.
+ * Steps 4-6 of the pipeline: tenant by `Host`, path normalisation, zone (DESIGN §4).
+ * The host map and every tenant's zone matcher are compiled once per policy load; a request does a
+ * Map lookup, a normalisation (a regex test for an already-clean path) and a short prefix scan.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../pipeline.js';
+import type { Tenant } from '../policy/schema.js';
+import { RESERVED_PREFIX } from '../reserved.js';
 import type { GatewayEnv } from '../types.js';
+import { normalizePath, PathError } from './normalize.js';
+import { compileZones, type ZoneMatcher } from './zones.js';
 
-export function resolveTenant(_ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
-  return async function resolveTenant(_c, next) {
-    await next();
+interface HostEntry {
+  id: string;
+  tenant: Tenant;
+  match: ZoneMatcher;
+}
+
+/**
+ * `School-A.localhost:8443` → `school-a.localhost`, `[::1]:8443` → `::1`, `a.example.` → `a.example`.
+ * @returns the bare lowercase host name, or '' when the header is unusable
+ */
+export function hostName(host: string): string {
+  let name: string;
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']');
+    if (end < 0) return '';
+    name = host.slice(1, end);
+  } else {
+    const colon = host.indexOf(':');
+    name = colon < 0 ? host : host.slice(0, colon);
+  }
+  if (name.endsWith('.')) name = name.slice(0, -1);
+  return name.toLowerCase();
+}
+
+/** A host as written in the policy: a name, `[::1]` or a bare IPv6 literal `::1`. */
+function policyHostKey(host: string): string {
+  const bareIpv6 = !host.startsWith('[') && host.indexOf(':') !== host.lastIndexOf(':');
+  return bareIpv6 ? host.toLowerCase() : hostName(host);
+}
+
+function rawTarget(c: Context<GatewayEnv>): string {
+  const url = c.env?.incoming?.url;
+  if (url !== undefined) return url;
+  // app.request() in unit tests: the path and query of the (already parsed) URL.
+  const full = c.req.url;
+  return full.slice(full.indexOf('/', full.indexOf('//') + 2));
+}
+
+/**
+ * Sets `c.var.tenantId`, `tenant`, `path` (normalised), `search` (original query) and `zone`.
+ * @throws {GatewayError} `unknown_host` (404), `tenant_suspended` (403), `bad_request` (400),
+ *   `no_route` (404)
+ * @example app.use(resolveTenant({ policy, deps }))
+ */
+export function resolveTenant(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
+  const hosts = new Map<string, HostEntry>();
+  for (const [id, tenant] of Object.entries(ctx.policy.tenants)) {
+    const entry: HostEntry = { id, tenant, match: compileZones(tenant.zones) };
+    for (const h of tenant.hosts) hosts.set(policyHostKey(h), entry);
+  }
+  // Not async: nothing runs after next(), so no extra promise per request (a sync throw is still
+  // caught by Hono's compose and rendered by onError).
+  return function resolveTenant(c, next) {
+    const hostHeader = c.env?.incoming ? c.env.incoming.headers.host : new URL(c.req.url).host;
+    const entry = hosts.get(hostName(hostHeader ?? ''));
+    if (!entry) throw new GatewayError('unknown_host');
+    c.set('tenantId', entry.id);
+    c.set('tenant', entry.tenant);
+    if (entry.tenant.suspended) throw new GatewayError('tenant_suspended');
+
+    const target = rawTarget(c);
+    // An absolute-form target (`GET http://other/ HTTP/1.1`) would name a second host: refuse it.
+    if (target.charCodeAt(0) !== 0x2f)
+      throw new GatewayError('bad_request', { message: 'Invalid request target.' });
+    const q = target.indexOf('?');
+    let path: string;
+    try {
+      path = normalizePath(q < 0 ? target : target.slice(0, q));
+    } catch (err) {
+      if (err instanceof PathError)
+        throw new GatewayError('bad_request', { message: `Invalid path: ${err.message}.` });
+      throw err;
+    }
+    c.set('path', path);
+    c.set('search', q < 0 ? '' : target.slice(q));
+    if (path.startsWith(RESERVED_PREFIX)) return next();
+    const zone = entry.match(path);
+    if (!zone) throw new GatewayError('no_route');
+    c.set('zone', zone);
+    return next();
   };
 }

@@ -1,14 +1,71 @@
 /**
- * STUB (pass-through) — step 3 of the pipeline: TLS-only guard (308 for GET/HEAD on the plain port, else 403 tls_required), HSTS and security headers; sets c.var.secure.
- * Replaced by the module's real implementation; the factory's name and signature are the contract
- * with app.ts.
+ * Step 3 of the pipeline: TLS only (DESIGN §4). The plain-HTTP listener serves the same app; a
+ * request is plain when its socket is not encrypted. GET/HEAD get `308` to the same host on the
+ * HTTPS port (path and query kept), every other method `403 tls_required` — never forwarded, so a
+ * body sent in clear is not passed on. Behind a TLS-terminating proxy `X-Forwarded-Proto: https`
+ * counts only from a trusted peer. HTTPS responses carry HSTS and the security headers.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { TLSSocket } from 'node:tls';
+import type { Context, MiddlewareHandler } from 'hono';
+import { GatewayError } from '../errors.js';
+import { compileCidrs, peerAddress } from '../ops/trusted-peer.js';
 import type { PipelineContext } from '../pipeline.js';
 import type { GatewayEnv } from '../types.js';
+import { setPageHeaders } from './headers.js';
 
-export function requireTls(_ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
-  return async function requireTls(_c, next) {
-    await next();
+/** deps.state key where server.ts records the HTTPS port actually bound (0 in a policy = any). */
+export const HTTPS_PORT_STATE = 'server.httpsPort';
+
+/** A Host we are willing to put into a Location: a name or IP literal, an optional port. */
+const HOST_RE = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+function isEncrypted(c: Context<GatewayEnv>): boolean {
+  const socket = c.env?.incoming?.socket as TLSSocket | undefined;
+  // No socket: driven by app.request() in unit tests, where the URL's scheme says it.
+  return socket ? socket.encrypted === true : c.req.url.startsWith('https:');
+}
+
+/**
+ * Refuses plain HTTP, sets `c.var.secure`, adds HSTS and security headers to gateway responses.
+ * @throws {GatewayError} `tls_required` for non-GET/HEAD requests over plain HTTP
+ * @example app.use(requireTls({ policy, deps }))
+ */
+export function requireTls(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
+  const trusted = compileCidrs(ctx.policy.server.trustedProxies);
+  const anyTrusted = ctx.policy.server.trustedProxies.length > 0;
+  const state = ctx.deps.state;
+  const policyPort = ctx.policy.server.https.port;
+  // Not async: nothing runs after next(), so no extra promise per request (a sync throw is still
+  // caught by Hono's compose and rendered by onError).
+  return function requireTls(c, next) {
+    let secure = isEncrypted(c);
+    let viaProxy = false;
+    if (!secure && anyTrusted && trusted(peerAddress(c))) {
+      viaProxy = true;
+      secure = c.req.header('x-forwarded-proto')?.trim().toLowerCase() === 'https';
+    }
+    c.set('secure', secure);
+    if (!secure) return Promise.resolve(plain(c, viaProxy));
+    // The security headers go on in requestId's after-step (one place for every response).
+    return next();
   };
+
+  function plain(c: Context<GatewayEnv>, viaProxy: boolean): Response {
+    const method = c.req.method;
+    if (method !== 'GET' && method !== 'HEAD') throw new GatewayError('tls_required');
+    // (No Host header under app.request(): the URL's authority stands in for it.)
+    const host = c.req.header('host') ?? new URL(c.req.url).host;
+    if (!HOST_RE.test(host)) throw new GatewayError('bad_request', { message: 'Invalid Host header.' });
+    const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
+    // Behind a proxy the public HTTPS port is the proxy's (443); directly, it is ours.
+    const port = viaProxy ? 443 : ((state.get(HTTPS_PORT_STATE) as number | undefined) ?? policyPort);
+    const target = c.env?.incoming?.url ?? c.req.url.slice(c.req.url.indexOf('/', 8));
+    const path = target.startsWith('/') ? target : '/';
+    const res = new Response(null, {
+      status: 308,
+      headers: { location: `https://${name}${port === 443 ? '' : `:${port}`}${path}` },
+    });
+    setPageHeaders(res.headers, false);
+    return res;
+  }
 }

@@ -1,0 +1,78 @@
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { memoryDeps } from '../deps.js';
+import { errorHandler } from '../pages/index.js';
+import type { PipelineContext } from '../pipeline.js';
+import { parsePolicy } from '../policy/load.js';
+import type { GatewayEnv } from '../types.js';
+import { maintenance, NOTICES_PATH, noticesRoute } from './index.js';
+
+const policy = parsePolicy({
+  version: 1,
+  server: { https: { certFile: 'c', keyFile: 'k' }, upstream: { url: 'http://127.0.0.1:1' } },
+  tenants: {
+    t: {
+      hosts: ['t.localhost'],
+      zones: [{ name: 'all', path: '/', auth: 'none' }],
+      maintenance: [
+        {
+          start: '2026-12-01T01:00:00Z',
+          end: '2026-12-01T03:00:00Z',
+          announced: '2026-11-20T00:00:00Z',
+          message: '定期メンテナンス',
+          bypass: ['203.0.113.0/24'],
+        },
+      ],
+    },
+  },
+});
+
+function app(nowIso: string, ip = '192.0.2.1') {
+  const ctx: PipelineContext = { policy, deps: memoryDeps({ now: () => Date.parse(nowIso) }) };
+  const a = new Hono<GatewayEnv>();
+  a.onError(errorHandler(ctx));
+  a.use(async (c, next) => {
+    c.set('tenantId', 't');
+    c.set('clientIp', ip);
+    c.set('path', new URL(c.req.url).pathname);
+    await next();
+  });
+  a.use(maintenance(ctx));
+  a.get(NOTICES_PATH, noticesRoute(ctx));
+  a.all('*', (c) => c.text('ok'));
+  return a;
+}
+
+describe('maintenance', () => {
+  it('answers 503 with Retry-After to the end of the window and its message', async () => {
+    const res = await app('2026-12-01T02:00:00Z').request('https://t.localhost/x');
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('3600');
+    expect(await res.json()).toMatchObject({ error: { code: 'maintenance', message: '定期メンテナンス' } });
+  });
+
+  it('lets addresses in bypass through, and everyone outside the window', async () => {
+    expect((await app('2026-12-01T02:00:00Z', '203.0.113.7').request('https://t.localhost/x')).status).toBe(
+      200,
+    );
+    expect((await app('2026-12-01T03:00:00Z').request('https://t.localhost/x')).status).toBe(200);
+  });
+
+  it('lists announced windows at /.gateway/notices, even during the window', async () => {
+    const before = await app('2026-11-19T00:00:00Z').request(`https://t.localhost${NOTICES_PATH}`);
+    expect(await before.json()).toEqual({ notices: [] });
+    const during = await app('2026-12-01T02:00:00Z').request(`https://t.localhost${NOTICES_PATH}`);
+    expect(during.status).toBe(200);
+    expect(await during.json()).toEqual({
+      notices: [
+        {
+          start: '2026-12-01T01:00:00.000Z',
+          end: '2026-12-01T03:00:00.000Z',
+          announced: '2026-11-20T00:00:00.000Z',
+          message: '定期メンテナンス',
+          active: true,
+        },
+      ],
+    });
+  });
+});

@@ -1,0 +1,239 @@
+/**
+ * Binds the gateway's listeners: HTTPS (the only port that proxies), plain HTTP (redirects GET/HEAD
+ * to HTTPS, refuses the rest — requireTls tells the two apart by the socket) and the admin port
+ * (health, readiness, metrics). One app per policy load; a reload builds the next app and swaps the
+ * reference, so in-flight requests finish on the app they started on and an invalid policy never
+ * replaces a valid one.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
+import { getRequestListener, type ServerType } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { createGateway } from './app.js';
+import type { GatewayDeps } from './deps.js';
+import { ERROR_CODES } from './errors.js';
+import { type Logs, openLogs } from './logs/open.js';
+import { logsRoute } from './logs/route.js';
+import { noticesRoute } from './maintenance/index.js';
+import { adminApp } from './ops/admin.js';
+import { gatewayMetrics } from './ops/metrics.js';
+import { readKeyFile } from './ops/secrets.js';
+import { closeServer } from './ops/shutdown.js';
+import type { PipelineContext } from './pipeline.js';
+import { loadPolicyFile, PolicyError } from './policy/load.js';
+import { watchPolicy } from './policy/watch.js';
+import type { Policy } from './policy/schema.js';
+import { closeUpstreamPools } from './proxy/index.js';
+import type { ReservedRoutes } from './reserved.js';
+import { sessionUser } from './session/index.js';
+import { sessionRoutes } from './session/routes.js';
+import { setPageHeaders } from './tls/headers.js';
+import { HTTPS_PORT_STATE } from './tls/index.js';
+import type { GatewayEnv } from './types.js';
+
+/** A listener override: port (0 = any free port) and bind address. */
+export interface ListenOverride {
+  port?: number;
+  host?: string;
+}
+
+/** Options of {@link startGateway}. Give `policyFile` (reloadable) or `policy`. */
+export interface StartGatewayOptions {
+  policyFile?: string;
+  policy?: Policy;
+  /** Replaces parts of the long-lived deps (clock, sinks, secrets). Secrets default to the key files. */
+  deps?: Partial<GatewayDeps>;
+  https?: ListenOverride;
+  /** `false` disables the plain listener. */
+  http?: ListenOverride | false;
+  /** `false` disables the admin listener. */
+  admin?: ListenOverride | false;
+  /** Extra `/.gateway/*` handlers, built per policy load (the built-in ones are notices, login, logout, logs). */
+  reserved?: (ctx: PipelineContext) => ReservedRoutes;
+  /** Reload on SIGHUP, drain and exit on SIGTERM/SIGINT. @default false */
+  handleSignals?: boolean;
+  /** Reload when `policyFile` changes on disk. @default false */
+  watch?: boolean;
+  /** Told the outcome of every reload (file change, SIGHUP or `reload()`); `error` when refused. */
+  onReload?: (error?: unknown) => void;
+  /** How long SIGTERM/close waits for in-flight requests, in ms. @default 10000 */
+  drainTimeout?: number;
+}
+
+/** A running gateway. */
+export interface RunningGateway {
+  httpsPort: number;
+  httpPort: number | null;
+  adminPort: number | null;
+  /** The deps in use (the tests read `identitySecret` from here). */
+  deps: GatewayDeps;
+  /** The log files opened from `policy.logs` (absent when `deps` supplied both sinks). */
+  logs: Logs | undefined;
+  /** The policy currently serving. */
+  policy(): Policy;
+  /**
+   * Loads the policy file again (or takes `next`) and swaps it in.
+   * @throws {PolicyError} when invalid — the old policy keeps serving
+   */
+  reload(next?: Policy): Promise<void>;
+  /** Stops accepting, drains in-flight requests, closes the upstream pools. */
+  close(): Promise<void>;
+}
+
+const noop = { write() {} };
+
+/**
+ * A request Node parsed but that is not a valid URL (`/a\\b`, a bad Host): answered here, before the
+ * app, in the same JSON shape as every other error.
+ */
+function malformedRequest(): Response {
+  const requestId = randomUUID();
+  const { status, en } = ERROR_CODES.bad_request;
+  const res = Response.json({ error: { code: 'bad_request', message: en, requestId } }, { status });
+  setPageHeaders(res.headers, false);
+  res.headers.set('x-request-id', requestId);
+  return res;
+}
+
+function listen(server: ServerType, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/**
+ * Starts the gateway.
+ * @throws {PolicyError} when the policy is invalid; an `Error` when a port or key file is unusable
+ * @example
+ * const gw = await startGateway({ policyFile: 'policy.json', handleSignals: true });
+ * console.log(`https://school-a.localhost:${gw.httpsPort}/`);
+ */
+export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
+  const file = options.policyFile;
+  if (!options.policy && !file) throw new Error('startGateway: give policyFile or policy');
+  let policy = options.policy ?? (await loadPolicyFile(file!));
+  const deps: GatewayDeps = {
+    now: Date.now,
+    identitySecret: options.deps?.identitySecret ?? (await readKeyFile(policy.identity.secretFile))[0]!,
+    sessionKeys: options.deps?.sessionKeys ?? (await readKeyFile(policy.sessions.secretFile)),
+    audit: noop,
+    accessLog: { write() {}, healthy: true },
+    state: new Map(),
+    ...options.deps,
+  };
+  // The log files of policy.logs, unless the caller supplied both sinks (tests that read lines
+  // in memory). The directory is read once: moving it needs a restart, like the ports.
+  const logs =
+    options.deps?.accessLog && options.deps.audit
+      ? undefined
+      : await openLogs(policy.logs, { now: deps.now, registry: gatewayMetrics(deps).registry });
+  if (logs) {
+    if (!options.deps?.accessLog) deps.accessLog = logs.accessLog;
+    if (!options.deps?.audit) deps.audit = logs.audit;
+  }
+  const build = (p: Policy): Hono<GatewayEnv> => {
+    const ctx: PipelineContext = { policy: p, deps };
+    const reserved: ReservedRoutes = {
+      '/.gateway/notices': noticesRoute(ctx),
+      ...sessionRoutes(ctx),
+      '/.gateway/logs': logsRoute(ctx, { sessionUser: sessionUser(ctx) }),
+      ...options.reserved?.(ctx),
+    };
+    return createGateway({ policy: p, deps, reserved });
+  };
+  let app = build(policy);
+  // One indirection so a reload swaps the app for every listener at once.
+  // (HTTP/1.1 listeners only, so the bindings are always HttpBindings.)
+  const fetch = (req: Request, env: unknown) => app.fetch(req, env as GatewayEnv['Bindings']);
+
+  const tls = async (p: Policy) => ({
+    cert: await readFile(p.server.https.certFile),
+    key: await readFile(p.server.https.keyFile),
+  });
+  const listener = getRequestListener(fetch, { errorHandler: malformedRequest });
+  const https: ServerType = createHttpsServer(await tls(policy), listener);
+  const servers: ServerType[] = [https];
+  let httpPort: number | null = null;
+  let adminPort: number | null = null;
+  let ready = true;
+  let httpsPort: number;
+  try {
+    httpsPort = await listen(
+      https,
+      options.https?.port ?? policy.server.https.port,
+      options.https?.host ?? policy.server.https.host,
+    );
+    deps.state.set(HTTPS_PORT_STATE, httpsPort);
+    const httpConf = options.http === false ? undefined : (options.http ?? policy.server.http);
+    if (httpConf) {
+      const plain = createHttpServer(listener);
+      servers.push(plain);
+      httpPort = await listen(plain, httpConf.port ?? 8080, httpConf.host ?? '0.0.0.0');
+    }
+    const adminConf = options.admin === false ? undefined : (options.admin ?? policy.server.admin);
+    if (adminConf) {
+      const admin = createHttpServer(getRequestListener(adminApp({ deps, ready: () => ready }).fetch));
+      servers.push(admin);
+      adminPort = await listen(admin, adminConf.port ?? 9090, adminConf.host ?? '127.0.0.1');
+    }
+  } catch (err) {
+    // A port in use: release the listeners already bound, so the caller can retry or exit cleanly.
+    await Promise.all(servers.map((srv) => closeServer(srv, 0)));
+    await closeUpstreamPools(deps);
+    await logs?.close();
+    throw err;
+  }
+
+  async function reload(next?: Policy): Promise<void> {
+    try {
+      const candidate = next ?? (file ? await loadPolicyFile(file) : policy);
+      const nextApp = build(candidate);
+      (https as unknown as import('node:tls').Server).setSecureContext(await tls(candidate));
+      policy = candidate;
+      app = nextApp;
+      deps.audit.write({ type: 'policy_reload', tenant: '_gateway', file: file ?? null });
+      options.onReload?.();
+    } catch (err) {
+      const reason =
+        err instanceof PolicyError ? err.issues.join('; ') : err instanceof Error ? err.message : String(err);
+      deps.audit.write({ type: 'policy_reload_refused', tenant: '_gateway', file: file ?? null, reason });
+      options.onReload?.(err);
+      throw err;
+    }
+  }
+
+  // A refused reload is already audited and reported through onReload; the old app keeps serving.
+  const stopWatching =
+    options.watch && file ? watchPolicy(file, () => void reload().catch(() => {})) : undefined;
+
+  let closing: Promise<void> | undefined;
+  function close(): Promise<void> {
+    ready = false;
+    stopWatching?.();
+    // Drain first, then write every queued log line: nothing is lost on SIGTERM.
+    closing ??= Promise.all(servers.map((s) => closeServer(s, options.drainTimeout ?? 10_000)))
+      .then(() => closeUpstreamPools(deps))
+      .then(() => logs?.close());
+    return closing;
+  }
+
+  if (options.handleSignals) {
+    const onHup = () => void reload().catch(() => {});
+    const onTerm = () => {
+      process.off('SIGHUP', onHup);
+      void close().then(() => process.exit(0));
+    };
+    process.on('SIGHUP', onHup);
+    process.once('SIGTERM', onTerm);
+    process.once('SIGINT', onTerm);
+  }
+
+  return { httpsPort, httpPort, adminPort, deps, logs, policy: () => policy, reload, close };
+}

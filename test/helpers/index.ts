@@ -1,0 +1,10 @@
+/** Shared helpers of the end-to-end tests: a real gateway, an echo upstream, raw requests. */
+export { type EchoOptions, type EchoRecord, type EchoUpstream, startEchoUpstream } from './echo.js';
+export {
+  defaultTenants,
+  startTestGateway,
+  type TestGateway,
+  type TestGatewayOptions,
+  testCertificate,
+} from './gateway.js';
+export { httpRequest, httpsRequest, type RawRequest, type RawResponse } from './request.js';

@@ -1,0 +1,246 @@
+/**
+ * End-to-end: the reference result service behind the real gateway over TLS — send, schedule,
+ * publish, notify and view through `/r`; batch, idempotent retry and dry run through the API zone
+ * with Basic auth; tenant isolation; and a request that skips the gateway refused.
+ */
+import { randomBytes, scryptSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PolicyInput } from '@resultgate/gateway';
+import { type RunningResultService, startResultService } from '@resultgate/example-result-service';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpsRequest, type RawRequest, startTestGateway, type TestGateway } from './helpers/index.js';
+
+/** A cheap `scrypt$N$r$p$salt$hash` (N=1024): this test is about the flow, not the cost. */
+function cheapHash(password: string): string {
+  const salt = randomBytes(16);
+  const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 1024, r: 8, p: 1 });
+  return `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+const basic = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+const tenants: PolicyInput['tenants'] = {
+  'school-a': {
+    name: 'School A',
+    hosts: ['school-a.localhost'],
+    users: {
+      'hr-sync': { passwordHash: cheapHash('Sync-Password-1'), roles: ['integration'] },
+      admin: { passwordHash: cheapHash('Admin-Password-1'), roles: ['admin'] },
+    },
+    zones: [
+      { name: 'api', path: '/api', auth: 'basic', roles: ['integration'] },
+      { name: 'admin', path: '/admin', auth: 'basic', roles: ['admin'] },
+      { name: 'recipient', path: '/r', auth: 'none' },
+    ],
+  },
+  acme: {
+    name: 'ACME HR',
+    hosts: ['acme-hr.localhost'],
+    users: { 'acme-sync': { passwordHash: cheapHash('Acme-Password-1'), roles: ['integration'] } },
+    zones: [
+      { name: 'api', path: '/api', auth: 'basic', roles: ['integration'] },
+      { name: 'recipient', path: '/r', auth: 'none' },
+    ],
+  },
+};
+
+const SCHOOL = { host: 'school-a.localhost', authorization: basic('hr-sync', 'Sync-Password-1') };
+const ACME = { host: 'acme-hr.localhost', authorization: basic('acme-sync', 'Acme-Password-1') };
+
+let dir: string;
+let service: RunningResultService;
+let gw: TestGateway;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'result-service-e2e-'));
+  const identitySecret = new Uint8Array(randomBytes(32));
+  service = await startResultService({
+    port: 0,
+    dbFile: join(dir, 'results.db'),
+    outboxDir: join(dir, 'outbox'),
+    identitySecret,
+    schedulerIntervalMs: 100,
+  });
+  gw = await startTestGateway({ upstream: service.url, tenants, deps: { identitySecret } });
+});
+
+afterAll(async () => {
+  await gw?.close();
+  await service?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A JSON API call through the gateway as a tenant's integration user. */
+function api(
+  as: typeof SCHOOL,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const req: RawRequest = {
+    port: gw.httpsPort,
+    host: as.host,
+    method,
+    path: `/api/v1${path}`,
+    headers: {
+      authorization: as.authorization,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  };
+  return httpsRequest(req);
+}
+
+/** Opens a result at `/r` through the gateway (the recipient zone: no credentials). */
+function openResult(host: string, code: string, pin: string) {
+  return httpsRequest({
+    port: gw.httpsPort,
+    host,
+    method: 'POST',
+    path: '/r',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'en' },
+    body: new URLSearchParams({ code, pin }).toString(),
+  });
+}
+
+/** Polls a result’s status until `want` (bounded: 15 s, generous for a loaded machine). */
+async function waitForStatus(id: string, want: string) {
+  const deadline = Date.now() + 15_000;
+  for (let i = 0; i < 300 && Date.now() < deadline; i++) {
+    const res = await api(SCHOOL, 'GET', `/results/${id}`);
+    if (res.json().status === want) return res.json();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`result ${id} did not reach ${want} in time`);
+}
+
+const result = (externalId: string, extra: Record<string, unknown> = {}) => ({
+  externalId,
+  recipient: { id: `R-${externalId}`, name: 'Hanako Yamada', email: 'hanako@example.com' },
+  title: '2027 entrance exam',
+  outcome: 'Passed',
+  details: { examNumber: externalId },
+  ...extra,
+});
+
+describe('result service behind the gateway', () => {
+  it('sends, schedules, publishes, notifies and shows a result at /r, with each step’s time', async () => {
+    // Far enough ahead that the early visit below lands before it even on a loaded machine.
+    const publishAt = new Date(Date.now() + 3000).toISOString();
+    const sent = await api(SCHOOL, 'POST', '/results', result('e2e-1', { publishAt }));
+    expect(sent.status).toBe(201);
+    const created = sent.json();
+    expect(created).toMatchObject({ status: 'scheduled', externalId: 'e2e-1' });
+
+    const early = await openResult('school-a.localhost', created.accessCode, created.pin);
+    expect(early.status).toBe(200);
+    expect(early.body).toContain('will be available from');
+
+    const notified = await waitForStatus(created.id, 'notified');
+    expect(Date.parse(notified.publishedAt)).toBeGreaterThanOrEqual(Date.parse(publishAt));
+    const page = await openResult('school-a.localhost', created.accessCode, created.pin);
+    expect(page.status).toBe(200);
+    expect(page.headers['cache-control']).toBe('no-store');
+    expect(page.body).toContain('2027 entrance exam');
+    expect(page.body).toContain('Passed');
+
+    const status = (await api(SCHOOL, 'GET', `/results/${created.id}/status`)).json();
+    expect(status.status).toBe('viewed');
+    expect(status.steps.map((s: { status: string }) => s.status)).toEqual([
+      'scheduled',
+      'published',
+      'notified',
+      'viewed',
+    ]);
+    const times = status.steps.map((s: { at: string }) => Date.parse(s.at));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+  });
+
+  it('handles a batch with one invalid and one duplicate item', async () => {
+    const res = await api(SCHOOL, 'POST', '/results/batch', {
+      items: [result('b-1'), result('b-bad', { recipient: { id: 'x', email: 'not-mail' } }), result('b-1')],
+    });
+    expect(res.status).toBe(200);
+    const body = res.json();
+    expect(body.summary).toEqual({ accepted: 1, duplicate: 1, rejected: 1 });
+    expect(body.items[1].issues).toEqual([
+      { path: 'items[1].recipient.email', message: 'must be an e-mail address' },
+    ]);
+  });
+
+  it('answers an idempotent retry with the first answer, and a dry run stores nothing', async () => {
+    const key = { 'idempotency-key': `retry-${Date.now()}` };
+    const first = await api(SCHOOL, 'POST', '/results', result('idem-1'), key);
+    const retry = await api(SCHOOL, 'POST', '/results', result('idem-1'), key);
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.json()).toEqual(first.json());
+    const other = await api(SCHOOL, 'POST', '/results', result('idem-2'), key);
+    expect(other.status).toBe(422);
+    expect(other.json().error.code).toBe('idempotency_key_reused');
+
+    const dry = await api(SCHOOL, 'POST', '/results?dryRun=true', result('dry-1'));
+    expect(dry.status).toBe(200);
+    expect(dry.json().dryRun).toBe(true);
+    expect(
+      (await api(SCHOOL, 'GET', '/results?limit=200'))
+        .json()
+        .data.map((r: { externalId: string }) => r.externalId),
+    ).not.toContain('dry-1');
+  });
+
+  it('keeps tenant acme away from school-a’s result by id, list and access code', async () => {
+    const created = (
+      await api(SCHOOL, 'POST', '/results', result('iso-1', { publishAt: new Date().toISOString() }))
+    ).json();
+    expect((await api(ACME, 'GET', `/results/${created.id}`)).status).toBe(404);
+    expect((await api(ACME, 'DELETE', `/results/${created.id}`)).status).toBe(404);
+    expect((await api(ACME, 'GET', '/results')).json().data).toEqual([]);
+    expect((await openResult('acme-hr.localhost', created.accessCode, created.pin)).status).toBe(401);
+    // school-a's credentials do not open acme's API either
+    const crossed = await api({ host: ACME.host, authorization: SCHOOL.authorization }, 'GET', '/results');
+    expect(crossed.status).toBe(401);
+    expect((await openResult('school-a.localhost', created.accessCode, created.pin)).status).toBe(200);
+  });
+
+  it('shows the admin page with counts to the tenant’s admin', async () => {
+    const res = await httpsRequest({
+      port: gw.httpsPort,
+      host: 'school-a.localhost',
+      path: '/admin?lang=en',
+      headers: { authorization: basic('admin', 'Admin-Password-1') },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('Results — school-a');
+    expect(res.body).toMatch(/Viewed \([1-9]\d*\)/);
+    const asIntegration = await httpsRequest({
+      port: gw.httpsPort,
+      host: 'school-a.localhost',
+      path: '/admin',
+      headers: { authorization: SCHOOL.authorization },
+    });
+    expect(asIntegration.status).toBe(403);
+  });
+
+  it('refuses a request that skips the gateway, even with forged identity headers', async () => {
+    const direct = await fetch(`${service.url}/api/v1/results`);
+    expect(direct.status).toBe(401);
+    const forged = await fetch(`${service.url}/api/v1/results`, {
+      headers: {
+        'x-gateway-tenant': 'school-a',
+        'x-gateway-user': 'hr-sync',
+        'x-gateway-roles': 'integration',
+        'x-request-id': 'forged-1',
+        'x-gateway-signature': `t=${Math.floor(Date.now() / 1000)},v1=${'A'.repeat(43)}`,
+      },
+    });
+    expect(forged.status).toBe(401);
+    expect((await forged.json()).error).toMatchObject({ code: 'unauthorized', requestId: 'forged-1' });
+    const page = await fetch(`${service.url}/r`);
+    expect(page.status).toBe(401);
+  });
+});
