@@ -43,6 +43,20 @@ async function firstRun(): Promise<void> {
   );
 }
 
+/** A copy-paste SDK call against the demo: every result of the tenant with its status. */
+function sdkSnippet(baseUrl: string, username: string, password: string): string[] {
+  return [
+    "import { readFileSync } from 'node:fs';",
+    "import { ResultClient } from '@resultgate/sdk';",
+    "import { createNodeFetch, LOCALHOST_RESOLVE } from '@resultgate/sdk/node';",
+    'const client = new ResultClient({',
+    `  baseUrl: '${baseUrl}', username: '${username}', password: '${password}',`,
+    "  fetch: createNodeFetch({ resolve: LOCALHOST_RESOLVE, ca: readFileSync('var/tls/cert.pem', 'utf8') }),",
+    '});',
+    'for await (const r of client.results.list()) console.log(r.externalId, r.status, r.title);',
+  ].map((line) => `    ${line}`);
+}
+
 await firstRun();
 const policy = await loadPolicy(POLICY);
 const [identitySecret] = await readKeyFile(policy.identity.secretFile);
@@ -93,6 +107,15 @@ if (gateway.adminPort)
   lines.push(`  health and metrics: http://127.0.0.1:${gateway.adminPort}/healthz  /metrics`);
 lines.push('  The certificate is self-signed (var/tls/cert.pem): accept it in the browser, or use curl -k.');
 lines.push(`  e.g. curl -k https://school-a.localhost${httpsPort}/.gateway/notices`, '');
+lines.push(
+  '  SDK: paste into try.ts in this directory, then: npx tsx --conditions=source try.ts',
+  ...sdkSnippet(
+    `https://school-a.localhost${httpsPort}`,
+    'school-sync',
+    DEMO_USERS['school-a']!['school-sync']!,
+  ),
+  '',
+);
 console.log(lines.join('\n'));
 
 let stopping = false;

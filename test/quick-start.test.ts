@@ -2,10 +2,11 @@
  * The README's quick start is true: `npm start` (scripts/start.ts, spawned as a process in a
  * fresh directory, as on a newcomer's first run) prints exactly the URLs and logins of the
  * README's "Try it" section, serves a page through the gateway over HTTPS, redirects plain HTTP,
- * and the printed API login works. It uses the demo's fixed ports (8443, 8080, 9090, 3000).
+ * the printed API login works, and the printed SDK snippet runs as printed. It uses the demo's fixed ports (8443, 8080, 9090, 3000).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,10 +42,10 @@ function start(dir: string): { child: ChildProcess; banner: Promise<string[]> } 
     child.stderr!.on('data', (d) => (err += d));
     child.stdout!.on('data', (d) => {
       out += d;
-      // The banner ends with the curl example and a blank line.
+      // The banner ends with the SDK snippet and a blank line.
       const lines = out.split('\n');
       const from = lines.indexOf('resultgate is running — Ctrl-C stops everything.');
-      if (from >= 0 && /curl -k .*\n\n/.test(out)) {
+      if (from >= 0 && /for await .*\n\n/.test(out)) {
         clearTimeout(timer);
         resolve(lines.slice(from).join('\n').trimEnd().split('\n'));
       }
@@ -83,14 +84,39 @@ describe('npm start (the README quick start)', () => {
       expect(plain.headers.location).toBe('https://school-a.localhost:8443/r?x=1');
       // The printed API login works, and the admin screen asks for the login page.
       const api = printed.find((l) => l.includes('API (Basic)') && l.includes('school-a'))!;
-      const [user, password] = api.trim().split(/\s+/).slice(-3).filter((w) => w !== '/');
+      const [user, password] = api
+        .trim()
+        .split(/\s+/)
+        .slice(-3)
+        .filter((w) => w !== '/');
       const auth = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-      const list = await httpsRequest({ port: 8443, path: '/api/v1/results', headers: { authorization: auth } });
+      const list = await httpsRequest({
+        port: 8443,
+        path: '/api/v1/results',
+        headers: { authorization: auth },
+      });
       expect(list.status).toBe(200);
       expect(list.json().data.length).toBeGreaterThan(0);
       const admin = await httpsRequest({ port: 8443, path: '/admin', headers: { accept: 'text/html' } });
       expect(admin.status).toBe(303);
       expect(admin.headers.location).toBe('/.gateway/login?next=%2Fadmin');
+
+      // The SDK snippet, pasted into a file of the repository and run from the demo's directory.
+      const from = printed.findIndex((l) => l.startsWith('  SDK: paste into try.ts'));
+      const snippet = printed.slice(from + 1).map((l) => l.slice(4));
+      await mkdir(join(ROOT, 'var'), { recursive: true });
+      const file = join(ROOT, 'var', `try-sdk-${process.pid}.ts`);
+      try {
+        await writeFile(file, `${snippet.join('\n')}\n`);
+        const run = await promisify(execFile)(
+          process.execPath,
+          ['--conditions=source', '--import', TSX, file],
+          { cwd: dir, timeout: 30_000 },
+        );
+        expect(run.stdout).toMatch(/^demo-001 \w+ /m);
+      } finally {
+        await rm(file, { force: true });
+      }
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(null)));

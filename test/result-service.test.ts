@@ -193,6 +193,21 @@ describe('result service behind the gateway', () => {
     ).not.toContain('dry-1');
   });
 
+  it('validates a dry-run batch item by item and stores none of it', async () => {
+    const res = await api(SCHOOL, 'POST', '/results/batch?dryRun=true', {
+      items: [result('dry-b-1'), result('dry-b-bad', { title: '' })],
+    });
+    expect(res.status).toBe(200);
+    const body = res.json();
+    expect(body.dryRun).toBe(true);
+    expect(body.items.map((i: { outcome: string }) => i.outcome)).toEqual(['accepted', 'rejected']);
+    const stored = (await api(SCHOOL, 'GET', '/results?limit=200')).json().data;
+    expect(stored.map((r: { externalId: string }) => r.externalId)).not.toContain('dry-b-1');
+    // Nothing was reserved either: the same item sent for real is accepted, not a duplicate.
+    const real = await api(SCHOOL, 'POST', '/results/batch', { items: [result('dry-b-1')] });
+    expect(real.json().summary).toEqual({ accepted: 1, duplicate: 0, rejected: 0 });
+  });
+
   it('keeps tenant acme away from school-a’s result by id, list and access code', async () => {
     const created = (
       await api(SCHOOL, 'POST', '/results', result('iso-1', { publishAt: new Date().toISOString() }))

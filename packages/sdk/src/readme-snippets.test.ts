@@ -29,7 +29,16 @@ afterEach(async () => {
 });
 
 describe('README snippets', () => {
-  it.each(['import', 'send', 'status', 'errors', 'sendMany', 'node', 'webhooks'])(
+  const regions = [...source.matchAll(/\/\/ #region (\S+)/g)].map((m) => m[1]!);
+
+  it('every TypeScript block of the README is a region here (so each one is compiled)', () => {
+    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)\n```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(8);
+    const bodies = regions.map(region);
+    for (const block of blocks) expect(bodies, block.split('\n')[0]).toContain(block);
+  });
+
+  it.each(['import', 'send', 'status', 'errors', 'sendMany', 'diagnose', 'node', 'webhooks'])(
     'README shows region %s verbatim',
     (name) => {
       expect(readme).toContain(region(name));
@@ -89,6 +98,24 @@ describe('README snippets', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('diagnose runs and answers every field its README comment names', async () => {
+    stub = await startStub((req) =>
+      req.url.startsWith('/.gateway') ? { body: { notices: [] } } : { body: { data: [], nextCursor: null } },
+    );
+    const client = new ResultClient({ baseUrl: stub.url, username: 'u', password: 'p' });
+    const d = await snippets.diagnoseOnce(client);
+    expect(d.reachable.ok).toBe(true);
+    expect(d.credentials.ok).toBe(true);
+    const comment = /\/\/ \{ (.*) \}$/m.exec(region('diagnose'))![1]!;
+    const named = comment
+      .replace(/\{[^}]*\}/g, '')
+      .split(/[,:]\s*/)
+      .filter(Boolean);
+    expect(named).toContain('addressAllowed');
+    for (const key of named) expect(d, key).toHaveProperty(key);
+    expect(d.maintenance).toMatchObject({ active: [], upcoming: [] });
   });
 
   it('the node client and the webhook handler run', async () => {

@@ -105,6 +105,15 @@ export async function sendCohort(client: ResultClient, cohort: ResultInput[], re
   return report;
 }
 
+/** The first support question in one call. */
+export async function diagnoseOnce(client: ResultClient) {
+  // #region diagnose
+  const d = await client.diagnose();
+  // { ok, reachable, tls, credentials, addressAllowed, maintenance: { active, upcoming }, requestIds }
+  // #endregion diagnose
+  return d;
+}
+
 /** Node: reaching the demo's *.localhost hosts. */
 export function demoClient(caPem: string): ResultClient {
   // #region node

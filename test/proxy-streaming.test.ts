@@ -1,0 +1,232 @@
+/**
+ * End-to-end: the proxy-core rules of issue 2 that test/proxy-core.test.ts leaves out, over real
+ * TLS — bodies stream both ways (a chunk passes before its message ends), upstream connections
+ * are kept alive and reused, control characters in the path are refused, the longest zone prefix
+ * wins whatever the order of the zones, and `X-Request-Id` is kept only from a trusted proxy.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { PolicyInput } from '@resultgate/gateway';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpsRequest, startTestGateway, type TestGateway } from './helpers/index.js';
+
+const PROXY = '127.0.0.10';
+const tenants: PolicyInput['tenants'] = {
+  'school-a': {
+    hosts: ['school-a.localhost'],
+    zones: [
+      // Shorter prefix first: the match must still pick the longest one.
+      { name: 'api', path: '/api', auth: 'none' },
+      { name: 'api-admin', path: '/api/admin', auth: 'none', ipAllow: ['192.0.2.0/24'] },
+      { name: 'single', path: '/single', auth: 'none', maxConcurrent: 1, maxQueue: 0 },
+    ],
+  },
+};
+
+/** What the upstream saw of each request: path, client port, id, and when its body began/ended. */
+interface Seen {
+  url: string;
+  remotePort: number;
+  requestId: string | undefined;
+}
+
+let upstream: http.Server;
+let gw: TestGateway;
+const seen: Seen[] = [];
+/** Resolved by a test to let the upstream finish a streamed answer. */
+let releaseResponse: () => void = () => {};
+/** Set when the upstream got the first request-body chunk of /api/upload. */
+let firstBodyChunk: (() => void) | undefined;
+/** Upstream answers to /single/slow cut before they finished (the client went away). */
+let upstreamAborted = 0;
+
+beforeAll(async () => {
+  upstream = http.createServer((req, res) => {
+    seen.push({
+      url: req.url ?? '',
+      remotePort: req.socket.remotePort ?? 0,
+      requestId: req.headers['x-request-id'] as string | undefined,
+    });
+    if (req.url === '/api/stream') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first chunk\n');
+      // The rest only once the client got the first chunk (or after 5 s, so nothing hangs).
+      const done = () => res.end('last chunk\n');
+      const t = setTimeout(done, 5_000);
+      releaseResponse = () => {
+        clearTimeout(t);
+        done();
+      };
+      return;
+    }
+    if (req.url === '/single/slow') {
+      const t = setTimeout(() => res.end('late'), 2_000);
+      res.on('close', () => {
+        clearTimeout(t);
+        if (!res.writableFinished) upstreamAborted++;
+      });
+      return;
+    }
+    let bytes = 0;
+    req.on('data', (c: Buffer) => {
+      bytes += c.length;
+      firstBodyChunk?.();
+      firstBodyChunk = undefined;
+    });
+    req.on('end', () =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ bytes })),
+    );
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  const { port } = upstream.address() as AddressInfo;
+  gw = await startTestGateway({
+    upstream: `http://127.0.0.1:${port}`,
+    tenants,
+    server: { trustedProxies: [PROXY] },
+  });
+});
+
+afterAll(async () => {
+  releaseResponse();
+  await gw?.close();
+  upstream?.closeAllConnections();
+  await new Promise((r) => upstream?.close(r));
+});
+
+/** Opens a request to the gateway without sending a body yet. */
+function open(path: string, method = 'GET', headers: Record<string, string> = {}) {
+  return https.request({
+    host: '127.0.0.1',
+    port: gw.httpsPort,
+    path,
+    method,
+    servername: 'school-a.localhost',
+    rejectUnauthorized: false,
+    agent: false,
+    headers: { host: 'school-a.localhost', ...headers },
+  });
+}
+
+const within = <T>(ms: number, p: Promise<T>, what: string) =>
+  Promise.race([
+    p,
+    new Promise<never>((_, no) => setTimeout(() => no(new Error(`${what}: not within ${ms} ms`)), ms)),
+  ]);
+
+describe('streaming', () => {
+  it('passes the first response chunk on before the upstream has finished', async () => {
+    const req = open('/api/stream');
+    const first = new Promise<{ chunk: string; rest: Promise<string> }>((resolve, reject) => {
+      req.on('response', (res) => {
+        res.setEncoding('utf8');
+        let rest = '';
+        const ended = new Promise<string>((r) => res.on('end', () => r(rest)));
+        res.once('data', (chunk: string) => {
+          res.on('data', (c: string) => (rest += c));
+          resolve({ chunk, rest: ended });
+        });
+      });
+      req.on('error', reject);
+    });
+    req.end();
+    // The upstream holds the rest back for 5 s: the first chunk must come well before that.
+    const { chunk, rest } = await within(2_000, first, 'first chunk');
+    expect(chunk).toBe('first chunk\n');
+    releaseResponse();
+    expect(await within(2_000, rest, 'rest')).toBe('last chunk\n');
+  });
+
+  it('passes the first request-body chunk on before the client has finished sending', async () => {
+    const req = open('/api/upload', 'POST', { 'transfer-encoding': 'chunked' });
+    const reached = new Promise<void>((r) => {
+      firstBodyChunk = r;
+    });
+    const answer = new Promise<string>((resolve, reject) => {
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+    });
+    req.write('a'.repeat(100));
+    await within(2_000, reached, 'first body chunk upstream');
+    req.end('b'.repeat(50));
+    expect(JSON.parse(await answer)).toEqual({ bytes: 150 });
+  });
+});
+
+describe('the upstream pool', () => {
+  it('keeps upstream connections alive across client connections', async () => {
+    const before = seen.length;
+    for (let i = 0; i < 6; i++)
+      expect((await httpsRequest({ port: gw.httpsPort, path: `/api/ka${i}` })).status).toBe(200);
+    const ports = new Set(seen.slice(before).map((s) => s.remotePort));
+    // Six client connections (agent: false) one after another: a pool reuses its sockets.
+    expect(ports.size).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('paths and zones', () => {
+  it.each(['/api/a%0Ab', '/api/a%0Db', '/api/%01', '/api/x%1B[31m', '/api/%7F'])(
+    '%s (a control character) is 400 bad_request, never forwarded',
+    async (path) => {
+      const before = seen.length;
+      const res = await httpsRequest({ port: gw.httpsPort, path });
+      expect([res.status, res.json().error.code]).toEqual([400, 'bad_request']);
+      expect(seen.length).toBe(before);
+    },
+  );
+
+  it('picks the longest prefix on segment boundaries, whatever the zone order', async () => {
+    for (const path of ['/api/admin', '/api/admin/x', '/api/./admin/', '/api//admin']) {
+      const res = await httpsRequest({ port: gw.httpsPort, path });
+      expect([path, res.status, res.json().error?.code]).toEqual([path, 403, 'ip_not_allowed']);
+    }
+    for (const path of ['/api/adminx', '/api/admins/x', '/api/x/admin']) {
+      expect([path, (await httpsRequest({ port: gw.httpsPort, path })).status]).toEqual([path, 200]);
+    }
+  });
+});
+
+describe('X-Request-Id', () => {
+  it('is kept from a trusted proxy and replaced from anyone else', async () => {
+    const trusted = await httpsRequest({
+      port: gw.httpsPort,
+      path: '/api/id',
+      localAddress: PROXY,
+      headers: { 'x-request-id': 'lb-7f3a2c' },
+    });
+    expect(trusted.headers['x-request-id']).toBe('lb-7f3a2c');
+    expect(seen.at(-1)?.requestId).toBe('lb-7f3a2c');
+    const untrusted = await httpsRequest({
+      port: gw.httpsPort,
+      path: '/api/id',
+      localAddress: '127.0.0.2',
+      headers: { 'x-request-id': 'lb-7f3a2c' },
+    });
+    expect(untrusted.headers['x-request-id']).toMatch(/\S/);
+    expect(untrusted.headers['x-request-id']).not.toBe('lb-7f3a2c');
+    expect(seen.at(-1)?.requestId).toBe(untrusted.headers['x-request-id']);
+  });
+});
+
+describe('a client that goes away', () => {
+  // KNOWN BUG (it.fails until fixed): the proxy hop (pool.stream) gets no abort signal, so when
+  // the client disconnects before the answer, the upstream request runs on until the upstream
+  // answers or `upstream.timeout` (30 s by default) — holding the zone's admission slot all along
+  // (the next request gets 503 overloaded) and keeping gateway.close() draining. Remove `.fails`
+  // once the proxy aborts the upstream request when the Node response closes unfinished.
+  it.fails('frees its upstream request and admission slot at once', async () => {
+    const req = open('/single/slow');
+    req.on('error', () => {});
+    req.end();
+    await new Promise((r) => setTimeout(r, 300));
+    req.destroy();
+    await new Promise((r) => setTimeout(r, 300));
+    const next = await httpsRequest({ port: gw.httpsPort, path: '/single/next' });
+    expect(next.status).toBe(200);
+    expect(upstreamAborted).toBe(1);
+  });
+});
