@@ -173,9 +173,32 @@ describe('Basic auth', () => {
       headers: { authorization: basic('先生', 'パスワード-Ａ1') },
     });
     expect(r.logged?.user).toBe('先生');
-    expect(r.res.status).not.toBe(401);
-    // How a non-ASCII user name crosses X-Gateway-User (header values are Latin-1) is the proxy's
-    // encoding; once it has one, this should read: status 200 and the decoded name upstream.
+    expect(r.res.status).toBe(200);
+    // Header values are Latin-1: the name crosses percent-encoded, and the signature covers it.
+    expect(r.upstream?.headers['x-gateway-user']).toBe(encodeURIComponent('先生'));
+    expect(verifyIdentity(r.upstream!.headers, gw.deps.identitySecret)?.user).toBe('先生');
+  });
+
+  it('locks out one address that tries many user names, even for a right password', async () => {
+    for (const user of ['x1', 'x2', 'x3']) {
+      expect(
+        (await call('127.0.0.12', '/api/spray', { headers: { authorization: basic(user, 'nope') } })).code,
+      ).toBe('unauthorized');
+    }
+    const r = await call('127.0.0.12', '/api/spray', {
+      headers: { authorization: basic('hr-sync', 'Sync-Password-1') },
+    });
+    expect([r.res.status, r.code]).toEqual([429, 'locked_out']);
+    expect(Number(r.res.headers['retry-after'])).toBeGreaterThan(0);
+    expect(r.upstream).toBeUndefined();
+    // The same user from another address is not locked: the lock is on (tenant, address).
+    expect(
+      (
+        await call('127.0.0.13', '/api/spray', {
+          headers: { authorization: basic('hr-sync', 'Sync-Password-1') },
+        })
+      ).res.status,
+    ).toBe(200);
   });
 
   it('refuses wrong and malformed credentials with 401, auditing without the password', async () => {

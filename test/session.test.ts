@@ -260,12 +260,32 @@ describe('sessions over TLS', () => {
     expect((await b.post('/.gateway/login', { ...form, csrf })).status).toBe(303);
   });
 
-  it.each(['//evil.com', '/\\evil.com', 'https://evil.com', '/%2F%2Fevil.com'])(
-    'does not redirect to %s after login',
-    async (next) => {
-      const res = await client().login(next);
-      expect(res.status).toBe(303);
-      expect(res.headers.location).toBe('/admin');
-    },
-  );
+  it('refuses a logout post without the CSRF token or from another origin, keeping the session', async () => {
+    const b = client();
+    await b.login();
+    const csrf = await b.token('/.gateway/logout');
+    expect((await b.post('/.gateway/logout', {})).status).toBe(403);
+    expect((await b.post('/.gateway/logout', { csrf }, { origin: 'https://evil.example' })).status).toBe(403);
+    expect((await b.get('/admin', api)).status).toBe(200);
+    expect((await b.post('/.gateway/logout', { csrf })).status).toBe(303);
+    expect((await b.get('/admin', api)).status).toBe(401);
+  });
+
+  it.each([
+    '//evil.com',
+    '/\\evil.com',
+    'https://evil.com',
+    '/%2F%2Fevil.com',
+    '///evil.com',
+    '\\\\evil.com',
+    '/\t/evil.com',
+    '/%5Cevil.com',
+    'HTTPS://evil.com',
+    'javascript:alert(1)',
+    ' //evil.com',
+  ])('does not redirect to %s after login', async (next) => {
+    const res = await client().login(next);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/admin');
+  });
 });

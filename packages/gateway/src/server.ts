@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { getRequestListener, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createGateway } from './app.js';
@@ -98,6 +98,27 @@ function malformedRequest(): Response {
   return res;
 }
 
+/**
+ * True when the request has more than one `Host` line. Node keeps the first, the web `Request` joins
+ * them: two readings of one request's tenant. RFC 9112 §3.2: such a request gets a `400`.
+ */
+function duplicateHost(raw: readonly string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length !== 4 || name.toLowerCase() !== 'host') continue;
+    if (seen) return true;
+    seen = true;
+  }
+  return false;
+}
+
+/** Writes a web Response to a Node response (only for the few answers made before the app). */
+async function writeResponse(res: Response, out: ServerResponse): Promise<void> {
+  out.writeHead(res.status, Object.fromEntries(res.headers));
+  out.end(Buffer.from(await res.arrayBuffer()));
+}
+
 function listen(server: ServerType, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -157,7 +178,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     cert: await readFile(p.server.https.certFile),
     key: await readFile(p.server.https.keyFile),
   });
-  const listener = getRequestListener(fetch, { errorHandler: malformedRequest });
+  const appListener = getRequestListener(fetch, { errorHandler: malformedRequest });
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    if (duplicateHost(req.rawHeaders)) return writeResponse(malformedRequest(), res);
+    return appListener(req, res);
+  };
   const https: ServerType = createHttpsServer(await tls(policy), listener);
   const servers: ServerType[] = [https];
   let httpPort: number | null = null;

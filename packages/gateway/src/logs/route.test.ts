@@ -86,11 +86,12 @@ describe('GET /.gateway/logs', () => {
     expect(rows.slice(1).map((r) => r.split(',')[1])).toEqual(['school-a-2', 'school-a-3']);
   });
 
-  it('challenges without credentials and refuses a non-admin', async () => {
+  it('challenges without credentials and refuses a non-admin like a wrong password', async () => {
     const none = await get('');
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toMatch(/^Basic realm="school-a logs"/);
-    expect((await get('', basic('clerk', 'clerk-pass-123'))).status).toBe(403);
+    // 401, not 403: a 403 would confirm the clerk's password to whoever tried it.
+    expect((await get('', basic('clerk', 'clerk-pass-123'))).status).toBe(401);
   });
 
   it("refuses school-b's admin password on school-a's host", async () => {

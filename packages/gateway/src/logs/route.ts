@@ -8,10 +8,12 @@
 import type { Context, Handler } from 'hono';
 import { basicChallenge, parseBasicAuthorization } from '../basic-auth/header.js';
 import { lockoutStore } from '../basic-auth/lockout.js';
+import { KeyedQueue } from '../basic-auth/queue.js';
 import { type CompiledTenant, compileTenant } from '../basic-auth/verifier.js';
 import { verifyPassword } from '../basic-auth/password.js';
 import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../pipeline.js';
+import { requireNetwork, zoneNetworks } from '../reserved.js';
 import type { GatewayEnv, GatewayUser } from '../types.js';
 import { csvHeader, csvRow, exportLines, parseRange } from './export.js';
 import type { LogKind } from './files.js';
@@ -39,6 +41,16 @@ export function logsRoute(ctx: PipelineContext, options: LogsRouteOptions = {}):
   const { policy, deps } = ctx;
   const role = options.role ?? 'admin';
   const lockouts = lockoutStore(deps);
+  // Guesses are verified one at a time per (tenant, user) and (tenant, address), each after a
+  // fresh lockout check, as Basic auth does: parallel guesses cannot outrun maxFailures.
+  const queue = new KeyedQueue();
+  // The logs are an admin screen: open only to the networks of the zones of that role.
+  const networks = new Map(
+    Object.entries(policy.tenants).map(([id, t]) => [
+      id,
+      zoneNetworks(t.zones.filter((z) => z.roles?.includes(role))),
+    ]),
+  );
   const compiled = new Map<string, CompiledTenant>();
   const tenantOf = (id: string): CompiledTenant | undefined => {
     let t = compiled.get(id);
@@ -66,25 +78,44 @@ export function logsRoute(ctx: PipelineContext, options: LogsRouteOptions = {}):
     if (state.locked)
       throw new GatewayError('locked_out', { headers: { 'Retry-After': String(state.retryAfterSeconds) } });
     if (parsed.kind !== 'credentials') throw unauthorized();
-    const user = tenant.users.get(parsed.user);
-    // Unknown and disabled users are checked against the dummy hash: same time, no enumeration.
-    const ok = await verifyPassword(parsed.password, user?.hash ?? (await tenant.dummy));
-    if (ok && user?.hash !== undefined) {
-      lockouts.succeed(tenantId, parsed.user);
-      return user.identity;
-    }
-    const started = lockouts.fail(tenantId, user ? parsed.user : undefined, ip, tenant.lockout, deps.now());
-    const event = {
-      type: 'auth_failure' as const,
-      tenant: tenantId,
-      user: user ? parsed.user : undefined,
-      ip,
-      reqId: c.var.requestId,
-      zone: '/.gateway/logs',
-      reason: !user ? 'unknown_user' : user.disabled ? 'disabled' : 'bad_password',
-    };
-    deps.audit.write(event);
-    if (started) deps.audit.write({ ...event, type: 'lockout', reason: 'max_failures' });
+    // Only users of the role log in here: a right password of another user must not be told
+    // apart from a wrong one (a 403 would confirm it to a client the user's zones refuse).
+    const found = tenant.users.get(parsed.user);
+    const user = found?.identity.roles.includes(role) ? found : undefined;
+    const keys = [`user\0${tenantId}\0${parsed.user}`, `ip\0${tenantId}\0${ip}`];
+    const outcome = await queue.run(keys, async () => {
+      const again = lockouts.check(tenantId, parsed.user, ip, deps.now());
+      if (again.locked) return again;
+      // Unknown and disabled users are checked against the dummy hash: same time, no enumeration.
+      const ok = await verifyPassword(parsed.password, user?.hash ?? (await tenant.dummy));
+      if (ok && user?.hash !== undefined) {
+        lockouts.succeed(tenantId, parsed.user);
+        return user.identity;
+      }
+      // Counted inside the queue, so the next queued guess already sees this failure.
+      const started = lockouts.fail(tenantId, user ? parsed.user : undefined, ip, tenant.lockout, deps.now());
+      const event = {
+        type: 'auth_failure' as const,
+        tenant: tenantId,
+        user: found ? parsed.user : undefined,
+        ip,
+        reqId: c.var.requestId,
+        zone: '/.gateway/logs',
+        reason: !found
+          ? 'unknown_user'
+          : !user
+            ? 'missing_role'
+            : found.disabled
+              ? 'disabled'
+              : 'bad_password',
+      };
+      deps.audit.write(event);
+      if (started) deps.audit.write({ ...event, type: 'lockout', reason: 'max_failures' });
+      return undefined;
+    });
+    if (outcome && 'locked' in outcome)
+      throw new GatewayError('locked_out', { headers: { 'Retry-After': String(outcome.retryAfterSeconds) } });
+    if (outcome) return outcome;
     throw unauthorized();
   }
 
@@ -92,6 +123,7 @@ export function logsRoute(ctx: PipelineContext, options: LogsRouteOptions = {}):
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') throw new GatewayError('method_not_allowed');
     const tenantId = c.var.tenantId;
     if (!tenantId || !policy.tenants[tenantId]) throw new GatewayError('no_route');
+    requireNetwork(networks.get(tenantId), c.var.clientIp);
     const user = c.var.user ?? (await options.sessionUser?.(c)) ?? (await basicUser(c, tenantId));
     c.set('user', user);
     if (!user.roles.includes(role)) throw new GatewayError('forbidden');

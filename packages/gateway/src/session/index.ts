@@ -140,13 +140,24 @@ export function idleSession(ctx: PipelineContext): MiddlewareHandler<GatewayEnv>
 
 /**
  * Reads the form-login session of a request on a reserved path (no zone, so no sliding renewal):
- * the user when the cookie is valid, not revoked, within `maxAge` and the default `idleTimeout`,
- * and the user is still enabled with the same password; otherwise undefined.
+ * the user when the cookie is valid, not revoked, within `maxAge` and the shortest idle timeout of
+ * the tenant (the default and every form zone's: a page outside the zones must not keep alive a
+ * session the admin zone has already timed out), and the user is still enabled with the same
+ * password; otherwise undefined.
  * @example logsRoute(ctx, { sessionUser: sessionUser(ctx) })
  */
 export function sessionUser(ctx: PipelineContext): (c: Ctx) => Promise<GatewayUser | undefined> {
   const core = sessionCore(ctx);
   const { idleTimeout, maxAge } = ctx.policy.sessions;
+  const shortestIdle = new Map(
+    Object.entries(ctx.policy.tenants).map(([id, t]) => [
+      id,
+      Math.min(
+        idleTimeout,
+        ...t.zones.filter((z) => z.auth === 'form').map((z) => z.idleTimeout ?? idleTimeout),
+      ),
+    ]),
+  );
   return async (c) => {
     const cookie = readCookie(c, SESSION_COOKIE);
     const tenantId = c.get('tenantId');
@@ -154,7 +165,8 @@ export function sessionUser(ctx: PipelineContext): (c: Ctx) => Promise<GatewayUs
     const now = core.deps.now();
     const claims = await core.tokens.verify(cookie, tenantId, now);
     if (!claims || core.revoked.isRevoked(claims.sid, now)) return undefined;
-    if (now >= claims.expiresAt || now - claims.authAt >= maxAge || now - claims.lastActive >= idleTimeout)
+    const idle = shortestIdle.get(tenantId) ?? idleTimeout;
+    if (now >= claims.expiresAt || now - claims.authAt >= maxAge || now - claims.lastActive >= idle)
       return undefined;
     const active = core.activeUser(tenantId, claims.user);
     if (!active || active.cred !== claims.cred) return undefined;

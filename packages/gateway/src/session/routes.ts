@@ -8,12 +8,13 @@ import { randomBytes } from 'node:crypto';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { DUMMY_HASH_PROMISE, verifyPassword } from '../basic-auth/password.js';
+import type { CidrSet } from '../client-ip/cidr.js';
 import { type ErrorCode, GatewayError } from '../errors.js';
 import { type Lang, pickLang } from '../pages/layout.js';
 import { type LoginMessage, renderLoginPage, renderLogoutPage } from '../pages/login.js';
 import type { PipelineContext } from '../pipeline.js';
 import type { Tenant } from '../policy/schema.js';
-import type { ReservedRoutes } from '../reserved.js';
+import { type ReservedRoutes, requireNetwork, zoneNetworks } from '../reserved.js';
 import type { GatewayEnv } from '../types.js';
 import { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from './cookies.js';
 import { credFingerprint, type SessionCore, sessionCore } from './core.js';
@@ -69,9 +70,12 @@ export function sessionRoutes(ctx: PipelineContext): ReservedRoutes {
   const { maxAge } = ctx.policy.sessions;
   // Where a login without `next` lands: the tenant's first form zone.
   const landing = new Map<string, string>();
+  // Who may log in at all: the networks of the form zones (the login page serves only those).
+  const networks = new Map<string, CidrSet | undefined>();
   for (const [id, tenant] of Object.entries(ctx.policy.tenants)) {
     const zone = tenant.zones.find((z) => z.auth === 'form');
     if (zone) landing.set(id, zone.path);
+    networks.set(id, zoneNetworks(tenant.zones.filter((z) => z.auth === 'form')));
   }
 
   function formTenant(c: Ctx): { tenantId: string; tenant: Tenant } {
@@ -96,6 +100,7 @@ export function sessionRoutes(ctx: PipelineContext): ReservedRoutes {
 
   async function login(c: Ctx) {
     const { tenantId, tenant } = formTenant(c);
+    requireNetwork(networks.get(tenantId), c.get('clientIp'));
     const method = c.req.method;
     if (method === 'GET' || method === 'HEAD') {
       const reason = c.req.query('reason');
@@ -118,7 +123,16 @@ export function sessionRoutes(ctx: PipelineContext): ReservedRoutes {
     }
     const now = core.deps.now();
     const ip = c.get('clientIp');
-    const base = { tenant: tenantId, reqId: c.get('requestId'), ip, user: username, via: 'form' };
+    // An unknown user name is left out of the audit line, as Basic auth does: it is often a
+    // password typed into the wrong field.
+    const known = Object.hasOwn(tenant.users, username);
+    const base = {
+      tenant: tenantId,
+      reqId: c.get('requestId'),
+      ip,
+      user: known ? username : undefined,
+      via: 'form',
+    };
     const locked = (retryAfterSeconds: number) => {
       markDenied(c, 'locked_out');
       const headers = { 'Retry-After': String(retryAfterSeconds) };
@@ -130,7 +144,7 @@ export function sessionRoutes(ctx: PipelineContext): ReservedRoutes {
       return locked(lock.retryAfterSeconds);
     }
 
-    const user = Object.hasOwn(tenant.users, username) ? tenant.users[username] : undefined;
+    const user = known ? tenant.users[username] : undefined;
     const usable = user !== undefined && !user.disabled;
     // An unknown or disabled user costs the same scrypt as a wrong password: no user enumeration.
     const matches = await verifyPassword(

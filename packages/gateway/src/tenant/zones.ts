@@ -11,6 +11,25 @@ interface CompiledZone {
   prefix: string;
 }
 
+/**
+ * Upstreams read some paths more loosely than the gateway: Tomcat and Jetty drop `;` parameters
+ * (`/admin;x`, `/x/..;/admin`), IIS ignores case and trailing dots or spaces (`/ADMIN`, `/admin.`).
+ * A path with any of those is matched again as such an upstream reads it; a different zone
+ * there means the path is ambiguous, and it gets no zone (default deny).
+ */
+const LOOSE_RE = /[;A-Z]|[. ](?:\/|$)/;
+
+/** The loose reading of a normalised path, or undefined when a segment would become `.`/`..`. */
+function looseReading(path: string): string | undefined {
+  const segments = path.toLowerCase().split('/');
+  for (let i = 1; i < segments.length; i++) {
+    const name = segments[i]!.split(';', 1)[0]!;
+    if (name === '.' || name === '..') return undefined;
+    segments[i] = name.replace(/[. ]+$/, '');
+  }
+  return segments.join('/');
+}
+
 /** Returns the zone of a normalised path, or undefined (default deny). */
 export type ZoneMatcher = (path: string) => Zone | undefined;
 
@@ -27,11 +46,21 @@ export function compileZones(zones: readonly Zone[]): ZoneMatcher {
     })
     .sort((a, b) => b.exact.length - a.exact.length);
   const reservedRoot = RESERVED_PREFIX.slice(0, -1);
-  return function matchZone(path: string): Zone | undefined {
+  const match = (path: string, zs: readonly CompiledZone[]): Zone | undefined => {
     if (path.startsWith(RESERVED_PREFIX) || path === reservedRoot) return undefined;
-    for (const z of compiled) {
-      if (path === z.exact || path.startsWith(z.prefix)) return z.zone;
-    }
+    for (const z of zs) if (path === z.exact || path.startsWith(z.prefix)) return z.zone;
     return undefined;
+  };
+  const folded = compiled.map((z) => ({
+    ...z,
+    exact: z.exact.toLowerCase(),
+    prefix: z.prefix.toLowerCase(),
+  }));
+  const upperZone = folded.some((z, i) => z.exact !== compiled[i]!.exact);
+  return function matchZone(path: string): Zone | undefined {
+    const zone = match(path, compiled);
+    if (!upperZone && !LOOSE_RE.test(path)) return zone;
+    const loose = looseReading(path);
+    return loose !== undefined && match(loose, folded) === zone ? zone : undefined;
   };
 }

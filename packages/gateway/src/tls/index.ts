@@ -10,6 +10,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors.js';
 import { compileCidrs, peerAddress } from '../ops/trusted-peer.js';
 import type { PipelineContext } from '../pipeline.js';
+import { hostName } from '../tenant/index.js';
 import type { GatewayEnv } from '../types.js';
 import { setPageHeaders } from './headers.js';
 
@@ -35,6 +36,15 @@ export function requireTls(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> 
   const anyTrusted = ctx.policy.server.trustedProxies.length > 0;
   const state = ctx.deps.state;
   const policyPort = ctx.policy.server.https.port;
+  // Only a tenant's host is redirected: `Host: evil.example` must not make the gateway answer
+  // with a redirect there (an open redirect, and poison for any cache in front).
+  const known = new Set<string>();
+  for (const tenant of Object.values(ctx.policy.tenants)) {
+    for (const h of tenant.hosts) {
+      const bareIpv6 = !h.startsWith('[') && h.indexOf(':') !== h.lastIndexOf(':');
+      known.add(bareIpv6 ? h.toLowerCase() : hostName(h));
+    }
+  }
   // Not async: nothing runs after next(), so no extra promise per request (a sync throw is still
   // caught by Hono's compose and rendered by onError).
   return function requireTls(c, next) {
@@ -56,6 +66,7 @@ export function requireTls(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> 
     // (No Host header under app.request(): the URL's authority stands in for it.)
     const host = c.req.header('host') ?? new URL(c.req.url).host;
     if (!HOST_RE.test(host)) throw new GatewayError('bad_request', { message: 'Invalid Host header.' });
+    if (!known.has(hostName(host))) throw new GatewayError('unknown_host');
     const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
     // Behind a proxy the public HTTPS port is the proxy's (443); directly, it is ours.
     const port = viaProxy ? 443 : ((state.get(HTTPS_PORT_STATE) as number | undefined) ?? policyPort);
