@@ -75,10 +75,11 @@ describe('editPolicyFile', () => {
     expect(await readFile(file, 'utf8')).toContain('"edited by hand"');
   });
 
-  it('treats "__proto__" as a plain key, as JSON does', async () => {
-    await editPolicyFile(file, (doc) => doc.set([...users, '__proto__'], { passwordHash: TEST_HASH }));
-    expect(Object.keys(JSON.parse(await readFile(file, 'utf8')).tenants['school-a'].users)).toContain(
-      '__proto__',
-    );
+  it('refuses a "__proto__" key (it would vanish from the parsed policy) and keeps the file', async () => {
+    const before = await readFile(file, 'utf8');
+    await expect(
+      editPolicyFile(file, (doc) => doc.set([...users, '__proto__'], { passwordHash: TEST_HASH })),
+    ).rejects.toThrow('tenants.school-a.users.__proto__: the key "__proto__" is not allowed');
+    expect(await readFile(file, 'utf8')).toBe(before);
   });
 });

@@ -90,7 +90,13 @@ describe('set then remove', () => {
       fc.property(key, value, fc.constantFrom('a', 'b'), (k, v, tenant) => {
         const out = setJsonProperty(FILE, ['tenants', tenant, 'users'], k, v);
         const expected = JSON.parse(FILE);
-        expected.tenants[tenant].users[k] = v;
+        // defineProperty, not `=`: a generated key may be "__proto__", which JSON keeps as a key.
+        Object.defineProperty(expected.tenants[tenant].users, k, {
+          value: v,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
         expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify(expected)));
         const back = removeJsonProperty(out, ['tenants', tenant, 'users'], k);
         delete expected.tenants[tenant].users[k];

@@ -110,9 +110,29 @@ export function formatIssues(issues: readonly Issue[], document?: unknown): stri
  * @throws {PolicyError} listing every problem
  */
 export function parsePolicy(value: unknown, source = '(policy)'): Policy {
+  const proto = protoKeyPath(value, '');
+  if (proto !== undefined) throw new PolicyError(source, [`${proto}: the key "__proto__" is not allowed`]);
   const result = policySchema.safeParse(value);
   if (!result.success) throw new PolicyError(source, formatIssues(result.error.issues, value));
   return result.data;
+}
+
+/**
+ * The path of a `"__proto__"` key anywhere in the value, if any: JSON keeps it as a key, but a
+ * schema copying objects would drop it silently (a user of that name would just vanish).
+ */
+function protoKeyPath(value: unknown, path: string): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (!Array.isArray(value) && Object.hasOwn(value, '__proto__'))
+    return path ? `${path}.__proto__` : '__proto__';
+  for (const [key, child] of Object.entries(value)) {
+    const found = protoKeyPath(
+      child,
+      Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key,
+    );
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /**

@@ -92,6 +92,12 @@ const port = z.number().int().min(0).max(65535);
 
 /** A user name usable in Basic auth: RFC 7617 forbids ":" in the user-id; no spaces or controls. */
 export const USER_NAME = /^[^\s:\x00-\x1f\x7f]{1,128}$/;
+/**
+ * A role name: the identity headers join roles with `,`, so a role must not contain one (else
+ * `["a,b"]` and `["a","b"]` would sign the same) — nor spaces or control characters.
+ */
+export const ROLE_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+const role = z.string().regex(ROLE_NAME, { message: 'role names are letters, digits, _ . : - (no commas)' });
 
 /** A password hash as the policy stores it: `scrypt$N$r$p$salt$hash` (salt and hash base64). */
 export const SCRYPT_HASH = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/;
@@ -101,7 +107,7 @@ const userSchema = z.strictObject({
     .string()
     .regex(SCRYPT_HASH, { message: 'not a scrypt$N$r$p$salt$hash password hash' })
     .meta({ description: 'Made by `resultgate hash-password`; never a plain password' }),
-  roles: z.array(z.string().min(1)).default([]),
+  roles: z.array(role).default([]),
   disabled: z.boolean().default(false),
 });
 
@@ -109,7 +115,7 @@ const zoneSchema = z.strictObject({
   name: z.string().min(1),
   path: z.string().regex(/^\//, { message: 'must start with /' }),
   auth: z.enum(['none', 'basic', 'form']),
-  roles: z.array(z.string().min(1)).min(1).optional(),
+  roles: z.array(role).min(1).optional(),
   ipAllow: cidrList('ipAllow').optional(),
   authBypass: cidrList('authBypass')
     .optional()
