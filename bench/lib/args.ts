@@ -8,6 +8,7 @@ export const TARGET_NAMES = [
   'hono',
   'gateway',
   'gateway-10k',
+  'gateway-nolog',
   'gateway-open',
   'nginx',
 ] as const;

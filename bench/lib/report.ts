@@ -45,6 +45,7 @@ export const LABELS: Record<TargetName, string> = {
   bare: 'bare proxy (node:http + undici)',
   hono: 'Hono + the same hop, no checks',
   gateway: 'gateway, every check on',
+  'gateway-nolog': 'gateway, every check, no log',
   'gateway-open': 'gateway, auth none, no log',
   'gateway-10k': 'gateway, every check, 10k tenants',
   nginx: 'nginx allow + auth_basic apr1 + log',
@@ -156,6 +157,20 @@ export function cpuNotes(summary: Map<TargetName, TargetSummary>): string[] {
     if (other?.cpuUs)
       notes.push(`gateway CPU per request = ${(gw.cpuUs / other.cpuUs).toFixed(2)}× ${LABELS[name]}`);
   }
+  // Same-run pairs that isolate one feature: the access log (auth on in both), and Basic auth with
+  // a warm cache against auth: none (log off in both).
+  const pair = (label: string, on?: TargetSummary, off?: TargetSummary) => {
+    if (on?.rps && off?.rps)
+      notes.push(
+        `${label}: ${Math.round(on.rps).toLocaleString('en-US')} vs ${Math.round(off.rps).toLocaleString('en-US')} req/s (${(on.rps / off.rps).toFixed(2)}×), CPU ${Math.round(on.cpuUs)} vs ${Math.round(off.cpuUs)} µs/req`,
+      );
+  };
+  pair('access log on vs off (every check on)', gw, summary.get('gateway-nolog'));
+  pair(
+    'Basic auth, warm cache vs auth: none (log off)',
+    summary.get('gateway-nolog'),
+    summary.get('gateway-open'),
+  );
   return notes;
 }
 

@@ -41,6 +41,7 @@ export function gatewayConfig(
   dir: string,
 ): GatewayTargetConfig {
   if (name === 'gateway-open') return { mode: 'none', tenants: 1, upstream, dir, accessLog: false };
+  if (name === 'gateway-nolog') return { mode: 'all', tenants: 1, upstream, dir, accessLog: false };
   if (name === 'gateway-10k') return { mode: 'all', tenants: o.tenants, upstream, dir, accessLog: true };
   return { mode: 'all', tenants: 1, upstream, dir, accessLog: true };
 }

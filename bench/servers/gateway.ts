@@ -77,5 +77,5 @@ answerMemoryQueries();
 announceReady(gateway.httpPort!, { ...info, httpsPort: gateway.httpsPort, appReleased: app === undefined });
 exitOnSignal(async () => {
   await gateway.close();
-  if (accessLog instanceof AccessLogWriter) await accessLog.flush();
+  if (accessLog instanceof AccessLogWriter) await accessLog.close();
 });

@@ -3,7 +3,7 @@
  * Called once per policy load: every factory compiles its part of the policy here, so the hot
  * path only looks things up. A reload builds a new app with the same long-lived deps.
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { admission } from './admission/index.js';
 import { basicAuth } from './basic-auth/index.js';
 import { clientIp } from './client-ip/index.js';
@@ -13,8 +13,9 @@ import { ipAllowList } from './ip-allow-list/index.js';
 import { accessLog } from './logs/index.js';
 import { maintenance } from './maintenance/index.js';
 import { requestId } from './ops/index.js';
+import { tuneV8ForServing } from './ops/v8-tuning.js';
 import { errorHandler } from './pages/index.js';
-import type { PipelineContext } from './pipeline.js';
+import { chain, type PipelineContext } from './pipeline.js';
 import type { Policy } from './policy/schema.js';
 import { proxy } from './proxy/index.js';
 import { RESERVED_PREFIX, type ReservedRoutes } from './reserved.js';
@@ -23,6 +24,10 @@ import { idleSession } from './session/index.js';
 import { resolveTenant } from './tenant/index.js';
 import { requireTls } from './tls/index.js';
 import type { GatewayEnv } from './types.js';
+
+// At import, before the policy is loaded: V8's pretenuring decisions are made from the first GCs
+// on and are not undone (see ops/v8-tuning.ts).
+tuneV8ForServing();
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -45,25 +50,32 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   const reserved = options.reserved ?? {};
   const app = new Hono<GatewayEnv>();
 
-  app.onError(errorHandler(ctx));
-  app.use(requestId(ctx)); //            1  X-Request-Id
-  app.use(accessLog(ctx)); //           14  wraps the rest: one line per request, denied ones too
-  app.use(clientIp(ctx)); //             2  socket peer / trusted X-Forwarded-For
-  app.use(requireTls(ctx)); //           3  TLS only, HSTS, security headers
-  app.use(resolveTenant(ctx)); //      4-6  tenant by Host, normalised path, zone
-  app.use(maintenance(ctx)); //          7  maintenance windows
-  app.use(ipAllowList(ctx)); //          8  tenant and zone allow-lists, authBypass
-  app.use(async function reservedRoutes(c, next) {
+  const onError = errorHandler(ctx);
+  app.onError(onError);
+  // One Hono handler that runs the steps in order (see chain): same order and semantics as one
+  // app.use per step, without Hono's router and async compose layer per step on every request.
+  const reservedRoutes: MiddlewareHandler<GatewayEnv> = function reservedRoutes(c, next) {
     const path = c.get('path');
     if (!path?.startsWith(RESERVED_PREFIX)) return next();
     const handler = reserved[path];
     if (!handler) throw new GatewayError('no_route');
-    return handler(c, next);
-  });
-  app.use(basicAuth(ctx)); //         9-10  lockout, Basic auth (zones with auth: basic)
-  app.use(idleSession(ctx)); //         10  form login session (zones with auth: form)
-  app.use(requireRoles(ctx)); //        11  roles
-  app.use(admission(ctx)); //           12  concurrency limit and queue
-  app.all('*', proxy(ctx)); //          13  stream to the upstream
+    return handler(c, next) as ReturnType<MiddlewareHandler<GatewayEnv>>;
+  };
+  const steps: MiddlewareHandler<GatewayEnv>[] = [
+    requestId(ctx), //          1  X-Request-Id
+    accessLog(ctx), //         14  wraps the rest: one line per request, denied ones too
+    clientIp(ctx), //           2  socket peer / trusted X-Forwarded-For
+    requireTls(ctx), //         3  TLS only, HSTS, security headers
+    resolveTenant(ctx), //    4-6  tenant by Host, normalised path, zone
+    maintenance(ctx), //        7  maintenance windows
+    ipAllowList(ctx), //        8  tenant and zone allow-lists, authBypass
+    reservedRoutes, //             /.gateway/* pages (no zone)
+    basicAuth(ctx), //       9-10  lockout, Basic auth (zones with auth: basic)
+    idleSession(ctx), //       10  form login session (zones with auth: form)
+    requireRoles(ctx), //      11  roles
+    admission(ctx), //         12  concurrency limit and queue
+    proxy(ctx), //             13  stream to the upstream
+  ];
+  app.all('*', chain(steps, onError));
   return app;
 }

@@ -177,6 +177,17 @@ describe('lockout', () => {
     expect((await call(basic('hr-sync', PW))).res.status).toBe(200);
   });
 
+  it('refuses a cached right password once the user is locked out, with no scrypt', async () => {
+    const { call } = setup();
+    expect((await call(basic('hr-sync', PW))).res.status).toBe(200);
+    for (let i = 0; i < 3; i++) await call(basic('hr-sync', `wrong-${i}`), `198.51.100.${i}`);
+    const before = scryptRuns.count;
+    const { res, body } = await call(basic('hr-sync', PW));
+    expect(res.status).toBe(429);
+    expect(body.error?.code).toBe('locked_out');
+    expect(scryptRuns.count).toBe(before);
+  });
+
   it('locks an address that sprays user names, including malformed headers', async () => {
     const { call } = setup();
     await call(basic('a', 'x'), '198.51.100.9');

@@ -1,8 +1,8 @@
 /**
  * Steps 9-10 of the pipeline for zones with `auth: "basic"` (DESIGN §4): lockout, then Basic auth.
  *
- * Per request with a warm cache: parse the header, two lockout-counter lookups, one HMAC-SHA256,
- * one LRU lookup — no scrypt. A miss verifies through a queue per (tenant, user) and per
+ * Per request with a warm cache: one HMAC-SHA256 of the header as received, one LRU lookup and the
+ * lockout check — no decoding, no scrypt. A miss verifies through a queue per (tenant, user) and per
  * (tenant, address) that re-checks the lockout first, so concurrent guesses cannot outrun
  * `maxFailures`. Users are per tenant: tenant A's credentials are looked up in tenant A only.
  * Requests that already carry a user (an `authBypass` network) are not asked for credentials.
@@ -11,7 +11,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../pipeline.js';
 import type { AuditEvent, GatewayEnv } from '../types.js';
-import { basicChallenge, parseBasicAuthorization } from './header.js';
+import { type BasicCredentials, basicChallenge, parseBasicAuthorization } from './header.js';
 import { lockoutStore } from './lockout.js';
 import { KeyedQueue } from './queue.js';
 import { type CompiledTenant, CredentialVerifier } from './verifier.js';
@@ -63,7 +63,7 @@ export function basicAuth(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     if (started) deps.audit.write({ ...event, type: 'lockout', reason: 'max_failures' });
   }
 
-  return async function basicAuth(c, next) {
+  return function basicAuth(c, next) {
     const zone = c.get('zone');
     if (zone?.auth !== 'basic' || c.get('user') !== undefined) return next();
     const tenantId = c.get('tenantId') ?? '';
@@ -71,8 +71,20 @@ export function basicAuth(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     const realm = challenges.get(tenantId);
     if (!tenant || !realm) throw new GatewayError('unauthorized');
     const ip = c.get('clientIp') ?? '';
+    const header = c.req.header('authorization');
 
-    const parsed = parseBasicAuthorization(c.req.header('authorization'));
+    // The warm path, synchronous: these exact header bytes were verified before.
+    const key = header ? verifier.cacheKey(tenantId, header) : '';
+    const hit = header ? verifier.cached(key) : undefined;
+    if (hit) {
+      // Locked out even with the right password (a lockout may have begun after it was cached).
+      const state = lockouts.check(tenantId, hit.user, ip, deps.now());
+      if (state.locked) throw locked(state.retryAfterSeconds);
+      c.set('user', hit.identity);
+      return next();
+    }
+
+    const parsed = parseBasicAuthorization(header);
     const name = parsed.kind === 'credentials' ? parsed.user : undefined;
     const state = lockouts.check(tenantId, name, ip, deps.now());
     if (state.locked) throw locked(state.retryAfterSeconds);
@@ -81,29 +93,36 @@ export function basicAuth(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
       fail(c, tenant, undefined, 'malformed');
       throw unauthorized(realm);
     }
-
-    const key = verifier.cacheKey(tenantId, parsed);
-    let user = verifier.cached(key);
-    if (!user) {
-      const keys = [`user\0${tenantId}\0${parsed.user}`, `ip\0${tenantId}\0${ip}`];
-      const outcome = await queue.run(keys, async () => {
-        // Earlier queued attempts may have locked the user or address, or cached this success.
-        const again = lockouts.check(tenantId, parsed.user, ip, deps.now());
-        if (again.locked) return locked(again.retryAfterSeconds);
-        const hit = verifier.cached(key);
-        if (hit) return hit;
-        const result = await verifier.verify(tenant, parsed, key);
-        if (result.ok) {
-          lockouts.succeed(tenantId, parsed.user);
-          return result.user;
-        }
-        fail(c, tenant, parsed.user, result.reason);
-        return unauthorized(realm);
-      });
-      if (outcome instanceof GatewayError) throw outcome;
-      user = outcome;
-    }
-    c.set('user', user);
-    return next();
+    return verifyThenNext(c, next, tenant, parsed, key, ip, realm);
   };
+
+  async function verifyThenNext(
+    c: Context<GatewayEnv>,
+    next: () => Promise<void>,
+    tenant: CompiledTenant,
+    parsed: BasicCredentials,
+    key: string,
+    ip: string,
+    realm: string,
+  ): Promise<void> {
+    const tenantId = tenant.id;
+    const keys = [`user\0${tenantId}\0${parsed.user}`, `ip\0${tenantId}\0${ip}`];
+    const outcome = await queue.run(keys, async () => {
+      // Earlier queued attempts may have locked the user or address, or cached this success.
+      const again = lockouts.check(tenantId, parsed.user, ip, deps.now());
+      if (again.locked) return locked(again.retryAfterSeconds);
+      const hit = verifier.cached(key);
+      if (hit) return hit.identity;
+      const result = await verifier.verify(tenant, parsed, key);
+      if (result.ok) {
+        lockouts.succeed(tenantId, parsed.user);
+        return result.user;
+      }
+      fail(c, tenant, parsed.user, result.reason);
+      return unauthorized(realm);
+    });
+    if (outcome instanceof GatewayError) throw outcome;
+    c.set('user', outcome);
+    return next();
+  }
 }

@@ -25,6 +25,8 @@ export interface LockoutState {
   retryAfterSeconds: number;
 }
 
+const NOT_LOCKED: LockoutState = Object.freeze({ locked: false, retryAfterSeconds: 0 });
+
 /** In-memory lockout store (the scale-out issue adds a Redis one with the same methods). */
 export class LockoutStore {
   private readonly counters: LRUCache<string, Counter>;
@@ -42,14 +44,16 @@ export class LockoutStore {
 
   /** Whether the user or the address is locked out now. */
   check(tenant: string, user: string | undefined, ip: string, now: number): LockoutState {
+    // The usual case on the hot path: nobody has failed lately, so there is nothing to look up.
+    if (this.counters.size === 0) return NOT_LOCKED;
     let until = 0;
-    for (const key of this.keys(tenant, user, ip)) {
-      const c = this.counters.get(key);
-      if (c && c.lockedUntil > now) until = Math.max(until, c.lockedUntil);
+    const byIp = this.counters.get(`ip\0${tenant}\0${ip}`);
+    if (byIp && byIp.lockedUntil > now) until = byIp.lockedUntil;
+    if (user !== undefined) {
+      const byUser = this.counters.get(`user\0${tenant}\0${user}`);
+      if (byUser && byUser.lockedUntil > now) until = Math.max(until, byUser.lockedUntil);
     }
-    return until > now
-      ? { locked: true, retryAfterSeconds: Math.ceil((until - now) / 1000) }
-      : { locked: false, retryAfterSeconds: 0 };
+    return until > now ? { locked: true, retryAfterSeconds: Math.ceil((until - now) / 1000) } : NOT_LOCKED;
   }
 
   /**

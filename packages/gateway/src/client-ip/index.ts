@@ -9,26 +9,29 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors.js';
+import { trustedSet } from '../ops/trusted-peer.js';
 import type { PipelineContext } from '../pipeline.js';
 import type { Policy } from '../policy/schema.js';
 import type { GatewayEnv } from '../types.js';
-import { type Address, CidrSet, canonicalAddress, parseAddress } from './cidr.js';
+import { type CidrSet, canonicalAddress, ipText, parseIPv4, parseIp } from './cidr.js';
 
-export { type Address, CidrSet, canonicalAddress, parseAddress } from './cidr.js';
-
-const trustedSets = new WeakMap<Policy, CidrSet>();
+export {
+  Address,
+  CidrSet,
+  canonicalAddress,
+  type Ip,
+  ipText,
+  parseAddress,
+  parseIp,
+  parseIPv4,
+} from './cidr.js';
 
 /**
- * `server.trustedProxies` compiled once per policy load (memoised per policy object, so every
- * module that asks shares one set).
+ * `server.trustedProxies` compiled once per policy load (memoised, so every module that asks —
+ * client address, TLS, request id — shares one set).
  */
 export function trustedProxies(policy: Policy): CidrSet {
-  let set = trustedSets.get(policy);
-  if (!set) {
-    set = new CidrSet(policy.server.trustedProxies);
-    trustedSets.set(policy, set);
-  }
-  return set;
+  return trustedSet(policy.server.trustedProxies);
 }
 
 /**
@@ -56,20 +59,38 @@ export function isTrustedPeer(policy: Policy): (c: Context<GatewayEnv>) => boole
   };
 }
 
+function malformed(): GatewayError {
+  return new GatewayError('bad_request', { message: 'Malformed X-Forwarded-For header.' });
+}
+
+/** The canonical text of one hop already parsed as `ip` (a strict dotted quad is its own text). */
+function hopText(hop: string, ip: number | Uint16Array): string {
+  return typeof ip === 'number' && parseIPv4(hop) >= 0 ? hop : ipText(ip);
+}
+
 /**
  * Walks `X-Forwarded-For` from the right, skipping trusted hops.
- * @returns the first untrusted hop; the leftmost hop when every hop is trusted; `peer` without a header
+ * @param peer the canonical text of the (trusted) socket peer
+ * @returns the canonical text of the first untrusted hop; of the leftmost hop when every hop is
+ *   trusted; `peer` without a header
  * @throws GatewayError `bad_request` for an entry (among those walked) that is not an address
  */
-export function forwardedClient(header: string | undefined, peer: Address, trusted: CidrSet): Address {
-  if (header === undefined || header.trim() === '') return peer;
-  const hops = header.split(',');
+export function forwardedClient(header: string | undefined, peer: string, trusted: CidrSet): string {
+  if (header === undefined) return peer;
   let client = peer;
-  for (let i = hops.length - 1; i >= 0; i--) {
-    const addr = parseAddress(hops[i]!.trim());
-    if (!addr) throw new GatewayError('bad_request', { message: 'Malformed X-Forwarded-For header.' });
-    client = addr;
-    if (!trusted.has(addr)) break;
+  let end = header.length;
+  // Right to left without split(): the common header is one hop, and nothing left of the client
+  // is even looked at.
+  for (let first = true; end >= 0; first = false) {
+    const comma = header.lastIndexOf(',', end - 1);
+    const hop = header.slice(comma + 1, end).trim();
+    end = comma;
+    if (first && comma < 0 && hop === '') return peer; // an empty header: no hop at all
+    const ip = parseIp(hop);
+    if (ip === null) throw malformed();
+    client = hopText(hop, ip);
+    if (!trusted.hasIp(ip)) break;
+    if (comma < 0) break;
   }
   return client;
 }
@@ -82,19 +103,22 @@ export function forwardedClient(header: string | undefined, peer: Address, trust
 export function clientIp(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   const trusted = trustedProxies(ctx.policy);
   if (trusted.size === 0) {
-    // The common deployment: no proxy in front, the peer is the client. No parse on this path.
-    return async function clientIp(c, next) {
+    // The common deployment: no proxy in front, the peer is the client.
+    return function clientIp(c, next) {
       const peer = socketPeer(c);
       c.set('clientIp', peer === undefined ? '' : (canonicalAddress(peer) ?? ''));
-      await next();
+      return next();
     };
   }
-  return async function clientIp(c, next) {
+  // Not async: nothing runs after next(), so no extra promise per request.
+  return function clientIp(c, next) {
     const text = socketPeer(c);
-    const peer = text === undefined ? null : parseAddress(text);
-    let client = peer;
-    if (peer && trusted.has(peer)) client = forwardedClient(c.req.header('x-forwarded-for'), peer, trusted);
-    c.set('clientIp', client ? client.toString() : '');
-    await next();
+    const peer = text === undefined ? null : canonicalAddress(text);
+    let client = peer ?? '';
+    if (peer !== null && trusted.hasText(peer)) {
+      client = forwardedClient(c.req.header('x-forwarded-for'), peer, trusted);
+    }
+    c.set('clientIp', client);
+    return next();
   };
 }

@@ -5,7 +5,7 @@
 import { resolve, sep } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { AccessLogSink, AccessRecord } from '../types.js';
-import { appendText, GATEWAY_TENANT, tenantDirName, utcDay } from './files.js';
+import { AppendFiles, GATEWAY_TENANT, tenantDirName, utcDay } from './files.js';
 import type { LogHealth } from './health.js';
 
 /** Longest values kept, so one request cannot write a megabyte line. */
@@ -84,6 +84,9 @@ export class AccessLogWriter implements AccessLogSink {
   private readonly flushMs: number;
   private readonly batchLines: number;
   private readonly maxPending: number;
+  private readonly files = new AppendFiles();
+  /** The file of each tenant's current day, so a line does not rebuild the path. */
+  private readonly paths = new Map<string, { day: string; file: string }>();
 
   constructor(private readonly options: AccessLogWriterOptions) {
     this.root = resolve(options.dir) + sep;
@@ -103,8 +106,7 @@ export class AccessLogWriter implements AccessLogSink {
       return;
     }
     const line = accessLine(record);
-    const day = record.ts.slice(0, 10);
-    const file = `${this.root}${tenantDirName(record.tenant ?? GATEWAY_TENANT)}${sep}access-${DAY.test(day) ? day : utcDay(Date.now())}.jsonl`;
+    const file = this.fileOf(record.tenant ?? GATEWAY_TENANT, record.ts.slice(0, 10));
     const lines = this.pending.get(file);
     if (lines) lines.push(line);
     else this.pending.set(file, [line]);
@@ -115,6 +117,24 @@ export class AccessLogWriter implements AccessLogSink {
       this.timer = setTimeout(() => void this.flush(), this.flushMs);
       this.timer.unref();
     }
+  }
+
+  private fileOf(tenant: string, day: string): string {
+    const known = this.paths.get(tenant);
+    if (known?.day === day) return known.file;
+    const valid = DAY.test(day) ? day : utcDay(Date.now());
+    const file = `${this.root}${tenantDirName(tenant)}${sep}access-${valid}.jsonl`;
+    if (valid === day) {
+      if (this.paths.size >= 10_000) this.paths.clear(); // bounded: tenant ids come from the policy
+      this.paths.set(tenant, { day, file });
+    }
+    return file;
+  }
+
+  /** Writes what is queued and closes the open files (at shutdown). */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.files.close();
   }
 
   /** Writes everything queued so far; resolves when it is on disk (or counted lost). */
@@ -145,7 +165,7 @@ export class AccessLogWriter implements AccessLogSink {
       const text = lines.join('');
       if (stdout) stdout.write(text);
       writes.push(
-        appendText(file, text).then(
+        this.files.append(file, text).then(
           () => health.ok(file),
           (err: unknown) => health.failed('access', file, lines.length, err),
         ),

@@ -2,7 +2,7 @@
  * Where log lines go: `<dir>/<tenant>/<kind>-YYYY-MM-DD.jsonl` (UTC day), and the small helpers
  * every part of `logs/` shares for listing and appending those files.
  */
-import { appendFile, mkdir, readdir } from 'node:fs/promises';
+import { appendFile, type FileHandle, mkdir, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The tenant of lines that belong to no tenant (unknown host, bad request before routing). */
@@ -87,5 +87,87 @@ export async function appendText(file: string, text: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     await mkdir(join(file, '..'), { recursive: true, mode: 0o750 });
     await appendFile(file, text, { mode: 0o640 });
+  }
+}
+
+async function openForAppend(file: string): Promise<FileHandle> {
+  try {
+    return await open(file, 'a', 0o640);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(join(file, '..'), { recursive: true, mode: 0o750 });
+    return await open(file, 'a', 0o640);
+  }
+}
+
+interface OpenFile {
+  handle: Promise<FileHandle>;
+  openedAt: number;
+}
+
+/**
+ * Appends through file handles kept open for at most `maxAgeMs`: a busy access log writes a batch
+ * every few tens of milliseconds, and opening and closing the file for each one cost more than the
+ * write. A handle older than that is closed and the file opened again, so a file moved or removed
+ * underneath (rotation, `tenants purge`, retention) is left within `maxAgeMs`, as it was when
+ * every batch opened the file; idle handles are closed by a timer that does not keep the process
+ * alive. Writes to one file must not overlap (the access sink chains its batches).
+ */
+export class AppendFiles {
+  private readonly files = new Map<string, OpenFile>();
+  private sweeper: NodeJS.Timeout | undefined;
+
+  /** @param maxAgeMs longest a handle stays open (default 1 s) */
+  constructor(private readonly maxAgeMs = 1000) {}
+
+  /** Appends text to a file, creating it (0640) and its directory (0750) when missing. */
+  async append(file: string, text: string): Promise<void> {
+    const now = Date.now();
+    let entry = this.files.get(file);
+    if (entry && now - entry.openedAt >= this.maxAgeMs) {
+      this.drop(file, entry);
+      entry = undefined;
+    }
+    if (!entry) {
+      entry = { handle: openForAppend(file), openedAt: now };
+      this.files.set(file, entry);
+      this.sweeper ??= setTimeout(() => this.sweep(), this.maxAgeMs).unref();
+    }
+    try {
+      await (await entry.handle).appendFile(text);
+    } catch (err) {
+      // A failed open or write is not kept: the next batch tries afresh.
+      this.drop(file, entry);
+      throw err;
+    }
+  }
+
+  /** Closes every handle (at shutdown, after the last flush). */
+  async close(): Promise<void> {
+    if (this.sweeper) clearTimeout(this.sweeper);
+    this.sweeper = undefined;
+    const all = [...this.files.values()];
+    this.files.clear();
+    await Promise.all(all.map((e) => closeQuietly(e.handle)));
+  }
+
+  private drop(file: string, entry: OpenFile): void {
+    if (this.files.get(file) === entry) this.files.delete(file);
+    void closeQuietly(entry.handle);
+  }
+
+  private sweep(): void {
+    this.sweeper = undefined;
+    const now = Date.now();
+    for (const [file, entry] of this.files) if (now - entry.openedAt >= this.maxAgeMs) this.drop(file, entry);
+    if (this.files.size > 0) this.sweeper = setTimeout(() => this.sweep(), this.maxAgeMs).unref();
+  }
+}
+
+async function closeQuietly(handle: Promise<FileHandle>): Promise<void> {
+  try {
+    await (await handle).close();
+  } catch {
+    // A handle that failed to open, or is already closed: nothing to release.
   }
 }

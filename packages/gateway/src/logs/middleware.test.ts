@@ -12,7 +12,7 @@ import type { Zone } from '../policy/schema.js';
 import type { AccessLogSink, GatewayEnv } from '../types.js';
 import { AccessLogWriter } from './access-sink.js';
 import { LogHealth } from './health.js';
-import { accessLog } from './middleware.js';
+import { accessLog, isoTime } from './middleware.js';
 
 const NOW = Date.parse('2026-11-28T04:00:00Z');
 
@@ -146,5 +146,15 @@ describe('accessLog', () => {
   it('keeps serving when the sink is failing without failClosed', async () => {
     const { app } = gateway({ healthy: false });
     expect((await app.request('/api/ok')).status).toBe(200);
+  });
+});
+
+describe('isoTime', () => {
+  it('formats like Date#toISOString across seconds, milliseconds and fractions', () => {
+    const base = Date.UTC(2026, 10, 28, 23, 59, 58);
+    for (const ms of [0, 1, 9, 10, 99, 100, 999, 1000, 1001, 2500.7, 86_400_000]) {
+      expect(isoTime(base + ms)).toBe(new Date(Math.floor(base + ms)).toISOString());
+    }
+    expect(isoTime(0)).toBe('1970-01-01T00:00:00.000Z');
   });
 });

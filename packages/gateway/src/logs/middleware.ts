@@ -1,12 +1,13 @@
 /**
  * Step 14 of the pipeline: one access-log line for every request, denied ones included. It wraps
- * everything after the request id, so it sees each denial (`c.error`, set by Hono's compose
- * when a later middleware throws) and the final status.
+ * everything after the request id, so it sees each denial (`c.error`, set by the pipeline's
+ * compose when a later middleware throws) and the final status.
  *
  * Served by node-server, the proxy writes straight into the Node response and returns
- * RESPONSE_ALREADY_SENT, so the line is written on the response's 'close' (status and bytes
- * as sent); under `app.request()` (tests) it is written from `c.res` after `next()`.
+ * RESPONSE_ALREADY_SENT, so the line is written from the Node response once it is done (status
+ * and bytes as sent); under `app.request()` (tests) it is written from `c.res` after `next()`.
  */
+import type { ServerResponse } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../pipeline.js';
@@ -21,27 +22,44 @@ export function decisionOf(err: unknown): string {
   return err instanceof GatewayError ? err.code : 'internal_error';
 }
 
+// One Date formatting per second instead of per line (toISOString costs about a microsecond).
+let isoSecond = Number.NaN;
+let isoPrefix = '';
+
+/** `new Date(ms).toISOString()`, from a per-second cache. */
+export function isoTime(ms: number): string {
+  const whole = Math.floor(ms);
+  const second = Math.floor(whole / 1000);
+  if (second !== isoSecond) {
+    const full = new Date(second * 1000).toISOString(); // …T10:08:08.000Z
+    isoPrefix = full.slice(0, -4);
+    isoSecond = second;
+  }
+  const milli = whole - second * 1000;
+  return `${isoPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+}
+
 function record(c: Ctx, start: number, end: number, status: number, bytes: number): AccessRecord {
-  const v = c.var;
+  // c.get(), never c.var: Hono builds a fresh object of every variable on each c.var access.
   const incoming = c.env?.incoming;
   // Read method and User-Agent from the Node request when there is one: touching c.req.raw's
   // headers makes node-server build a full web Request, which costs on the hot path.
   const ua = incoming ? incoming.headers['user-agent'] : c.req.header('user-agent');
   return {
-    ts: new Date(start).toISOString(),
-    reqId: v.requestId ?? '',
-    tenant: v.tenantId ?? GATEWAY_TENANT,
-    zone: v.zone?.name ?? null,
-    ip: v.clientIp ?? incoming?.socket?.remoteAddress ?? '',
+    ts: isoTime(start),
+    reqId: c.get('requestId') ?? '',
+    tenant: c.get('tenantId') ?? GATEWAY_TENANT,
+    zone: c.get('zone')?.name ?? null,
+    ip: c.get('clientIp') ?? incoming?.socket?.remoteAddress ?? '',
     method: incoming?.method ?? c.req.method,
     // The normalised path (no query); before normalisation ran, the raw path, also without query.
-    path: v.path ?? c.req.path,
+    path: c.get('path') ?? c.req.path,
     status,
     bytes,
     ms: end - start,
-    upstreamMs: v.upstreamMs ?? null,
-    user: v.user?.name ?? null,
-    decision: v.decision ?? decisionOf(c.error),
+    upstreamMs: c.get('upstreamMs') ?? null,
+    user: c.get('user')?.name ?? null,
+    decision: c.get('decision') ?? decisionOf(c.error),
     ua: ua ?? null,
   };
 }
@@ -61,25 +79,25 @@ export function accessLog(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   const now = ctx.deps.now;
   const failClosed = ctx.policy.logs?.failClosed === true;
 
+  function writeNodeLine(c: Ctx, start: number, outgoing: ServerResponse): void {
+    const bytes = c.get('bytesSent') ?? contentLength(outgoing.getHeader('content-length'));
+    sink.write(record(c, start, now(), outgoing.statusCode, bytes));
+  }
+
   return async function accessLog(c, next) {
-    const start = c.var.startedAt ?? now();
+    const start = c.get('startedAt') ?? now();
     const outgoing = c.env?.outgoing;
     if (outgoing) {
-      // The line is written once both have happened: the response closed (finished or aborted;
-      // after onError rendered a denial, so the status is final) and the pipeline returned (the
-      // proxy sets bytesSent after its stream ends, which can be just after 'close').
-      let waiting = 2;
-      const done = () => {
-        if (--waiting !== 0) return;
-        const bytes = c.var.bytesSent ?? contentLength(outgoing.getHeader('content-length'));
-        sink.write(record(c, start, now(), outgoing.statusCode, bytes));
-      };
-      outgoing.once('close', done);
       try {
         if (failClosed && !sink.healthy) throw new GatewayError('logs_unavailable');
         await next();
       } finally {
-        done();
+        // The line waits until the pipeline returned (the proxy sets bytesSent once its stream
+        // ended) and the response is done. A proxied response is finished by then (the common
+        // case: no listener needed); one the gateway made itself (a denial rendered by onError)
+        // is written by node-server after this, so its status and length are final at 'close'.
+        if (outgoing.writableFinished || outgoing.destroyed) writeNodeLine(c, start, outgoing);
+        else outgoing.once('close', () => writeNodeLine(c, start, outgoing));
       }
       return;
     }

@@ -4,6 +4,7 @@
  * carries it back.
  */
 import { randomUUID } from 'node:crypto';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { MiddlewareHandler } from 'hono';
 import type { PipelineContext } from '../pipeline.js';
 import type { GatewayEnv } from '../types.js';
@@ -50,7 +51,9 @@ export function requestId(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     await next();
     const res = c.res;
     // The proxy's fast path wrote its own headers (X-Request-Id included) straight to the socket.
-    const sent = res.headers.has(ALREADY_SENT);
+    // Identity first: Headers#has costs on every proxied request; a copy of the marker (a later
+    // middleware replaced c.res) still carries the header.
+    const sent = res === RESPONSE_ALREADY_SENT || res.headers.has(ALREADY_SENT);
     if (!sent) {
       // A response the gateway made itself (error, redirect, login, notices): its headers here.
       res.headers.set('x-request-id', id);

@@ -1,9 +1,11 @@
 /**
  * The socket peer and whether it is a trusted proxy (`server.trustedProxies`). Forwarded headers
- * (`X-Request-Id`, `X-Forwarded-Proto`) are believed only from such a peer (DESIGN §9).
+ * (`X-Request-Id`, `X-Forwarded-For`, `X-Forwarded-Proto`) are believed only from such a peer
+ * (DESIGN §9). One implementation — client-ip's {@link CidrSet} — serves every module, and a list
+ * is compiled once per policy load however many modules ask for it.
  */
-import ipaddr from 'ipaddr.js';
 import type { Context } from 'hono';
+import { CidrSet } from '../client-ip/cidr.js';
 import type { GatewayEnv } from '../types.js';
 
 /** The socket peer's address, IPv4-mapped IPv6 unmapped; '' when there is no socket (unit tests). */
@@ -13,28 +15,31 @@ export function peerAddress(c: Context<GatewayEnv>): string {
   return raw.startsWith('::ffff:') && raw.includes('.') ? raw.slice(7) : raw;
 }
 
+// Keyed by the policy's array itself: a reload brings a new array, so a new set.
+const sets = new WeakMap<readonly string[], CidrSet>();
+
 /**
- * Compiles a CIDR list once into a membership test.
+ * The compiled set of a CIDR list from the policy, shared by every caller with the same list.
+ * @example trustedSet(policy.server.trustedProxies).hasText('10.0.0.5')
+ */
+export function trustedSet(cidrs: readonly string[]): CidrSet {
+  let set = sets.get(cidrs);
+  if (!set) {
+    set = new CidrSet(cidrs);
+    sets.set(cidrs, set);
+  }
+  return set;
+}
+
+/**
+ * Compiles a CIDR list once into a membership test on address text.
  * @returns a function that is always false for an empty list (no parsing on the hot path)
  * @example const trusted = compileCidrs(policy.server.trustedProxies); trusted('10.0.0.5')
  */
 export function compileCidrs(cidrs: readonly string[]): (ip: string) => boolean {
   if (cidrs.length === 0) return () => false;
-  const ranges = cidrs.map((c) =>
-    c.includes('/')
-      ? ipaddr.parseCIDR(c)
-      : ([ipaddr.parse(c), ipaddr.parse(c).kind() === 'ipv4' ? 32 : 128] as const),
-  );
+  const set = trustedSet(cidrs);
   return function inRanges(ip: string): boolean {
-    if (!ip || !ipaddr.isValid(ip)) return false;
-    let addr = ipaddr.parse(ip);
-    if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {
-      addr = (addr as ipaddr.IPv6).toIPv4Address();
-    }
-    for (const range of ranges) {
-      if (range[0].kind() === addr.kind() && addr.match(range as [ipaddr.IPv4 | ipaddr.IPv6, number]))
-        return true;
-    }
-    return false;
+    return ip !== '' && set.hasText(ip);
   };
 }

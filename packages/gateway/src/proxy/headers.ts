@@ -51,6 +51,11 @@ export const GATEWAY_COOKIE_PREFIX = '__Host-rg-';
 /** Header names listed in `Connection` (RFC 9110 §7.6.1), beyond the usual `keep-alive`/`close`. */
 export function connectionTokens(connection: string | undefined): Set<string> | undefined {
   if (!connection) return undefined;
+  // The usual values, on every request and response: nothing to split.
+  if (connection.length <= 10) {
+    const lower = connection.toLowerCase();
+    if (lower === 'keep-alive' || lower === 'close') return undefined;
+  }
   let tokens: Set<string> | undefined;
   for (const part of connection.split(',')) {
     const t = part.trim().toLowerCase();
