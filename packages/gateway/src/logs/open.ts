@@ -92,7 +92,8 @@ export async function openLogs(options: LogsOptions, runtime: LogsRuntime = {}):
     },
     async close() {
       clearInterval(timer);
-      await flush();
+      // Flushes, then releases the access log's open file handles at once (not at exit).
+      await Promise.all([accessLog.close(), audit.flush()]);
     },
   };
 }

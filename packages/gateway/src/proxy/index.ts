@@ -125,6 +125,14 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     };
     const socket = outgoing.socket;
     const written = socket?.bytesWritten ?? 0;
+    // A client that goes away ends its upstream request at once: otherwise a slow upstream keeps
+    // it (and the zone's admission slot) until it answers or `upstream.timeout` passes. Once the
+    // head is in, undici also watches the response it streams into; before that, only this does.
+    const clientGone = new AbortController();
+    const onClose = () => {
+      if (!outgoing.writableFinished) clientGone.abort();
+    };
+    outgoing.once('close', onClose);
     try {
       await pool.stream(
         {
@@ -133,13 +141,22 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
           headers,
           body: hasBody ? limitBody(incoming, maxBody) : null,
           opaque: hop,
+          signal: clientGone.signal,
         },
         streamFactory,
       );
     } catch (err) {
+      if (clientGone.signal.aborted) {
+        // Logged as nginx does (499): nobody is left to answer, and it is no upstream failure.
+        c.set('decision', 'client_closed');
+        if (!outgoing.headersSent) outgoing.statusCode = 499;
+      } else if (!outgoing.headersSent) {
+        throw upstreamError(err);
+      }
       // Once the head is out, the only honest signal left is to cut the connection.
-      if (!outgoing.headersSent) throw upstreamError(err);
       outgoing.destroy();
+    } finally {
+      outgoing.off('close', onClose);
     }
     c.set('bytesSent', hop.contentLength ?? (socket ? socket.bytesWritten - written : 0));
     return RESPONSE_ALREADY_SENT;
