@@ -3,8 +3,12 @@
  * tenant's `lockout.window`; past `maxFailures`, locked until `duration` ends — even for the
  * right password. Shared by Basic auth and the login form. Bounded (lru-cache) so a flood of
  * made-up user names cannot grow memory without limit. Long-lived: it survives policy reloads.
+ *
+ * An IPv6 client is counted by its /64: one subscriber or host usually holds a whole /64 and can
+ * pick a fresh address from it for every attempt, which would make a per-address count useless.
  */
 import { LRUCache } from 'lru-cache';
+import { parseIp } from '../client-ip/cidr.js';
 import { type GatewayDeps, moduleState } from '../deps.js';
 
 /** A tenant's lockout settings, durations in milliseconds. */
@@ -25,6 +29,18 @@ export interface LockoutState {
   retryAfterSeconds: number;
 }
 
+/**
+ * What a client address is counted by: an IPv4 address as is, an IPv6 address by its /64 prefix.
+ * @example addressKey('2001:db8:1:2:aaaa::1') // '2001:db8:1:2::/64'
+ */
+export function addressKey(ip: string): string {
+  if (!ip.includes(':')) return ip;
+  const parsed = parseIp(ip);
+  if (parsed === null || typeof parsed === 'number') return ip;
+  const hex = (i: number) => parsed[i]!.toString(16);
+  return `${hex(0)}:${hex(1)}:${hex(2)}:${hex(3)}::/64`;
+}
+
 const NOT_LOCKED: LockoutState = Object.freeze({ locked: false, retryAfterSeconds: 0 });
 
 /** In-memory lockout store (the scale-out issue adds a Redis one with the same methods). */
@@ -37,7 +53,7 @@ export class LockoutStore {
   }
 
   private keys(tenant: string, user: string | undefined, ip: string): string[] {
-    const keys = [`ip\0${tenant}\0${ip}`];
+    const keys = [`ip\0${tenant}\0${addressKey(ip)}`];
     if (user !== undefined) keys.push(`user\0${tenant}\0${user}`);
     return keys;
   }
@@ -47,7 +63,7 @@ export class LockoutStore {
     // The usual case on the hot path: nobody has failed lately, so there is nothing to look up.
     if (this.counters.size === 0) return NOT_LOCKED;
     let until = 0;
-    const byIp = this.counters.get(`ip\0${tenant}\0${ip}`);
+    const byIp = this.counters.get(`ip\0${tenant}\0${addressKey(ip)}`);
     if (byIp && byIp.lockedUntil > now) until = byIp.lockedUntil;
     if (user !== undefined) {
       const byUser = this.counters.get(`user\0${tenant}\0${user}`);
