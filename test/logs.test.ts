@@ -216,6 +216,8 @@ describe('logs end to end', () => {
     expect(api!.bytes).toBeGreaterThanOrEqual(Buffer.byteLength(bodies.get(String(api!.reqId))!));
     expect(typeof api!.upstreamMs).toBe('number');
     expect(bad).toMatchObject({ status: 401, decision: 'unauthorized', user: null, upstreamMs: null });
+    // A denial the gateway answered itself counts its own body, too.
+    expect(bad!.bytes).toBeGreaterThan(0);
     expect(none).toMatchObject({ status: 404, decision: 'no_route', zone: null });
     expect(post).toMatchObject({ method: 'POST', status: 200 });
     expect((await readAccess('_gateway'))[0]).toMatchObject({

@@ -8,6 +8,7 @@
  * and bytes as sent); under `app.request()` (tests) it is written from `c.res` after `next()`.
  */
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Context, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../pipeline.js';
@@ -79,8 +80,19 @@ export function accessLog(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   const now = ctx.deps.now;
   const failClosed = ctx.policy.logs?.failClosed === true;
 
-  function writeNodeLine(c: Ctx, start: number, outgoing: ServerResponse): void {
-    const bytes = c.get('bytesSent') ?? contentLength(outgoing.getHeader('content-length'));
+  function writeNodeLine(
+    c: Ctx,
+    start: number,
+    outgoing: ServerResponse,
+    socket: Socket | null,
+    written: number,
+  ): void {
+    // The proxy's count; else the Content-Length; else what went down the socket for this answer
+    // (headers included — an answer the gateway wrote itself with writeHead keeps no header object).
+    const bytes =
+      c.get('bytesSent') ??
+      (contentLength(outgoing.getHeader('content-length')) ||
+        Math.max(0, (socket?.bytesWritten ?? written) - written));
     sink.write(record(c, start, now(), outgoing.statusCode, bytes));
   }
 
@@ -88,6 +100,10 @@ export function accessLog(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     const start = c.get('startedAt') ?? now();
     const outgoing = c.env?.outgoing;
     if (outgoing) {
+      // One request at a time per HTTP/1.1 connection: the socket's count from here is this answer.
+      // (The response lets go of its socket when done: keep it to read the count at the end.)
+      const socket = outgoing.socket;
+      const written = socket?.bytesWritten ?? 0;
       try {
         if (failClosed && !sink.healthy) throw new GatewayError('logs_unavailable');
         await next();
@@ -96,8 +112,9 @@ export function accessLog(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
         // ended) and the response is done. A proxied response is finished by then (the common
         // case: no listener needed); one the gateway made itself (a denial rendered by onError)
         // is written by node-server after this, so its status and length are final at 'close'.
-        if (outgoing.writableFinished || outgoing.destroyed) writeNodeLine(c, start, outgoing);
-        else outgoing.once('close', () => writeNodeLine(c, start, outgoing));
+        if (outgoing.writableFinished || outgoing.destroyed)
+          writeNodeLine(c, start, outgoing, socket, written);
+        else outgoing.once('close', () => writeNodeLine(c, start, outgoing, socket, written));
       }
       return;
     }
