@@ -76,6 +76,13 @@ afterAll(async () => {
   await echo?.close();
 });
 
+/** The identity the echo upstream received, checked against the method and target it received. */
+function identityAt(upstream: EchoRecord, secret: Uint8Array | string = gw.deps.identitySecret) {
+  return verifyIdentity(upstream.headers, secret, {
+    request: { method: upstream.method, target: upstream.url },
+  });
+}
+
 /** One HTTPS request to school-a from `from`; returns the response and what the upstream saw. */
 async function call(from: string, path: string, req: Partial<RawRequest> = {}) {
   const seen = echo.requests.length;
@@ -161,10 +168,10 @@ describe('Basic auth', () => {
     expect(r.res.status).toBe(200);
     const headers = r.upstream!.headers;
     expect(headers.authorization).toBeUndefined();
-    const identity = verifyIdentity(headers, gw.deps.identitySecret);
+    const identity = identityAt(r.upstream!);
     expect(identity).toMatchObject({ tenant: 'school-a', user: 'hr-sync', roles: ['integration'] });
     expect(identity?.requestId).toBe(r.res.headers['x-request-id']);
-    expect(verifyIdentity(headers, randomBytes(32))).toBeNull();
+    expect(identityAt(r.upstream!, randomBytes(32))).toBeNull();
     expect(r.logged?.user).toBe('hr-sync');
   });
 
@@ -176,7 +183,7 @@ describe('Basic auth', () => {
     expect(r.res.status).toBe(200);
     // Header values are Latin-1: the name crosses percent-encoded, and the signature covers it.
     expect(r.upstream?.headers['x-gateway-user']).toBe(encodeURIComponent('先生'));
-    expect(verifyIdentity(r.upstream!.headers, gw.deps.identitySecret)?.user).toBe('先生');
+    expect(identityAt(r.upstream!)?.user).toBe('先生');
   });
 
   it('locks out one address that tries many user names, even for a right password', async () => {
@@ -239,7 +246,7 @@ describe('Basic auth', () => {
       headers: { authorization },
     });
     expect(own.res.status).toBe(200);
-    expect(verifyIdentity(own.upstream!.headers, gw.deps.identitySecret)?.tenant).toBe('school-b');
+    expect(identityAt(own.upstream!)?.tenant).toBe('school-b');
   });
 });
 
@@ -255,7 +262,7 @@ describe('roles and authBypass', () => {
   it('lets the authBypass address in without credentials, everyone else must authenticate', async () => {
     const bypass = await call('127.0.0.3', '/admin/dashboard');
     expect(bypass.res.status).toBe(200);
-    expect(verifyIdentity(bypass.upstream!.headers, gw.deps.identitySecret)).toMatchObject({
+    expect(identityAt(bypass.upstream!)).toMatchObject({
       tenant: 'school-a',
       user: '',
       roles: ['admin'],

@@ -197,7 +197,7 @@ describe('request framing', () => {
       },
     });
     expect(upstream?.headers['x-gateway-tenant']).toBe('school-a');
-    expect(upstream?.headers['x-gateway-signature']).toMatch(/^t=\d+,v1=/);
+    expect(upstream?.headers['x-gateway-signature']).toMatch(/^t=\d+,v2=/);
     expect(upstream?.headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(upstream?.headers['x-gateway-user']).toBe('');
     expect(upstream?.headers['x-gateway-roles']).toBe('');

@@ -55,7 +55,8 @@ describe('forwarding', () => {
     const { res, upstream } = await through({ path: '/api/v1/./x/../results?status=published&q=%2F..' });
     expect(res.status).toBe(200);
     expect(upstream?.url).toBe('/api/v1/results?status=published&q=%2F..');
-    const id = verifyIdentity(upstream!.headers, gw.deps.identitySecret);
+    const request = { method: 'GET', target: '/api/v1/results?status=published&q=%2F..' };
+    const id = verifyIdentity(upstream!.headers, gw.deps.identitySecret, { request });
     expect(id).toEqual({ tenant: 'school-a', user: '', roles: [], requestId: res.headers['x-request-id'] });
     expect(upstream!.headers['x-forwarded-proto']).toBe('https');
     expect(upstream!.headers['x-forwarded-host']).toBe('school-a.localhost');
@@ -125,7 +126,7 @@ describe('header hygiene', () => {
       headers: {
         'x-gateway-user': 'admin',
         'x-gateway-roles': 'admin',
-        'x-gateway-signature': 't=1,v1=forged',
+        'x-gateway-signature': 't=1,v2=forged',
         'x-forwarded-for': '203.0.113.9',
         'x-forwarded-proto': 'http',
         forwarded: 'for=203.0.113.9',
@@ -137,7 +138,8 @@ describe('header hygiene', () => {
     expect(upstream!.headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(upstream!.headers.forwarded).toBeUndefined();
     expect(upstream!.headers['x-request-id']).not.toBe('spoofed-id');
-    expect(verifyIdentity(upstream!.headers, gw.deps.identitySecret)).not.toBeNull();
+    const request = { method: upstream!.method, target: upstream!.url };
+    expect(verifyIdentity(upstream!.headers, gw.deps.identitySecret, { request })).not.toBeNull();
   });
 
   it('strips hop-by-hop headers and those named in Connection: close, X-Secret', async () => {

@@ -1,16 +1,23 @@
 /**
  * End-to-end: the reference result service behind the real gateway over TLS — send, schedule,
  * publish, notify and view through `/r`; batch, idempotent retry and dry run through the API zone
- * with Basic auth; tenant isolation; and a request that skips the gateway refused.
+ * with Basic auth; tenant isolation; a request that skips the gateway refused; and identity headers
+ * seen once (an upstream debug echo, an upstream log) refused when replayed for another request.
  */
 import { randomBytes, scryptSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PolicyInput } from '@resultgate/gateway';
+import { identityHeaders, type PolicyInput } from '@resultgate/gateway';
 import { type RunningResultService, startResultService } from '@resultgate/example-result-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpsRequest, type RawRequest, startTestGateway, type TestGateway } from './helpers/index.js';
+import {
+  httpsRequest,
+  type RawRequest,
+  startEchoUpstream,
+  startTestGateway,
+  type TestGateway,
+} from './helpers/index.js';
 
 /** A cheap `scrypt$N$r$p$salt$hash` (N=1024): this test is about the flow, not the cost. */
 function cheapHash(password: string): string {
@@ -250,12 +257,84 @@ describe('result service behind the gateway', () => {
         'x-gateway-user': 'hr-sync',
         'x-gateway-roles': 'integration',
         'x-request-id': 'forged-1',
-        'x-gateway-signature': `t=${Math.floor(Date.now() / 1000)},v1=${'A'.repeat(43)}`,
+        'x-gateway-signature': `t=${Math.floor(Date.now() / 1000)},v2=${'A'.repeat(43)}`,
       },
     });
     expect(forged.status).toBe(401);
     expect((await forged.json()).error).toMatchObject({ code: 'unauthorized', requestId: 'forged-1' });
     const page = await fetch(`${service.url}/r`);
     expect(page.status).toBe(401);
+  });
+});
+
+const IDENTITY = [
+  'x-gateway-tenant',
+  'x-gateway-user',
+  'x-gateway-roles',
+  'x-request-id',
+  'x-gateway-signature',
+];
+
+describe('identity headers replayed straight at the result service', () => {
+  it('refuses the headers of one proxied GET for another method, path or query; accepts the identical request', async () => {
+    // A second gateway with the same key in front of an echo upstream: the stand-in for an upstream
+    // debug endpoint or log that shows the signed headers it received.
+    const echo = await startEchoUpstream();
+    const tap = await startTestGateway({
+      upstream: echo.url,
+      tenants,
+      deps: { identitySecret: gw.deps.identitySecret },
+    });
+    try {
+      const target = '/api/v1/results?status=published';
+      const seen = await httpsRequest({
+        port: tap.httpsPort,
+        host: SCHOOL.host,
+        path: target,
+        headers: { authorization: SCHOOL.authorization },
+      });
+      expect(seen.status).toBe(200);
+      const captured = echo.requests.at(-1)!;
+      expect([captured.method, captured.url]).toEqual(['GET', target]);
+      const stolen = Object.fromEntries(IDENTITY.map((h) => [h, String(captured.headers[h])]));
+      const replay = (method: string, path: string, body?: unknown) =>
+        fetch(`${service.url}${path}`, {
+          method,
+          headers: { ...stolen, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+
+      // The identical request within the 300 s tolerance stays possible (README: seen-id cache).
+      expect((await replay('GET', target)).status).toBe(200);
+      // hr-sync has no admin role: the gateway answers 403, and the replay must not get round it.
+      const admin = await replay('GET', '/admin');
+      expect(admin.status).toBe(401);
+      expect((await admin.json()).error.code).toBe('unauthorized');
+      const post = await replay('POST', '/api/v1/results', result('replayed-1'));
+      expect(post.status).toBe(401);
+      expect((await replay('GET', '/api/v1/results?status=scheduled')).status).toBe(401);
+      expect((await replay('GET', '/api/v1/results')).status).toBe(401);
+      expect((await replay('HEAD', target)).status).toBe(401);
+
+      // The refusals come from the binding: the same identity signed for those requests is served.
+      const signedFor = (method: string, path: string) =>
+        identityHeaders(
+          gw.deps.identitySecret,
+          { tenant: 'school-a', user: 'hr-sync', roles: ['integration'], requestId: `own-${method}` },
+          { method, target: path },
+        );
+      expect((await fetch(`${service.url}/admin`, { headers: signedFor('GET', '/admin') })).status).toBe(200);
+      const stored = (await api(SCHOOL, 'GET', '/results?limit=200')).json().data;
+      expect(stored.map((r: { externalId: string }) => r.externalId)).not.toContain('replayed-1');
+    } finally {
+      await tap.close();
+      await echo.close();
+    }
+  });
+
+  it('verifies the raw target the gateway sends, percent-encoding and query included', async () => {
+    const res = await api(SCHOOL, 'GET', '/results/%E5%85%88%20x?view=1&q=a%2Fb');
+    expect(res.status).toBe(404);
+    expect(res.json().error.code).toBe('not_found');
   });
 });

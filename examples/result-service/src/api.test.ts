@@ -23,10 +23,11 @@ describe('gateway signature', () => {
     const other = identityHeaders(
       'another-secret-0123456789',
       { tenant: 'a', user: 'u', roles: [], requestId: 'r1' },
+      { method: 'GET', target: '/api/v1/results' },
       svc.now(),
     );
     expect((await svc.app.request('/api/v1/results', { headers: other })).status).toBe(401);
-    const forged = { ...svc.signed('a'), 'x-gateway-tenant': 'b' };
+    const forged = { ...svc.signed('a', 'GET', '/api/v1/results'), 'x-gateway-tenant': 'b' };
     expect((await svc.app.request('/api/v1/results', { headers: forged })).status).toBe(401);
   });
 
@@ -85,7 +86,7 @@ describe('POST /results', () => {
   it('answers 400 to a body that is not JSON', async () => {
     const res = await svc.app.request('/api/v1/results', {
       method: 'POST',
-      headers: { ...svc.signed('a'), 'content-type': 'application/json' },
+      headers: { ...svc.signed('a', 'POST', '/api/v1/results'), 'content-type': 'application/json' },
       body: '{nope',
     });
     expect(res.status).toBe(400);

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import { verifyIdentity } from '@resultgate/gateway/identity';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { resultApi } from './api/results.js';
@@ -31,12 +31,25 @@ export interface ResultApp {
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /**
+ * The request target exactly as it arrived, which is what the gateway signed. Served by Node that
+ * is `incoming.url`: `c.req.url` went through `new URL()`, which may re-encode or resolve it.
+ * Under `app.request()` (unit tests) there is only the URL.
+ */
+function receivedTarget(c: Context<ServiceEnv>): string {
+  const raw = c.env?.incoming?.url;
+  if (raw !== undefined) return raw;
+  const url = new URL(c.req.url);
+  return url.pathname + url.search;
+}
+
+/**
  * Builds the app (opening the database and running migrations), without listening or scheduling.
  * @param options see {@link ResultAppOptions}; `identitySecret` is required
  * @throws Error when `identitySecret` is missing
  * @example
  * const { app } = createResultApp({ dbFile: ':memory:', identitySecret: secret });
- * const res = await app.request('/api/v1/results', { headers: identityHeaders(secret, id) });
+ * const request = { method: 'GET', target: '/api/v1/results' };
+ * const res = await app.request(request.target, { headers: identityHeaders(secret, id, request) });
  */
 export function createResultApp(options: ResultAppOptions): ResultApp {
   const ctx = createContext(options);
@@ -45,7 +58,8 @@ export function createResultApp(options: ResultAppOptions): ResultApp {
   app.use(async function gatewayIdentity(c, next) {
     const header = c.req.header('x-request-id');
     c.set('requestId', header && REQUEST_ID.test(header) ? header : randomUUID());
-    const identity = verifyIdentity(c.req.raw.headers, ctx.identitySecret, { now: ctx.now() });
+    const request = { method: c.req.method, target: receivedTarget(c) };
+    const identity = verifyIdentity(c.req.raw.headers, ctx.identitySecret, { request, now: ctx.now() });
     if (!identity) {
       return c.json(
         errorBody('unauthorized', 'Requests must come through the gateway.', c.get('requestId')),

@@ -14,7 +14,7 @@ async function create(externalId: string, extra: Record<string, unknown> = {}) {
   return (await svc.call('a', 'POST', '/api/v1/results', { body: sample(externalId, extra) })).json();
 }
 const page = (path: string, lang = 'ja', user = '') =>
-  svc.app.request(path, { headers: { ...svc.signed('a', user), 'accept-language': lang } });
+  svc.app.request(path, { headers: { ...svc.signed('a', 'GET', path, user), 'accept-language': lang } });
 
 describe('recipient pages at /r', () => {
   it('serves the form in Japanese by default and English on request, uncached and self-contained', async () => {

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -27,7 +28,11 @@ describe('startResultService', () => {
       const direct = await fetch(`${service.url}/api/v1/results`);
       expect(direct.status).toBe(401);
       expect((await direct.json()).error.code).toBe('unauthorized');
-      const headers = identityHeaders(TEST_SECRET, { tenant: 'a', user: 'u', roles: [], requestId: 'r-1' });
+      const headers = identityHeaders(
+        TEST_SECRET,
+        { tenant: 'a', user: 'u', roles: [], requestId: 'r-1' },
+        { method: 'GET', target: '/api/v1/results' },
+      );
       const signed = await fetch(`${service.url}/api/v1/results`, { headers });
       expect(signed.status).toBe(200);
       expect(await signed.json()).toEqual({ data: [], nextCursor: null });
@@ -35,6 +40,53 @@ describe('startResultService', () => {
       await service.close();
     }
     await expect(fetch(`${service.url}/api/v1/results`)).rejects.toThrow();
+  });
+
+  it('checks the signature against the raw target Node received, not a normalised URL', async () => {
+    const service = await startResultService({
+      port: 0,
+      dbFile: join(dir, 'r.db'),
+      identitySecret: TEST_SECRET,
+      schedulerIntervalMs: 0,
+    });
+    /** Sends `target` byte for byte (fetch would normalise it) with headers signed for `signedFor`. */
+    const send = (method: string, target: string, signedFor: { method: string; target: string }) =>
+      new Promise<number>((resolve, reject) => {
+        const headers = identityHeaders(
+          TEST_SECRET,
+          { tenant: 'a', user: 'u', roles: [], requestId: `r-${signedFor.method}` },
+          signedFor,
+        );
+        const req = http.request(
+          { host: '127.0.0.1', port: service.port, method, path: target, headers, agent: false },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      // Percent-encoding and a query: verified (200/404 from the API, not 401).
+      const encoded = '/api/v1/results/%E5%85%88%20x?view=1&q=a%2Fb';
+      expect(await send('GET', encoded, { method: 'GET', target: encoded })).toBe(404);
+      const list = '/api/v1/results?status=published&limit=5';
+      expect(await send('GET', list, { method: 'GET', target: list })).toBe(200);
+      // `new URL()` would turn `/api/v1/./results` into `/api/v1/results`: the raw bytes are checked.
+      expect(await send('GET', '/api/v1/./results', { method: 'GET', target: '/api/v1/results' })).toBe(401);
+      expect(await send('GET', '/api/v1/./results', { method: 'GET', target: '/api/v1/./results' })).toBe(
+        200,
+      );
+      // Another method, path or query than the one signed.
+      expect(await send('POST', list, { method: 'GET', target: list })).toBe(401);
+      expect(await send('GET', '/api/v1/results?status=published', { method: 'GET', target: list })).toBe(
+        401,
+      );
+      expect(await send('GET', '/admin', { method: 'GET', target: list })).toBe(401);
+    } finally {
+      await service.close();
+    }
   });
 
   it('refuses to start without an identity secret', async () => {
@@ -83,12 +135,11 @@ describe('seedDemo', () => {
         fetch(`${service.url}/r`, {
           method: 'POST',
           headers: {
-            ...identityHeaders(TEST_SECRET, {
-              tenant: 'school-a',
-              user: '',
-              roles: [],
-              requestId: `r-${pin}`,
-            }),
+            ...identityHeaders(
+              TEST_SECRET,
+              { tenant: 'school-a', user: '', roles: [], requestId: `r-${pin}` },
+              { method: 'POST', target: '/r' },
+            ),
             'content-type': 'application/x-www-form-urlencoded',
           },
           body: new URLSearchParams({ code: demo.accessCode, pin }),

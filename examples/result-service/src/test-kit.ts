@@ -45,10 +45,12 @@ export function testService(options: Partial<ResultAppOptions> = {}) {
     ...options,
   });
   let seq = 0;
-  const signed = (tenant: string, user = 'hr-sync') =>
+  /** Identity headers as the gateway signs them, bound to `method` and the raw `target`. */
+  const signed = (tenant: string, method: string, target: string, user = 'hr-sync') =>
     identityHeaders(
       TEST_SECRET,
       { tenant, user, roles: user ? ['integration'] : [], requestId: `req-${++seq}` },
+      { method, target },
       now,
     );
 
@@ -72,7 +74,7 @@ export function testService(options: Partial<ResultAppOptions> = {}) {
       return service.app.request(path, {
         method,
         headers: {
-          ...signed(tenant, opts.user),
+          ...signed(tenant, method, path, opts.user),
           ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }),
           ...opts.headers,
         },
@@ -84,7 +86,7 @@ export function testService(options: Partial<ResultAppOptions> = {}) {
       return service.app.request('/r', {
         method: 'POST',
         headers: {
-          ...signed(tenant, ''),
+          ...signed(tenant, 'POST', '/r', ''),
           'content-type': 'application/x-www-form-urlencoded',
           'accept-language': lang,
         },

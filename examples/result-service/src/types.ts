@@ -1,5 +1,6 @@
 /** Options, the shared service context and the Hono env of the result service. */
 import type { DatabaseSync } from 'node:sqlite';
+import type { HttpBindings } from '@hono/node-server';
 import type { Identity } from '@resultgate/gateway/identity';
 import type { IdempotencyStore } from './idempotency.js';
 import type { Mailer } from './notify/mailer.js';
@@ -61,8 +62,13 @@ export interface ServiceContext {
   fetch: typeof fetch;
 }
 
-/** Hono env: the verified identity and the request id. */
+/**
+ * Hono env: the verified identity and the request id. Served by @hono/node-server the bindings
+ * hold Node's `incoming` (whose raw `url` the signature is checked against); under
+ * `app.request()` in unit tests there are none.
+ */
 export interface ServiceEnv {
+  Bindings: Partial<HttpBindings>;
   Variables: {
     requestId: string;
     identity: Identity;

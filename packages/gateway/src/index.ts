@@ -7,6 +7,13 @@ export { escapeHtml, type Lang, pickLang, renderPage } from './pages/layout.js';
 export { type Logs, type LogsOptions, logsRoute, openLogs, verifyAuditDir } from './logs/index.js';
 export { loadPolicyFile as loadPolicy, PolicyError, parsePolicy } from './policy/load.js';
 export type { Policy, PolicyInput, Tenant, User, Zone } from './policy/schema.js';
-export { type Identity, identityHeaders, signIdentity, verifyIdentity } from './proxy/identity.js';
+export {
+  type Identity,
+  identityHeaders,
+  type SignedRequest,
+  signIdentity,
+  type VerifyIdentityOptions,
+  verifyIdentity,
+} from './proxy/identity.js';
 export { type RunningGateway, type StartGatewayOptions, startGateway } from './server.js';
 export type { AccessRecord, AuditEvent, AuditSink, GatewayEnv, GatewayUser } from './types.js';

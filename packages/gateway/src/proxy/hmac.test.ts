@@ -27,9 +27,12 @@ describe('hmacSha256', () => {
     const sig = signIdentity(
       secret,
       { tenant: 't', user: '山田', roles: ['a', 'b'], requestId: 'r' },
+      { method: 'POST', target: '/api/x?y=%2F' },
       t * 1000,
     );
-    const expected = createHmac('sha256', secret).update(`v1\n${t}\nt\n山田\na,b\nr`).digest('base64url');
-    expect(sig).toBe(`t=${t},v1=${expected}`);
+    const expected = createHmac('sha256', secret)
+      .update(`v2\n${t}\nPOST\n/api/x?y=%2F\nt\n山田\na,b\nr`)
+      .digest('base64url');
+    expect(sig).toBe(`t=${t},v2=${expected}`);
   });
 });

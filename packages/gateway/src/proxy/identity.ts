@@ -1,11 +1,20 @@
 /**
  * The identity the gateway forwards to the upstream, and its signature (DESIGN §8).
  *
- * `X-Gateway-Signature: t=<unix seconds>,v1=<base64url HMAC-SHA256>` over a canonical string of
- * tenant, user, roles, request id and timestamp (user and roles percent-encoded on the wire, so
- * UTF-8 names survive Latin-1 headers; the signature covers the decoded values), with a per-deployment secret. Upstreams import
- * `verifyIdentity` from `@resultgate/gateway/identity` (node:crypto only, no other dependency) so a
- * request that skipped the gateway, or forged an `X-Gateway-*` header, is refused.
+ * `X-Gateway-Signature: t=<unix seconds>,v2=<base64url HMAC-SHA256>` over a canonical string of
+ * the timestamp, the request's method and target (path and query exactly as the upstream receives
+ * them, Node's `req.url`), tenant, user, roles and request id (user and roles percent-encoded on
+ * the wire, so UTF-8 names survive Latin-1 headers; the signature covers the decoded values), with
+ * a per-deployment secret. Upstreams import `verifyIdentity` from `@resultgate/gateway/identity`
+ * (node:crypto only, no other dependency) so a request that skipped the gateway, or forged an
+ * `X-Gateway-*` header, is refused.
+ *
+ * Why v2 binds the request: a v1 signature covered only the identity, so a header set seen once
+ * (an upstream debug echo, an upstream-side log) could be replayed for the whole tolerance straight
+ * at the upstream with any method and path — a GET's identity reused for `POST /admin/…`, past
+ * the gateway's zone, IP and role checks. v1 is no longer accepted. Replaying the IDENTICAL request
+ * within the tolerance stays possible; the request id is signed, so an upstream that needs more
+ * can keep a cache of the ids it has seen for `toleranceSeconds`.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { hmacSha256 } from './hmac.js';
@@ -26,9 +35,17 @@ export interface Identity {
   requestId: string;
 }
 
-function canonical(id: Identity, timestamp: number): string {
-  // Newlines cannot occur in header values, so the fields cannot be shifted into each other.
-  return `v1\n${timestamp}\n${id.tenant}\n${id.user}\n${id.roles.join(',')}\n${id.requestId}`;
+/** The request a signature is bound to, as the upstream receives it. */
+export interface SignedRequest {
+  /** The method, as sent (compared case-sensitively): `GET`, `POST`… */
+  method: string;
+  /** The request target, path and query byte for byte (Node's `req.url`): `/api/v1/results?x=1` */
+  target: string;
+}
+
+function canonical(id: Identity, req: SignedRequest, timestamp: number): string {
+  // Newlines cannot occur in a request line or header values, so fields cannot shift into each other.
+  return `v2\n${timestamp}\n${req.method}\n${req.target}\n${id.tenant}\n${id.user}\n${id.roles.join(',')}\n${id.requestId}`;
 }
 
 // Preparing a key costs more than one HMAC; the gateway signs every proxied request.
@@ -58,25 +75,33 @@ function mac(secret: string | Uint8Array, text: string): string {
 }
 
 /**
- * Signs an identity.
+ * Signs an identity for one request.
  * @param secret the per-deployment key (`identity.secretFile`)
  * @param identity tenant, user, roles and request id
+ * @param request the method and the exact request target the upstream will receive
  * @param nowMs the current time in milliseconds (default `Date.now()`)
- * @returns the value of `X-Gateway-Signature`
- * @example headers['x-gateway-signature'] = signIdentity(secret, { tenant, user, roles, requestId })
+ * @returns the value of `X-Gateway-Signature` (`t=…,v2=…`)
+ * @example headers['x-gateway-signature'] = signIdentity(secret, identity, { method: 'GET', target: '/api/x?y=1' })
  */
-export function signIdentity(secret: string | Uint8Array, identity: Identity, nowMs = Date.now()): string {
+export function signIdentity(
+  secret: string | Uint8Array,
+  identity: Identity,
+  request: SignedRequest,
+  nowMs = Date.now(),
+): string {
   const t = Math.floor(nowMs / 1000);
-  return `t=${t},v1=${mac(secret, canonical(identity, t))}`;
+  return `t=${t},v2=${mac(secret, canonical(identity, request, t))}`;
 }
 
 /**
  * Returns the identity headers, signature included, that the gateway sets on a forwarded request.
- * @example Object.assign(upstreamHeaders, identityHeaders(secret, identity))
+ * @param request the method and the exact request target the upstream will receive
+ * @example Object.assign(upstreamHeaders, identityHeaders(secret, identity, { method, target }))
  */
 export function identityHeaders(
   secret: string | Uint8Array,
   identity: Identity,
+  request: SignedRequest,
   nowMs = Date.now(),
 ): Record<string, string> {
   return {
@@ -85,7 +110,7 @@ export function identityHeaders(
     [IDENTITY_HEADERS.user]: encodeURIComponent(identity.user),
     [IDENTITY_HEADERS.roles]: identity.roles.map(encodeURIComponent).join(','),
     [IDENTITY_HEADERS.requestId]: identity.requestId,
-    [IDENTITY_HEADERS.signature]: signIdentity(secret, identity, nowMs),
+    [IDENTITY_HEADERS.signature]: signIdentity(secret, identity, request, nowMs),
   };
 }
 
@@ -99,6 +124,11 @@ function read(headers: HeaderSource, name: string): string | undefined {
 
 /** Options of {@link verifyIdentity}. */
 export interface VerifyIdentityOptions {
+  /**
+   * The request as this upstream received it: the method and the raw target (Node's `req.url`,
+   * not a normalised URL). Required: the signature is bound to them.
+   */
+  request: SignedRequest;
   /** Current time in milliseconds. @default Date.now() */
   now?: number;
   /** Largest accepted age (and clock skew) of a signature, in seconds. @default 300 */
@@ -109,21 +139,30 @@ export interface VerifyIdentityOptions {
  * Verifies the identity headers of a request forwarded by the gateway.
  * @param headers a `Headers` object or Node's `IncomingHttpHeaders`
  * @param secret the same per-deployment key the gateway signs with
- * @returns the verified identity, or `null` when absent, forged, altered or too old
+ * @param options `request` (required): the method and raw target received; `now`, `toleranceSeconds`
+ * @returns the verified identity, or `null` when absent, forged, altered, too old, signed for
+ *   another method or target, or signed in the retired `v1` form
+ * @throws TypeError when `options.request` is missing (a caller written for v1)
  * @example
- * const id = verifyIdentity(req.headers, secret);
+ * const id = verifyIdentity(req.headers, secret, { request: { method: req.method, target: req.url } });
  * if (!id) return res.writeHead(401).end();
  */
 export function verifyIdentity(
   headers: HeaderSource,
   secret: string | Uint8Array,
-  options: VerifyIdentityOptions = {},
+  options: VerifyIdentityOptions,
 ): Identity | null {
+  const request = options?.request;
+  if (typeof request?.method !== 'string' || typeof request.target !== 'string') {
+    // Loud, not a silent 401 on every request: an upstream written for v1 must say what it received.
+    throw new TypeError('verifyIdentity: options.request { method, target } is required (signature v2)');
+  }
+  if (request.method.includes('\n') || request.target.includes('\n')) return null;
   const sig = read(headers, IDENTITY_HEADERS.signature);
   const tenant = read(headers, IDENTITY_HEADERS.tenant);
   const requestId = read(headers, IDENTITY_HEADERS.requestId);
   if (!sig || !tenant || !requestId) return null;
-  const m = /^t=(\d{1,12}),v1=([A-Za-z0-9_-]{43})$/.exec(sig);
+  const m = /^t=(\d{1,12}),v2=([A-Za-z0-9_-]{43})$/.exec(sig);
   if (!m) return null;
   const t = Number(m[1]);
   const now = Math.floor((options.now ?? Date.now()) / 1000);
@@ -140,7 +179,7 @@ export function verifyIdentity(
   } catch {
     return null; // malformed percent-encoding: not something the gateway wrote
   }
-  const expected = Buffer.from(mac(secret, canonical(identity, t)));
+  const expected = Buffer.from(mac(secret, canonical(identity, request, t)));
   const given = Buffer.from(m[2]!);
   return expected.length === given.length && timingSafeEqual(expected, given) ? identity : null;
 }

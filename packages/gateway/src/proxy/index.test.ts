@@ -21,7 +21,7 @@ beforeAll(async () => {
     req.resume();
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'application/json', connection: 'x-private', 'x-private': '1' });
-      res.end(JSON.stringify({ url: req.url, headers: req.headers }));
+      res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers }));
     });
   });
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
@@ -51,7 +51,7 @@ afterAll(async () => {
   await new Promise((r) => upstream.close(r));
 });
 
-type Echo = { url: string; headers: Record<string, string> };
+type Echo = { method: string; url: string; headers: Record<string, string> };
 
 describe('proxy (web Response fallback under app.request)', () => {
   it('forwards the normalised path and query with a signed identity', async () => {
@@ -64,7 +64,14 @@ describe('proxy (web Response fallback under app.request)', () => {
     expect(echo.headers['x-keep']).toBe('k');
     // The zone's auth is basic: the consumed Authorization never reaches the upstream.
     expect(echo.headers.authorization).toBeUndefined();
-    expect(verifyIdentity(echo.headers, ctx.deps.identitySecret)).toMatchObject({ tenant: 't', user: '' });
+    // Signed for the method and the exact target the upstream received, and for nothing else.
+    const secret = ctx.deps.identitySecret;
+    const request = { method: echo.method, target: echo.url };
+    expect(verifyIdentity(echo.headers, secret, { request })).toMatchObject({ tenant: 't', user: '' });
+    const other = { method: 'POST', target: echo.url };
+    expect(verifyIdentity(echo.headers, secret, { request: other })).toBeNull();
+    const elsewhere = { method: echo.method, target: '/api/v1/results?x=2' };
+    expect(verifyIdentity(echo.headers, secret, { request: elsewhere })).toBeNull();
     expect(res.headers.get('x-private')).toBeNull();
     expect(res.headers.get('x-request-id')).toBe(echo.headers['x-request-id']);
   });

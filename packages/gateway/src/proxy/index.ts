@@ -20,7 +20,7 @@ import { HSTS, PROXIED_HEADERS } from '../tls/headers.js';
 import type { GatewayEnv } from '../types.js';
 import { BodyTooLargeError, limitBody } from './body.js';
 import { copyRequestHeaders, copyResponseHeaders, hasHeader } from './headers.js';
-import { identityHeaders } from './identity.js';
+import { identityHeaders, type SignedRequest } from './identity.js';
 import { upstreamPool } from './pool.js';
 
 export { closeUpstreamPools } from './pool.js';
@@ -38,7 +38,14 @@ interface Hop {
   tenant: string;
 }
 
-function appendGatewayHeaders(c: Ctx, host: string, secret: Uint8Array, nowMs: number, out: string[]): void {
+function appendGatewayHeaders(
+  c: Ctx,
+  host: string,
+  request: SignedRequest,
+  secret: Uint8Array,
+  nowMs: number,
+  out: string[],
+): void {
   const peer = peerAddress(c);
   const client = c.get('clientIp') || peer;
   // The address the gateway decided on, then the hop it came through when that was a trusted proxy.
@@ -53,6 +60,7 @@ function appendGatewayHeaders(c: Ctx, host: string, secret: Uint8Array, nowMs: n
       roles: user?.roles ?? [],
       requestId: c.get('requestId'),
     },
+    request,
     nowMs,
   );
   for (const name in ids) out.push(name, ids[name]!);
@@ -113,7 +121,9 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     const headers: string[] = [];
     copyRequestHeaders(incoming.rawHeaders, c.get('zone')?.auth !== 'none', headers);
     const started = now();
-    appendGatewayHeaders(c, incoming.headers.host ?? '', secret, started, headers);
+    // The signature is bound to the method and the exact target the upstream receives.
+    const target = basePath + encodePath(c.get('path') ?? '/') + (c.get('search') ?? '');
+    appendGatewayHeaders(c, incoming.headers.host ?? '', { method, target }, secret, started, headers);
     const hop: Hop = {
       c,
       outgoing,
@@ -136,7 +146,7 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     try {
       await pool.stream(
         {
-          path: basePath + encodePath(c.get('path') ?? '/') + (c.get('search') ?? ''),
+          path: target,
           method: method as Dispatcher.HttpMethod,
           headers,
           body: hasBody ? limitBody(incoming, maxBody) : null,
@@ -173,12 +183,14 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     const headers: string[] = [];
     copyRequestHeaders(raw, c.get('zone')?.auth !== 'none', headers);
     const started = now();
-    appendGatewayHeaders(c, new URL(c.req.url).host, secret, started, headers);
+    const target = basePath + encodePath(c.get('path') ?? '/') + (c.get('search') ?? '');
+    const method = c.req.method;
+    appendGatewayHeaders(c, new URL(c.req.url).host, { method, target }, secret, started, headers);
     let res: Dispatcher.ResponseData;
     try {
       res = await pool.request({
-        path: basePath + encodePath(c.get('path') ?? '/') + (c.get('search') ?? ''),
-        method: c.req.method as Dispatcher.HttpMethod,
+        path: target,
+        method: method as Dispatcher.HttpMethod,
         headers,
         body: c.req.raw.body
           ? Readable.fromWeb(c.req.raw.body as import('node:stream/web').ReadableStream)
