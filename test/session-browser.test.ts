@@ -39,14 +39,14 @@ const tenants: PolicyInput['tenants'] = {
 };
 
 // Skipped on a developer's machine without chromium; never under CI, where it must run (it fails).
-const hasChromium = existsSync(CHROMIUM) || process.env.CI === 'true';
-if (!hasChromium) {
+const runsHere = existsSync(CHROMIUM) || process.env.CI === 'true';
+if (!runsHere) {
   console.warn(
     `session-browser: SKIPPED — ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run does this)`,
   );
 }
 
-describe.skipIf(!hasChromium)('the login screen in a real browser (chromium, JavaScript off)', () => {
+describe.skipIf(!runsHere)('the login screen in a real browser (chromium, JavaScript off)', () => {
   let echo: EchoUpstream;
   let gw: TestGateway;
   let browser: Browser;
