@@ -5,8 +5,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { ReadyMessage } from '../servers/child.js';
+import { buildTargets } from './build.js';
 
 /** A running target. */
 export interface RunningTarget {
@@ -36,22 +36,22 @@ export function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
 }
 
 /**
- * Starts `servers/<script>.ts` on Node (with tsx, `source` condition) and waits for its ready message.
+ * Starts `servers/<script>.ts`, bundled as the gateway ships (see build.ts), on plain Node and waits
+ * for its ready message.
  * @param nodeArgs extra Node flags, e.g. `--cpu-prof`
  * @throws when the target exits or stays silent for `timeoutMs`
  */
-export function startNodeTarget(
+export async function startNodeTarget(
   script: string,
   config: unknown,
   { nodeArgs = [], timeoutMs = 60_000 }: { nodeArgs?: string[]; timeoutMs?: number } = {},
 ): Promise<RunningTarget> {
-  const file = fileURLToPath(new URL(`../servers/${script}.ts`, import.meta.url));
+  const file = (await buildTargets()).get(script);
+  if (!file) throw new Error(`${script}: no such target script`);
   const spawnedAt = Date.now();
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, '--conditions=source', '--import', 'tsx', file, JSON.stringify(config ?? {})],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-  );
+  const child = spawn(process.execPath, [...nodeArgs, file, JSON.stringify(config ?? {})], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void stopChild(child);

@@ -2,11 +2,14 @@
  * Reads a V8 `.cpuprofile` (from `node --cpu-prof`) and ranks functions by self time — where the
  * process actually spent its CPU — and groups the same by module (gateway folder or npm package).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { SourceMap } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   hitCount?: number;
   children?: number[];
 }
@@ -42,6 +45,30 @@ function shortUrl(url: string): string {
   return url.replace(/^file:\/\/.*?\/(node_modules|packages|bench)\//, '$1/');
 }
 
+/**
+ * Points every frame of a bundled target (bench/.build/*.mjs) back at its source file and line,
+ * through the bundle's source map, so that modules and functions are ranked by where they live.
+ */
+function toSourceFrames(nodes: ProfileNode[]): void {
+  const maps = new Map<string, SourceMap | undefined>();
+  for (const { callFrame: frame } of nodes) {
+    if (!frame.url.startsWith('file://')) continue;
+    if (!maps.has(frame.url)) {
+      const mapFile = `${fileURLToPath(frame.url)}.map`;
+      maps.set(
+        frame.url,
+        existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))) : undefined,
+      );
+    }
+    const entry = maps.get(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber);
+    if (!entry || !('originalSource' in entry)) continue;
+    // Sources are listed relative to the bundle (esbuild's default).
+    frame.url = new URL(entry.originalSource, frame.url).href;
+    frame.lineNumber = entry.originalLine;
+    frame.columnNumber = entry.originalColumn;
+  }
+}
+
 /** The ranking of one profile. */
 export interface ProfileSummary {
   totalMs: number;
@@ -61,6 +88,7 @@ export interface ProfileSummary {
  */
 export async function analyseProfile(file: string, { skipMs = 0, top = 15 } = {}): Promise<ProfileSummary> {
   const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
+  toSourceFrames(profile.nodes);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
