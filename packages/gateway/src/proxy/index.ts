@@ -1,7 +1,8 @@
 /**
  * Step 13 of the pipeline: the proxy hop (DESIGN §10). Served by Node, it takes the fast path:
  * request headers read from `incoming.rawHeaders`, the body streamed from `incoming`, the answer
- * streamed by undici's `Pool.stream` straight into the Node response, then `RESPONSE_ALREADY_SENT`
+ * streamed by an undici dispatch handler straight into the Node response (node-hop.ts), then
+ * `RESPONSE_ALREADY_SENT`
  * — no web `Request`/`Response` is built, nothing is buffered. Under `app.request()` (unit tests)
  * it answers with a web `Response` with the same header hygiene.
  */
@@ -21,22 +22,12 @@ import type { GatewayEnv } from '../types.js';
 import { BodyTooLargeError, limitBody } from './body.js';
 import { copyRequestHeaders, copyResponseHeaders, hasHeader } from './headers.js';
 import { identityHeaders, type SignedRequest } from './identity.js';
+import { NodeHop } from './node-hop.js';
 import { upstreamPool } from './pool.js';
 
 export { closeUpstreamPools } from './pool.js';
 
 type Ctx = Context<GatewayEnv>;
-
-/** What the stream factory needs, passed as undici's `opaque` so no closure is made per request. */
-interface Hop {
-  c: Ctx;
-  outgoing: ServerResponse;
-  started: number;
-  now: () => number;
-  contentLength: number | undefined;
-  metrics: ReturnType<typeof gatewayMetrics>;
-  tenant: string;
-}
 
 function appendGatewayHeaders(
   c: Ctx,
@@ -76,17 +67,6 @@ function responseHead(c: Ctx, headers: Record<string, string | string[] | undefi
   return out;
 }
 
-function streamFactory({ statusCode, headers, opaque }: Dispatcher.StreamFactoryData<Hop>) {
-  const hop = opaque as Hop;
-  const ms = hop.now() - hop.started;
-  hop.c.set('upstreamMs', ms);
-  hop.metrics.upstream(hop.tenant, ms / 1000);
-  const cl = headers['content-length'];
-  hop.contentLength = typeof cl === 'string' ? Number(cl) : undefined;
-  hop.outgoing.writeHead(statusCode, responseHead(hop.c, headers));
-  return hop.outgoing;
-}
-
 function upstreamError(err: unknown): GatewayError {
   if (err instanceof BodyTooLargeError) return new GatewayError('payload_too_large');
   const code = (err as { code?: string }).code;
@@ -110,7 +90,7 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   const maxBody = upstream.maxBodySize;
   const metrics = gatewayMetrics(ctx.deps);
 
-  return async function proxy(c) {
+  return function proxy(c) {
     const incoming = c.env?.incoming as IncomingMessage | undefined;
     const outgoing = c.env?.outgoing as ServerResponse | undefined;
     if (!incoming || !outgoing) return proxyResponse(c);
@@ -124,52 +104,43 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     // The signature is bound to the method and the exact target the upstream receives.
     const target = basePath + encodePath(c.get('path') ?? '/') + (c.get('search') ?? '');
     appendGatewayHeaders(c, incoming.headers.host ?? '', { method, target }, secret, started, headers);
-    const hop: Hop = {
-      c,
-      outgoing,
-      started,
-      now,
-      contentLength: undefined,
-      metrics,
-      tenant: c.get('tenantId') ?? '_gateway',
-    };
-    const socket = outgoing.socket;
-    const written = socket?.bytesWritten ?? 0;
-    // A client that goes away ends its upstream request at once: otherwise a slow upstream keeps
-    // it (and the zone's admission slot) until it answers or `upstream.timeout` passes. Once the
-    // head is in, undici also watches the response it streams into; before that, only this does.
-    const clientGone = new AbortController();
-    const onClose = () => {
-      if (!outgoing.writableFinished) clientGone.abort();
-    };
-    outgoing.once('close', onClose);
-    try {
-      await pool.stream(
+    const tenant = c.get('tenantId') ?? '_gateway';
+    return new Promise<Response>((resolve, reject) => {
+      const hop = new NodeHop(outgoing, {
+        head(statusCode, upstreamHeaders) {
+          const ms = now() - started;
+          c.set('upstreamMs', ms);
+          metrics.upstream(tenant, ms / 1000);
+          outgoing.writeHead(statusCode, responseHead(c, upstreamHeaders));
+        },
+        done(bytes) {
+          c.set('bytesSent', bytes);
+          resolve(RESPONSE_ALREADY_SENT);
+        },
+        failed(err, clientGone) {
+          if (clientGone) {
+            // Logged as nginx does (499): nobody is left to answer, and it is no upstream failure.
+            c.set('decision', 'client_closed');
+            if (!outgoing.headersSent) outgoing.statusCode = 499;
+          } else if (!outgoing.headersSent) {
+            reject(upstreamError(err));
+            return;
+          }
+          // Once the head is out, the only honest signal left is to cut the connection.
+          outgoing.destroy();
+          resolve(RESPONSE_ALREADY_SENT);
+        },
+      });
+      pool.dispatch(
         {
           path: target,
           method: method as Dispatcher.HttpMethod,
           headers,
           body: hasBody ? limitBody(incoming, maxBody) : null,
-          opaque: hop,
-          signal: clientGone.signal,
         },
-        streamFactory,
+        hop,
       );
-    } catch (err) {
-      if (clientGone.signal.aborted) {
-        // Logged as nginx does (499): nobody is left to answer, and it is no upstream failure.
-        c.set('decision', 'client_closed');
-        if (!outgoing.headersSent) outgoing.statusCode = 499;
-      } else if (!outgoing.headersSent) {
-        throw upstreamError(err);
-      }
-      // Once the head is out, the only honest signal left is to cut the connection.
-      outgoing.destroy();
-    } finally {
-      outgoing.off('close', onClose);
-    }
-    c.set('bytesSent', hop.contentLength ?? (socket ? socket.bytesWritten - written : 0));
-    return RESPONSE_ALREADY_SENT;
+    });
   };
 
   /** The same hop, answered with a web Response (no Node response to write into). */
