@@ -5,7 +5,7 @@
  * The slot is held until the response has finished streaming (the Node response's `close`), not
  * merely until the handler returns.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../pipeline.js';
 import type { GatewayEnv } from '../types.js';
@@ -45,10 +45,15 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
       headers: { 'retry-after': String(ADMISSION_DEFAULTS.retryAfterSeconds) },
     });
 
-  return async function admission(c, next) {
+  // Not async itself: a zone without a limit passes on without a promise of its own.
+  return function admission(c, next) {
     const zone = c.get('zone');
     const limiter = zone && limiters.get(zone);
     if (!limiter) return next();
+    return whenAdmitted(c, next, limiter);
+  };
+
+  async function whenAdmitted(c: Context<GatewayEnv>, next: Next, limiter: Limiter): Promise<void> {
     let admitted = limiter.acquire();
     if (admitted !== true) admitted = await admitted;
     if (!admitted) throw overloaded();
@@ -65,5 +70,5 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
       if (!outgoing || outgoing.writableFinished || outgoing.destroyed) release();
       else outgoing.once('close', release);
     }
-  };
+  }
 }

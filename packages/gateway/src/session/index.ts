@@ -4,9 +4,10 @@
  * expired, revoked or foreign one sends a browser to the login page (`303`) and an API client a
  * `401 session_expired`. The login and logout pages are {@link sessionRoutes}.
  */
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../pipeline.js';
+import type { Zone } from '../policy/schema.js';
 import type { GatewayEnv, GatewayUser } from '../types.js';
 import {
   clearedSessionCookie,
@@ -116,9 +117,14 @@ export function idleSession(ctx: PipelineContext): MiddlewareHandler<GatewayEnv>
     return c.body(null, 303, { ...headers, Location: `/.gateway/login?${query}` });
   }
 
-  return async function idleSession(c, next) {
+  // Not async itself: a zone without a form login passes on without a promise of its own.
+  return function idleSession(c, next) {
     const zone = c.get('zone');
     if (zone?.auth !== 'form' || c.get('user')) return next();
+    return withSession(c, next, zone);
+  };
+
+  async function withSession(c: Ctx, next: Next, zone: Zone): Promise<Response | undefined> {
     const tenantId = c.get('tenantId') ?? '';
     const idle = zone.idleTimeout ?? idleTimeout;
     const now = core.deps.now();
@@ -135,7 +141,8 @@ export function idleSession(ctx: PipelineContext): MiddlewareHandler<GatewayEnv>
     presetHeaders(c, setCookie);
     await next();
     finishHeaders(c, setCookie);
-  };
+    return undefined;
+  }
 }
 
 /**
