@@ -13,7 +13,6 @@ import { ipAllowList } from './ip-allow-list/index.js';
 import { accessLog } from './logs/index.js';
 import { maintenance } from './maintenance/index.js';
 import { requestId } from './ops/index.js';
-import { tuneV8ForServing } from './ops/v8-tuning.js';
 import { errorHandler } from './pages/index.js';
 import { chain, type PipelineContext } from './pipeline.js';
 import type { Policy } from './policy/schema.js';
@@ -24,10 +23,6 @@ import { idleSession } from './session/index.js';
 import { resolveTenant } from './tenant/index.js';
 import { requireTls } from './tls/index.js';
 import type { GatewayEnv } from './types.js';
-
-// At import, before the policy is loaded: V8's pretenuring decisions are made from the first GCs
-// on and are not undone (see ops/v8-tuning.ts).
-tuneV8ForServing();
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
