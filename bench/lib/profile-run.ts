@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { BenchOptions } from './args.js';
 import { measure } from './load.js';
+import { launchFlags } from '../../packages/gateway/src/cli/launch-flags.js';
 import { analyseProfile, type ProfileSummary } from './profile.js';
 import { startNodeTarget } from './proc.js';
 import { benchRequest, gatewayConfig } from './targets.js';
@@ -26,7 +27,15 @@ async function profileOne(
 ): Promise<ProfiledTarget> {
   const [dir, name] = [join(file, '..'), file.slice(file.lastIndexOf('/') + 1)];
   const t = await startNodeTarget(script, config, {
-    nodeArgs: [...o.nodeFlags, '--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', name],
+    nodeArgs: [
+      ...(script === 'gateway' ? launchFlags() : []),
+      ...o.nodeFlags,
+      '--cpu-prof',
+      '--cpu-prof-dir',
+      dir,
+      '--cpu-prof-name',
+      name,
+    ],
   });
   let run: Awaited<ReturnType<typeof measure>>;
   try {

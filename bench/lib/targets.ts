@@ -4,6 +4,7 @@
  * what a front end does with them differs.
  */
 import { join } from 'node:path';
+import { launchFlags } from '../../packages/gateway/src/cli/launch-flags.js';
 import type { GatewayTargetConfig } from '../servers/gateway.js';
 import { BENCH_PATH, BENCH_USER, CLIENT_IP, tenantHost } from '../servers/policy.js';
 import type { BenchOptions, TargetName } from './args.js';
@@ -84,8 +85,9 @@ export async function startTargets(
         running = await startNginx(bin, join(scratch, 'nginx'), upstream.port);
       } else {
         const config = gatewayConfig(name, o, upstreamUrl, join(scratch, name));
+        // The gateway runs with the Node flags it ships with (the CLI's shebang, the Dockerfile).
         running = await startNodeTarget('gateway', config, {
-          nodeArgs: ['--expose-gc', ...nodeArgs],
+          nodeArgs: [...launchFlags(), '--expose-gc', ...nodeArgs],
           timeoutMs: 120_000,
         });
       }
