@@ -1,7 +1,7 @@
 /**
- * HMAC-SHA256 (RFC 2104) on one-shot `crypto.hash` calls. The gateway computes two per request
- * (the identity signature, the credential-cache key); `createHmac` builds a native Hmac object each
- * time, which costs more than the hashing. The pads are prepared once per key; the result is the
+ * HMAC-SHA256 (RFC 2104) on one-shot `crypto.hash` calls. The gateway computes one per proxied
+ * request (the identity signature); `createHmac` builds a native Hmac object (and, on Node 24, a
+ * key object) each time, which costs far more than the hashing. The pads are prepared once per key; the result is the
  * same HMAC `createHmac` gives, so upstreams verify with anything (the tests compare the two).
  */
 import { hash } from 'node:crypto';
