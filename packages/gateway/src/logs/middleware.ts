@@ -109,11 +109,11 @@ export function accessLog(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
         await next();
       } finally {
         // The line waits until the pipeline returned (the proxy sets bytesSent once its stream
-        // ended) and the response is done. A proxied response is finished by then (the common
-        // case: no listener needed); one the gateway made itself (a denial rendered by onError)
-        // is written by node-server after this, so its status and length are final at 'close'.
-        if (outgoing.writableFinished || outgoing.destroyed)
-          writeNodeLine(c, start, outgoing, socket, written);
+        // ended) and the response is complete. A proxied response has been ended by then (the
+        // common case: status and length are final, no listener needed); one the gateway made
+        // itself (a denial rendered by onError) is written by node-server after this, so its
+        // status and length are final at 'close'.
+        if (outgoing.writableEnded || outgoing.destroyed) writeNodeLine(c, start, outgoing, socket, written);
         else outgoing.once('close', () => writeNodeLine(c, start, outgoing, socket, written));
       }
       return;
