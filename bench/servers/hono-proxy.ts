@@ -1,7 +1,7 @@
 /**
- * Target `hono`: the framework floor — Hono on @hono/node-server with the proxy hop of DESIGN §10
- * (undici `Pool.stream` straight into `c.env.outgoing`, then `RESPONSE_ALREADY_SENT`) and no
- * checks at all. Between the bare proxy and the gateway, it tells what Hono itself costs and what
+ * Target `hono`: the framework floor — Hono on @hono/node-server with the gateway's own proxy hop
+ * (its undici dispatch handler writing into `c.env.outgoing`, then `RESPONSE_ALREADY_SENT`) and
+ * no checks at all. Between the bare proxy and the gateway, it tells what Hono itself costs and what
  * the gateway's checks cost. `middlewares` adds that many pass-through `await next()` layers,
  * to price the onion alone.
  */
@@ -11,6 +11,7 @@ import { type HttpBindings, serve } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono } from 'hono';
 import { Pool } from 'undici';
+import { NodeHop } from '../../packages/gateway/src/proxy/node-hop.js';
 import { announceReady, childConfig, exitOnSignal } from './child.js';
 
 const HOP_BY_HOP = new Set([
@@ -48,29 +49,34 @@ app.all('*', async function proxy(c) {
     if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) headers.push(raw[i]!, raw[i + 1]!);
   }
   const hasBody = incoming.method !== 'GET' && incoming.method !== 'HEAD';
-  try {
-    await pool.stream(
-      {
-        path: incoming.url ?? '/',
-        method: incoming.method as 'GET',
-        headers,
-        body: hasBody ? incoming : null,
-      },
-      ({ statusCode, headers: h }) => {
+  await new Promise<void>((resolve) => {
+    const hop = new NodeHop(outgoing, {
+      head(statusCode, h) {
         const out: string[] = [];
         for (const name in h) {
           const v = h[name];
           if (v !== undefined && !HOP_BY_HOP.has(name)) out.push(name, String(v));
         }
         outgoing.writeHead(statusCode, out);
-        return outgoing;
       },
+      done: () => resolve(),
+      failed() {
+        // The client went away (the end of a load run) or the upstream failed: never answer twice.
+        if (!outgoing.headersSent) outgoing.writeHead(502).end();
+        else outgoing.destroy();
+        resolve();
+      },
+    });
+    pool.dispatch(
+      {
+        path: incoming.url ?? '/',
+        method: incoming.method as 'GET',
+        headers,
+        body: hasBody ? incoming : null,
+      },
+      hop,
     );
-  } catch {
-    // The client went away (the end of a load run) or the upstream failed: never answer twice.
-    if (!outgoing.headersSent) outgoing.writeHead(502).end();
-    else outgoing.destroy();
-  }
+  });
   return RESPONSE_ALREADY_SENT;
 });
 
