@@ -1,8 +1,10 @@
 /**
  * End-to-end: the proxy-core rules of issue 2 that test/proxy-core.test.ts leaves out, over real
- * TLS — bodies stream both ways (a chunk passes before its message ends), upstream connections
- * are kept alive and reused, control characters in the path are refused, the longest zone prefix
- * wins whatever the order of the zones, and `X-Request-Id` is kept only from a trusted proxy.
+ * TLS — bodies stream both ways (a chunk passes before its message ends), a slow reader gets a
+ * large answer whole (backpressure), an upstream's interim 103 never becomes the answer, upstream
+ * connections are kept alive and reused, control characters in the path are refused, the longest
+ * zone prefix wins whatever the order of the zones, and `X-Request-Id` is kept only from a trusted
+ * proxy.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -60,6 +62,27 @@ beforeAll(async () => {
         clearTimeout(t);
         done();
       };
+      return;
+    }
+    if (req.url === '/api/large') {
+      // 16 MB in 64 KB writes, each after the last drained: far more than any socket buffer.
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      let left = 256;
+      const more = () => {
+        while (left > 0) {
+          left--;
+          if (left === 0) return void res.end(chunk);
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+      };
+      more();
+      return;
+    }
+    if (req.url === '/api/early-hints') {
+      // An interim 103 before the real answer: only the final answer may reach the client.
+      res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+      setTimeout(() => res.writeHead(200, { 'content-type': 'text/plain' }).end('final'), 20);
       return;
     }
     if (req.url === '/single/slow') {
@@ -156,6 +179,36 @@ describe('streaming', () => {
     await within(2_000, reached, 'first body chunk upstream');
     req.end('b'.repeat(50));
     expect(JSON.parse(await answer)).toEqual({ bytes: 150 });
+  });
+});
+
+describe('backpressure', () => {
+  it('delivers a 16 MB answer whole to a client that reads slowly', async () => {
+    const req = open('/api/large');
+    const received = new Promise<number>((resolve, reject) => {
+      req.on('response', (res) => {
+        let bytes = 0;
+        // Read in bursts with pauses, so the gateway's writes fill up and must wait for 'drain'.
+        res.on('data', (c: Buffer) => {
+          bytes += c.length;
+          res.pause();
+          setTimeout(() => res.resume(), 1);
+        });
+        res.on('end', () => resolve(bytes));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+    });
+    req.end();
+    expect(await within(20_000, received, 'the whole answer')).toBe(16 * 1024 * 1024);
+  });
+});
+
+describe('interim answers', () => {
+  it('passes the final answer on after an upstream 103 Early Hints', async () => {
+    const res = await httpsRequest({ port: gw.httpsPort, path: '/api/early-hints' });
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('final');
   });
 });
 

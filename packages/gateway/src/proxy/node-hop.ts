@@ -63,6 +63,8 @@ export class NodeHop implements Dispatcher.DispatchHandler {
     statusCode: number,
     headers: Record<string, string | string[] | undefined>,
   ): void {
+    // An interim answer (102, 103 Early Hints): undici passes it here too; the final one follows.
+    if (statusCode < 200) return;
     this.callbacks.head(statusCode, headers);
   }
 
