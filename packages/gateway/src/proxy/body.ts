@@ -30,7 +30,7 @@ function abortBody(this: IncomingMessage & { rgLimit?: BodyLimit }, err?: Error)
 
 /**
  * Returns a stream of the request body that fails with {@link BodyTooLargeError} past `max` bytes.
- * @example pool.stream({ body: limitBody(incoming, policy.server.upstream.maxBodySize), … }, factory)
+ * @example pool.dispatch({ path, method, headers, body: limitBody(incoming, maxBodySize) }, hop)
  */
 export function limitBody(incoming: IncomingMessage, max: number): Transform {
   const limit = new BodyLimit(max);
