@@ -4,7 +4,7 @@
  */
 import autocannon from 'autocannon';
 import { request } from 'undici';
-import { cpuOfAll, sampleRss } from './proc.js';
+import { cpuOfAll, mainThreadCpuOfAll, sampleRss } from './proc.js';
 
 /** The request every target receives — the same bytes on the wire for all of them. */
 export interface BenchRequest {
@@ -28,6 +28,8 @@ export interface RunResult {
   rss: number;
   /** CPU time the target used per request (user + system, all its processes), in microseconds. */
   cpuUs: number;
+  /** The same, of each process's main thread only (Node: the event loop). */
+  mainCpuUs: number;
   non2xx: number;
   errors: number;
   requests: number;
@@ -53,8 +55,10 @@ export async function measure(
   if (opts.warmupS > 0) await cannon(port, request, opts, opts.warmupS);
   const rss = sampleRss(pids);
   const cpuBefore = cpuOfAll(pids());
+  const mainBefore = mainThreadCpuOfAll(pids());
   const result = await cannon(port, request, opts, opts.durationS);
   const cpuUsed = cpuOfAll(pids()) - cpuBefore;
+  const mainUsed = mainThreadCpuOfAll(pids()) - mainBefore;
   const peak = rss.stop();
   return {
     rps: result.requests.total / result.duration,
@@ -62,6 +66,7 @@ export async function measure(
     p99: result.latency.p99,
     rss: peak,
     cpuUs: result.requests.total > 0 ? cpuUsed / result.requests.total : 0,
+    mainCpuUs: result.requests.total > 0 ? mainUsed / result.requests.total : 0,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     requests: result.requests.total,

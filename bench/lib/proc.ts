@@ -106,9 +106,9 @@ const USER_HZ = 100;
  * CPU time (user + system) a process has used so far, in microseconds, or 0 when it is gone.
  * Unlike req/s, CPU time per request hardly moves when other processes compete for the cores.
  */
-export function cpuOf(pid: number): number {
+export function cpuOf(pid: number, statFile = `/proc/${pid}/stat`): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(statFile, 'utf8');
     // Fields after the parenthesised command name (which may hold spaces): utime is 14th, stime 15th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) / USER_HZ) * 1e6;
@@ -120,6 +120,16 @@ export function cpuOf(pid: number): number {
 /** Summed CPU time of several processes, in microseconds. */
 export function cpuOfAll(pids: number[]): number {
   return pids.reduce((sum, pid) => sum + cpuOf(pid), 0);
+}
+
+/**
+ * Summed CPU time of each process's main thread (`/proc/<pid>/task/<pid>`), in microseconds: for
+ * Node, the event loop alone — the thread that bounds a single-process proxy's req/s — without
+ * V8's GC helpers and libuv's pool; for nginx's single-threaded processes, the same as
+ * {@link cpuOfAll}.
+ */
+export function mainThreadCpuOfAll(pids: number[]): number {
+  return pids.reduce((sum, pid) => sum + cpuOf(pid, `/proc/${pid}/task/${pid}/stat`), 0);
 }
 
 /** Direct children of a process (Linux `/proc/<pid>/task/<pid>/children`). */

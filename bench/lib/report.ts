@@ -16,6 +16,8 @@ export interface TargetSummary {
   p99: number;
   rss: number;
   cpuUs: number;
+  /** CPU per request of the main thread (Node: the event loop, which bounds a Node proxy's req/s). */
+  mainCpuUs: number;
   non2xx: number;
   errors: number;
   rounds: number;
@@ -70,6 +72,7 @@ export function summarise(runs: Map<TargetName, RunResult[]>): Map<TargetName, T
       p99: median(list.map((r) => r.p99)),
       rss: median(list.map((r) => r.rss)),
       cpuUs: median(list.map((r) => r.cpuUs)),
+      mainCpuUs: median(list.map((r) => r.mainCpuUs)),
       non2xx: list.reduce((s, r) => s + r.non2xx, 0),
       errors: list.reduce((s, r) => s + r.errors, 0),
       rounds: list.length,
@@ -92,12 +95,12 @@ const ratio = (r: number | null) => (r === null ? '-' : `${r.toFixed(2)}×`);
 /** The results table (Markdown, so it pastes into the README as is). */
 export function table(summary: Map<TargetName, TargetSummary>): string {
   const rows = [
-    '| target | req/s | best req/s | p50 ms | p99 ms | RSS MB | CPU µs/req | × upstream | × bare proxy | non-2xx/errors |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| target | req/s | best req/s | p50 ms | p99 ms | RSS MB | CPU µs/req | main thread µs/req | × upstream | × bare proxy | non-2xx/errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const [name, s] of summary) {
     rows.push(
-      `| ${LABELS[name]} | ${Math.round(s.rps).toLocaleString('en-US')} | ${Math.round(s.bestRps).toLocaleString('en-US')} | ${s.p50} | ${s.p99} | ${mb(s.rss)} | ${Math.round(s.cpuUs)} | ${ratio(s.vsUpstream)} | ${ratio(s.vsBare)} | ${s.non2xx}/${s.errors} |`,
+      `| ${LABELS[name]} | ${Math.round(s.rps).toLocaleString('en-US')} | ${Math.round(s.bestRps).toLocaleString('en-US')} | ${s.p50} | ${s.p99} | ${mb(s.rss)} | ${Math.round(s.cpuUs)} | ${Math.round(s.mainCpuUs)} | ${ratio(s.vsUpstream)} | ${ratio(s.vsBare)} | ${s.non2xx}/${s.errors} |`,
     );
   }
   return rows.join('\n');
@@ -154,15 +157,19 @@ export function cpuNotes(summary: Map<TargetName, TargetSummary>): string[] {
   const notes: string[] = [];
   for (const name of ['bare', 'nginx'] as const) {
     const other = summary.get(name);
-    if (other?.cpuUs)
-      notes.push(`gateway CPU per request = ${(gw.cpuUs / other.cpuUs).toFixed(2)}× ${LABELS[name]}`);
+    if (!other?.cpuUs) continue;
+    const main =
+      name === 'bare' && other.mainCpuUs
+        ? ` (main thread: ${(gw.mainCpuUs / other.mainCpuUs).toFixed(2)}×)`
+        : '';
+    notes.push(`gateway CPU per request = ${(gw.cpuUs / other.cpuUs).toFixed(2)}× ${LABELS[name]}${main}`);
   }
   // Same-run pairs that isolate one feature: the access log (auth on in both), and Basic auth with
   // a warm cache against auth: none (log off in both).
   const pair = (label: string, on?: TargetSummary, off?: TargetSummary) => {
     if (on?.rps && off?.rps)
       notes.push(
-        `${label}: ${Math.round(on.rps).toLocaleString('en-US')} vs ${Math.round(off.rps).toLocaleString('en-US')} req/s (${(on.rps / off.rps).toFixed(2)}×), CPU ${Math.round(on.cpuUs)} vs ${Math.round(off.cpuUs)} µs/req`,
+        `${label}: ${Math.round(on.rps).toLocaleString('en-US')} vs ${Math.round(off.rps).toLocaleString('en-US')} req/s (${(on.rps / off.rps).toFixed(2)}×), CPU ${Math.round(on.cpuUs)} vs ${Math.round(off.cpuUs)} µs/req (main thread ${Math.round(on.mainCpuUs)} vs ${Math.round(off.mainCpuUs)})`,
       );
   };
   pair('access log on vs off (every check on)', gw, summary.get('gateway-nolog'));
