@@ -133,6 +133,17 @@ function open(path: string, method = 'GET', headers: Record<string, string> = {}
   });
 }
 
+/** The tenant's access-log lines of today, after a flush. */
+async function accessLines(): Promise<{ path: string; status: number; bytes: number; decision: string }[]> {
+  await gw.logs?.flush();
+  const day = new Date().toISOString().slice(0, 10);
+  const text = await readFile(join(gw.dir, 'log', 'school-a', `access-${day}.jsonl`), 'utf8');
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+}
+
 const within = <T>(ms: number, p: Promise<T>, what: string) =>
   Promise.race([
     p,
@@ -201,6 +212,9 @@ describe('backpressure', () => {
     });
     req.end();
     expect(await within(20_000, received, 'the whole answer')).toBe(16 * 1024 * 1024);
+    // No Content-Length upstream (chunked): the access log counts the body bytes streamed.
+    const line = (await accessLines()).find((l) => l.path === '/api/large');
+    expect(line).toMatchObject({ status: 200, bytes: 16 * 1024 * 1024 });
   });
 });
 
@@ -268,8 +282,8 @@ describe('X-Request-Id', () => {
 });
 
 describe('a client that goes away', () => {
-  // Without an abort signal on the proxy hop, the upstream request would run on until the upstream
-  // answered or `upstream.timeout` passed, holding the zone's only admission slot all along.
+  // Unless the proxy hop aborts its upstream request when the client closes, that request runs on
+  // until the upstream answers or `upstream.timeout` passes, holding the zone's only admission slot.
   it('frees its upstream request and admission slot at once, logged as 499 client_closed', async () => {
     const req = open('/single/slow');
     req.on('error', () => {});
@@ -280,12 +294,7 @@ describe('a client that goes away', () => {
     expect(upstreamAborted).toBe(1);
     const next = await httpsRequest({ port: gw.httpsPort, path: '/single/next' });
     expect(next.status).toBe(200);
-    await gw.logs?.flush();
-    const day = new Date().toISOString().slice(0, 10);
-    const lines = (await readFile(join(gw.dir, 'log', 'school-a', `access-${day}.jsonl`), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { path: string; status: number; decision: string });
+    const lines = await accessLines();
     expect(lines.find((l) => l.path === '/single/slow')).toMatchObject({
       status: 499,
       decision: 'client_closed',
