@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { DUMMY_HASH_PROMISE, verifyPassword } from '../basic-auth/password.js';
+import { KeyedQueue } from '../basic-auth/queue.js';
 import type { CidrSet } from '../client-ip/cidr.js';
 import { type ErrorCode, GatewayError } from '../errors.js';
 import { type Lang, pickLang } from '../pages/layout.js';
@@ -72,6 +73,8 @@ export function sessionRoutes(ctx: PipelineContext): ReservedRoutes {
   const landing = new Map<string, string>();
   // Who may log in at all: the networks of the form zones (the login page serves only those).
   const networks = new Map<string, CidrSet | undefined>();
+  /** Login guesses, queued per (tenant, user) and per (tenant, address) under the lockout. */
+  const guesses = new KeyedQueue();
   for (const [id, tenant] of Object.entries(ctx.policy.tenants)) {
     const zone = tenant.zones.find((z) => z.auth === 'form');
     if (zone) landing.set(id, zone.path);
@@ -138,39 +141,44 @@ export function sessionRoutes(ctx: PipelineContext): ReservedRoutes {
       const headers = { 'Retry-After': String(retryAfterSeconds) };
       return loginPage(c, 429, { ...state, message: 'locked_out' }, headers);
     };
-    const lock = core.lockouts.check(tenantId, username, ip, now);
-    if (lock.locked) {
-      core.deps.audit.write({ type: 'auth_failure', ...base, reason: 'locked_out' });
-      return locked(lock.retryAfterSeconds);
-    }
-
     const user = known ? tenant.users[username] : undefined;
-    const usable = user !== undefined && !user.disabled;
-    // An unknown or disabled user costs the same scrypt as a wrong password: no user enumeration.
-    const matches = await verifyPassword(
-      text(form.password),
-      usable ? user.passwordHash : await DUMMY_HASH_PROMISE,
-    );
-    if (!usable || !matches) {
-      const reason = user === undefined ? 'unknown_user' : user.disabled ? 'user_disabled' : 'bad_password';
-      core.deps.audit.write({ type: 'auth_failure', ...base, reason });
-      const started = core.lockouts.fail(tenantId, username || undefined, ip, tenant.lockout, now);
-      if (started) {
-        core.deps.audit.write({ type: 'lockout', ...base, reason: 'max_failures' });
-        return locked(Math.ceil(tenant.lockout.duration / 1000));
+    // One guess at a time per (tenant, user) and per (tenant, address), as Basic auth does: guesses
+    // sent in parallel would otherwise all pass the lockout check while scrypt runs, and the right
+    // password could finish before the wrong ones had locked the account.
+    const keys = [`user\0${tenantId}\0${username}`, `ip\0${tenantId}\0${ip}`];
+    const denied = await guesses.run(keys, async (): Promise<Response | undefined> => {
+      const lock = core.lockouts.check(tenantId, username, ip, core.deps.now());
+      if (lock.locked) {
+        core.deps.audit.write({ type: 'auth_failure', ...base, reason: 'locked_out' });
+        return locked(lock.retryAfterSeconds);
       }
-      markDenied(c, 'unauthorized');
-      return loginPage(c, 401, { ...state, message: 'bad_credentials' });
-    }
-
-    // Guesses sent in parallel all pass the first check while scrypt runs; the ones that failed
-    // meanwhile may have locked the account: then even the right password is refused, saying nothing.
-    const after = core.lockouts.check(tenantId, username, ip, core.deps.now());
-    if (after.locked) {
-      core.deps.audit.write({ type: 'auth_failure', ...base, reason: 'locked_out' });
-      return locked(after.retryAfterSeconds);
-    }
-    core.lockouts.succeed(tenantId, username);
+      const usable = user !== undefined && !user.disabled;
+      // An unknown or disabled user costs the same scrypt as a wrong password: no user enumeration.
+      const matches = await verifyPassword(
+        text(form.password),
+        usable ? user.passwordHash : await DUMMY_HASH_PROMISE,
+      );
+      if (!usable || !matches) {
+        const reason = user === undefined ? 'unknown_user' : user.disabled ? 'user_disabled' : 'bad_password';
+        core.deps.audit.write({ type: 'auth_failure', ...base, reason });
+        const started = core.lockouts.fail(
+          tenantId,
+          username || undefined,
+          ip,
+          tenant.lockout,
+          core.deps.now(),
+        );
+        if (started) {
+          core.deps.audit.write({ type: 'lockout', ...base, reason: 'max_failures' });
+          return locked(Math.ceil(tenant.lockout.duration / 1000));
+        }
+        markDenied(c, 'unauthorized');
+        return loginPage(c, 401, { ...state, message: 'bad_credentials' });
+      }
+      core.lockouts.succeed(tenantId, username);
+      return undefined;
+    });
+    if (denied || !user) return denied ?? loginPage(c, 401, { ...state, message: 'bad_credentials' });
     await endSession(c, core, tenantId, now);
     const token = await core.tokens.sign({
       tenant: tenantId,
