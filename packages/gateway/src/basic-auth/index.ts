@@ -10,6 +10,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../pipeline.js';
+import { requestHeader } from '../request-header.js';
 import type { AuditEvent, GatewayEnv } from '../types.js';
 import { type BasicCredentials, basicChallenge, parseBasicAuthorization } from './header.js';
 import { lockoutStore } from './lockout.js';
@@ -71,7 +72,7 @@ export function basicAuth(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     const realm = challenges.get(tenantId);
     if (!tenant || !realm) throw new GatewayError('unauthorized');
     const ip = c.get('clientIp') ?? '';
-    const header = c.req.header('authorization');
+    const header = requestHeader(c, 'authorization');
 
     // The warm path, synchronous: these exact header bytes were verified before.
     const key = header ? verifier.cacheKey(tenantId, header) : '';

@@ -12,6 +12,7 @@ import { GatewayError } from '../errors.js';
 import { trustedSet } from '../ops/trusted-peer.js';
 import type { PipelineContext } from '../pipeline.js';
 import type { Policy } from '../policy/schema.js';
+import { requestHeader } from '../request-header.js';
 import type { GatewayEnv } from '../types.js';
 import { type CidrSet, canonicalAddress, ipText, parseIPv4, parseIp } from './cidr.js';
 
@@ -116,7 +117,7 @@ export function clientIp(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     const peer = text === undefined ? null : canonicalAddress(text);
     let client = peer ?? '';
     if (peer !== null && trusted.hasText(peer)) {
-      client = forwardedClient(c.req.header('x-forwarded-for'), peer, trusted);
+      client = forwardedClient(requestHeader(c, 'x-forwarded-for'), peer, trusted);
     }
     c.set('clientIp', client);
     return next();

@@ -58,6 +58,36 @@ describe('access lines', () => {
     expect(JSON.parse(line).ua).toBe('x\n{"tenant":"school-b"}\r\u0000');
   });
 
+  it('is byte for byte what JSON.stringify writes for the same record', () => {
+    const records: AccessRecord[] = [
+      base,
+      { ...base, zone: null, upstreamMs: null, user: null, ua: null, decision: 'ip_not_allowed' },
+      { ...base, user: '山田 太郎', ua: 'a"b\\c\u2028\ud800', path: '/results/é', ms: 0.25, bytes: 0 },
+      { ...base, ms: Number.NaN, upstreamMs: Number.POSITIVE_INFINITY, status: 499 },
+    ];
+    for (const r of records) {
+      const { ts, reqId, tenant, zone, ip, method, path, status, bytes, ms, upstreamMs, user, decision, ua } =
+        r;
+      const same = {
+        ts,
+        reqId,
+        tenant,
+        zone,
+        ip,
+        method,
+        path,
+        status,
+        bytes,
+        ms,
+        upstreamMs,
+        user,
+        decision,
+        ua,
+      };
+      expect(accessLine(r)).toBe(`${JSON.stringify(same)}\n`);
+    }
+  });
+
   it('drops a query string and caps long values', () => {
     const parsed = JSON.parse(accessLine({ ...base, path: '/r?exam=12345', ua: 'u'.repeat(5000) }));
     expect(parsed.path).toBe('/r');

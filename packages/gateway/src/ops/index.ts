@@ -8,6 +8,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { MiddlewareHandler } from 'hono';
 import type { PipelineContext } from '../pipeline.js';
 import type { GatewayEnv } from '../types.js';
+import { requestHeader } from '../request-header.js';
 import { setPageHeaders } from '../tls/headers.js';
 import { gatewayMetrics } from './metrics.js';
 import { compileCidrs, peerAddress } from './trusted-peer.js';
@@ -43,7 +44,7 @@ export function requestId(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     c.set('startedAt', now());
     let id: string | undefined;
     if (anyTrusted) {
-      const given = c.req.header('x-request-id');
+      const given = requestHeader(c, 'x-request-id');
       if (given && ID_RE.test(given) && trusted(peerAddress(c))) id = given;
     }
     id ??= newRequestId();

@@ -42,7 +42,9 @@ function customMetric(name: string, help: string, type: 'counter' | 'histogram',
 function createMetrics(): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const requests = new Map<string, number>();
+  // tenant → decision → status → count: the keys are strings the policy and the error table already
+  // hold and a small number, so counting builds no string per request.
+  const requests = new Map<string, Map<string, Map<number, number>>>();
   const latency = new Map<string, LatencySeries>();
 
   registry.registerMetric(
@@ -50,11 +52,14 @@ function createMetrics(): GatewayMetrics {
       'resultgate_requests_total',
       'Requests answered, by status, decision (allow or the denying error code) and tenant',
       'counter',
-      () =>
-        [...requests].map(([key, value]) => {
-          const [status, decision, tenant] = key.split('\n');
-          return { value, labels: { status: status!, decision: decision!, tenant: tenant! } };
-        }),
+      () => {
+        const out: Sample[] = [];
+        for (const [tenant, byDecision] of requests)
+          for (const [decision, byStatus] of byDecision)
+            for (const [status, value] of byStatus)
+              out.push({ value, labels: { status: String(status), decision, tenant } });
+        return out;
+      },
     ) as never,
   );
   registry.registerMetric(
@@ -90,9 +95,17 @@ function createMetrics(): GatewayMetrics {
   return {
     registry,
     request(status, decision, tenant) {
-      // Newlines cannot occur in any of the three, so the key splits back unambiguously.
-      const key = `${status}\n${decision}\n${tenant}`;
-      requests.set(key, (requests.get(key) ?? 0) + 1);
+      let byDecision = requests.get(tenant);
+      if (!byDecision) {
+        byDecision = new Map();
+        requests.set(tenant, byDecision);
+      }
+      let byStatus = byDecision.get(decision);
+      if (!byStatus) {
+        byStatus = new Map();
+        byDecision.set(decision, byStatus);
+      }
+      byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
     },
     upstream(tenant, seconds) {
       let s = latency.get(tenant);

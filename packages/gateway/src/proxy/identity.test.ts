@@ -15,6 +15,16 @@ describe('identity signature', () => {
     expect(verifyIdentity(new Headers(headers), secret, opts)).toEqual(id);
   });
 
+  it("encodes UTF-8 roles the same on every request when the roles array is the policy's frozen one", () => {
+    const roles = Object.freeze(['管理者', 'a,b']);
+    const policyUser = { ...id, user: '山田', roles };
+    for (let i = 0; i < 2; i++) {
+      const headers = identityHeaders(secret, policyUser, request, now);
+      expect(headers['x-gateway-roles']).toBe('%E7%AE%A1%E7%90%86%E8%80%85,a%2Cb');
+      expect(verifyIdentity(headers, secret, opts)).toEqual({ ...policyUser, roles: [...roles] });
+    }
+  });
+
   it('refuses a changed user, tenant or roles', () => {
     const headers = identityHeaders(secret, id, request, now);
     expect(verifyIdentity({ ...headers, 'x-gateway-user': 'root' }, secret, opts)).toBeNull();

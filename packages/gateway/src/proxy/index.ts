@@ -20,13 +20,15 @@ import { HSTS, PROXIED_HEADERS } from '../tls/headers.js';
 import type { GatewayEnv } from '../types.js';
 import { BodyTooLargeError, limitBody } from './body.js';
 import { copyRequestHeaders, copyResponseHeaders, hasHeader } from './headers.js';
-import { identityHeaders, type SignedRequest } from './identity.js';
+import { appendIdentityHeaders, type SignedRequest } from './identity.js';
 import { NodeHop } from './node-hop.js';
 import { upstreamPool } from './pool.js';
 
 export { closeUpstreamPools } from './pool.js';
 
 type Ctx = Context<GatewayEnv>;
+
+const NO_ROLES: readonly string[] = Object.freeze([]);
 
 function appendGatewayHeaders(
   c: Ctx,
@@ -42,18 +44,18 @@ function appendGatewayHeaders(
   out.push('x-forwarded-for', client === peer || peer === '' ? client : `${client}, ${peer}`);
   out.push('x-forwarded-proto', 'https', 'x-forwarded-host', host);
   const user = c.get('user');
-  const ids = identityHeaders(
+  appendIdentityHeaders(
+    out,
     secret,
     {
       tenant: c.get('tenantId') ?? '',
       user: user?.name ?? '',
-      roles: user?.roles ?? [],
+      roles: user?.roles ?? NO_ROLES,
       requestId: c.get('requestId'),
     },
     request,
     nowMs,
   );
-  for (const name in ids) out.push(name, ids[name]!);
 }
 
 function responseHead(c: Ctx, headers: Record<string, string | string[] | undefined>): string[] {

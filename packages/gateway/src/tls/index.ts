@@ -10,6 +10,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors.js';
 import { compileCidrs, peerAddress } from '../ops/trusted-peer.js';
 import type { PipelineContext } from '../pipeline.js';
+import { requestHeader } from '../request-header.js';
 import { hostName } from '../tenant/index.js';
 import type { GatewayEnv } from '../types.js';
 import { setPageHeaders } from './headers.js';
@@ -52,7 +53,7 @@ export function requireTls(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> 
     let viaProxy = false;
     if (!secure && anyTrusted && trusted(peerAddress(c))) {
       viaProxy = true;
-      secure = c.req.header('x-forwarded-proto')?.trim().toLowerCase() === 'https';
+      secure = requestHeader(c, 'x-forwarded-proto')?.toLowerCase() === 'https';
     }
     c.set('secure', secure);
     if (!secure) return Promise.resolve(plain(c, viaProxy));

@@ -1,0 +1,39 @@
+/**
+ * Reads a request header on the hot path. Served by Node, it scans `incoming.rawHeaders` directly;
+ * `c.req.header()` goes through @hono/node-server's lazy web Headers (a name check, a copy of the
+ * raw list for singleton fields such as Authorization), which the profile showed on every request
+ * for the four headers the checks read. The value is the same: every occurrence, in order, joined
+ * with `, ` (as the Fetch standard's `Headers#get`), trimmed of surrounding whitespace — so a
+ * repeated `Authorization` stays one malformed value, never "the first one wins".
+ */
+import type { Context } from 'hono';
+import type { GatewayEnv } from './types.js';
+
+function isSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09;
+}
+
+function trimmed(value: string): string {
+  return value.length > 0 && (isSpace(value.charCodeAt(0)) || isSpace(value.charCodeAt(value.length - 1)))
+    ? value.trim()
+    : value;
+}
+
+/**
+ * The request header `name`, or `undefined` when absent.
+ * @param name the header name in lowercase
+ * @example const xff = requestHeader(c, 'x-forwarded-for');
+ */
+export function requestHeader(c: Context<GatewayEnv>, name: string): string | undefined {
+  const raw = c.env?.incoming?.rawHeaders;
+  // app.request() in unit tests: no Node request, the web Request's headers say it.
+  if (raw === undefined) return c.req.header(name);
+  let value: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const field = raw[i]!;
+    if (field.length !== name.length || field.toLowerCase() !== name) continue;
+    const v = trimmed(raw[i + 1]!);
+    value = value === undefined ? v : `${value}, ${v}`;
+  }
+  return value;
+}
