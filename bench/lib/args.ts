@@ -6,6 +6,7 @@ export const TARGET_NAMES = [
   'upstream',
   'bare',
   'hono',
+  'hono-work',
   'gateway',
   'gateway-10k',
   'gateway-nolog',

@@ -46,6 +46,7 @@ export const LABELS: Record<TargetName, string> = {
   upstream: 'upstream alone (node:http)',
   bare: 'bare proxy (node:http + undici)',
   hono: 'Hono + the same hop, no checks',
+  'hono-work': 'Hono + hop + fixed work, no checks',
   gateway: 'gateway, every check on',
   'gateway-nolog': 'gateway, every check, no log',
   'gateway-open': 'gateway, auth none, no log',
@@ -173,6 +174,11 @@ export function cpuNotes(summary: Map<TargetName, TargetSummary>): string[] {
       );
   };
   pair('access log on vs off (every check on)', gw, summary.get('gateway-nolog'));
+  // The floor: what the fixed per-request work (request id, credential-cache hash, header hygiene,
+  // signed identity, response headers, access line) costs on Hono + the hop, and what the checks
+  // (tenant, zone, allow-list, lockout, roles…) add on top of it.
+  pair('fixed work vs none (Hono + the same hop)', summary.get('hono-work'), summary.get('hono'));
+  pair('every check vs fixed work alone', gw, summary.get('hono-work'));
   pair(
     'Basic auth, warm cache vs auth: none (log off)',
     summary.get('gateway-nolog'),

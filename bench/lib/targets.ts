@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { launchFlags } from '../../packages/gateway/src/cli/launch-flags.js';
 import type { GatewayTargetConfig } from '../servers/gateway.js';
+import type { HonoTargetConfig } from '../servers/hono-proxy.js';
 import { BENCH_PATH, BENCH_USER, CLIENT_IP, tenantHost } from '../servers/policy.js';
 import type { BenchOptions, TargetName } from './args.js';
 import type { BenchRequest } from './load.js';
@@ -70,12 +71,10 @@ export async function startTargets(
           { upstream: upstreamUrl, connections: 128 },
           { nodeArgs },
         );
-      } else if (name === 'hono') {
-        running = await startNodeTarget(
-          'hono-proxy',
-          { upstream: upstreamUrl, connections: 128 },
-          { nodeArgs },
-        );
+      } else if (name === 'hono' || name === 'hono-work') {
+        const config: HonoTargetConfig = { upstream: upstreamUrl, connections: 128 };
+        if (name === 'hono-work') config.fixedWork = { dir: join(scratch, name) };
+        running = await startNodeTarget('hono-proxy', config, { nodeArgs });
       } else if (name === 'nginx') {
         const bin = findNginx();
         if (!bin) {

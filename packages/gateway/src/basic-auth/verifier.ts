@@ -61,6 +61,14 @@ export function compileTenant(id: string, tenant: Policy['tenants'][string]): Co
   return { id, users, dummy, lockout: tenant.lockout };
 }
 
+/**
+ * The cache key of an `Authorization` header value: SHA-256 of the verifier's random prefix, the
+ * tenant and the header. Tenant ids hold no `\0` and header values no NUL, so it is unambiguous.
+ */
+export function credentialCacheKey(keyPrefix: string, tenantId: string, authorization: string): string {
+  return hash('sha256', `${keyPrefix}\0${tenantId}\0${authorization}`, 'base64');
+}
+
 /** Verifies Basic credentials for every tenant of one policy, with a cache of successes. */
 export class CredentialVerifier {
   private readonly tenants = new Map<string, CompiledTenant>();
@@ -85,12 +93,9 @@ export class CredentialVerifier {
     return this.tenants.get(id);
   }
 
-  /**
-   * The cache key of an `Authorization` header value. Tenant ids hold no `\0` and header values no
-   * NUL, so it is unambiguous.
-   */
+  /** The cache key of an `Authorization` header value ({@link credentialCacheKey}). */
   cacheKey(tenantId: string, authorization: string): string {
-    return hash('sha256', `${this.keyPrefix}\0${tenantId}\0${authorization}`, 'base64');
+    return credentialCacheKey(this.keyPrefix, tenantId, authorization);
   }
 
   /** A cached successful check, without any scrypt. */
