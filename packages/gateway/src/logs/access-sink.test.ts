@@ -119,6 +119,23 @@ describe('AccessLogWriter', () => {
     expect(copied.split('\n').filter(Boolean)).toHaveLength(4);
   });
 
+  it('writes every line whole and in order across its internal buffers, multi-byte text included', async () => {
+    const health = new LogHealth({ now: Date.now, registry: new Registry() });
+    const w = new AccessLogWriter({ dir: root, health, flushMs: 10_000, batchLines: 100_000 });
+    const expected: AccessRecord[] = [];
+    // Short and long lines, ASCII and Japanese (3 bytes a character): ~1.5 MB, so the buffers grow
+    // from 2 KB to 64 KB and many of the largest fill up.
+    for (let i = 0; i < 3000; i++) {
+      const ua = i % 7 === 0 ? '結果通知'.repeat(i % 120) : 'x'.repeat(i % 500);
+      const r = { ...base, reqId: `r${i}`, user: i === 1500 ? '山'.repeat(127) : base.user, ua };
+      expected.push(r);
+      w.write(r);
+    }
+    await w.flush();
+    const text = await readFile(join(root, 'school-a', 'access-2026-11-28.jsonl'), 'utf8');
+    expect(text).toBe(expected.map(accessLine).join(''));
+  });
+
   it('bounds memory: beyond maxPending queued lines, lines are dropped and counted lost', async () => {
     const health = new LogHealth({ now: Date.now, registry: new Registry(), warn: () => {} });
     const w = new AccessLogWriter({ dir: root, health, maxPending: 2, flushMs: 10_000 });

@@ -73,10 +73,45 @@ export interface AccessLogWriterOptions {
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
+/** First and largest buffer of one file's queued lines. */
+const CHUNK = { first: 2048, max: 64 * 1024 } as const;
+
+/**
+ * One file's queued lines, encoded to UTF-8 as they come. A queued string (and the pieces a line is
+ * built from) would live until the batch is written, and every young-generation GC in between would
+ * copy it: at 15,000 requests a second that doubled the gateway's GC time. Bytes in a few buffers
+ * cost the GC nothing.
+ */
+class EncodedLines {
+  private readonly full: Buffer[] = [];
+  private current: Buffer = Buffer.allocUnsafe(CHUNK.first);
+  private used = 0;
+  /** Lines queued. */
+  count = 0;
+
+  push(line: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit, so a line always fits where this says it does.
+    const room = line.length * 3;
+    if (this.used + room > this.current.length) {
+      this.full.push(this.current.subarray(0, this.used));
+      this.current = Buffer.allocUnsafe(Math.max(room, Math.min(this.current.length * 2, CHUNK.max)));
+      this.used = 0;
+    }
+    this.used += this.current.write(line, this.used);
+    this.count++;
+  }
+
+  /** Every byte queued, in order. */
+  bytes(): Buffer {
+    const last = this.current.subarray(0, this.used);
+    return this.full.length === 0 ? last : Buffer.concat([...this.full, last]);
+  }
+}
+
 /** The batched, asynchronous access-log writer (implements the pipeline's {@link AccessLogSink}). */
 export class AccessLogWriter implements AccessLogSink {
   private readonly root: string;
-  private pending = new Map<string, string[]>();
+  private pending = new Map<string, EncodedLines>();
   private pendingLines = 0;
   /** Lines handed to batches that are not written yet (a slow disk): counted against maxPending. */
   private inFlight = 0;
@@ -109,9 +144,12 @@ export class AccessLogWriter implements AccessLogSink {
     }
     const line = accessLine(record);
     const file = this.fileOf(record.tenant ?? GATEWAY_TENANT, record.ts.slice(0, 10));
-    const lines = this.pending.get(file);
-    if (lines) lines.push(line);
-    else this.pending.set(file, [line]);
+    let lines = this.pending.get(file);
+    if (!lines) {
+      lines = new EncodedLines();
+      this.pending.set(file, lines);
+    }
+    lines.push(line);
     this.pendingLines++;
     if (this.pendingLines >= this.batchLines) {
       this.immediate ??= setImmediate(() => void this.flush());
@@ -160,16 +198,16 @@ export class AccessLogWriter implements AccessLogSink {
     return this.running;
   }
 
-  private async writeBatch(batch: Map<string, string[]>): Promise<void> {
+  private async writeBatch(batch: Map<string, EncodedLines>): Promise<void> {
     const { health, stdout } = this.options;
     const writes: Promise<void>[] = [];
     for (const [file, lines] of batch) {
-      const text = lines.join('');
-      if (stdout) stdout.write(text);
+      const bytes = lines.bytes();
+      if (stdout) stdout.write(bytes);
       writes.push(
-        this.files.append(file, text).then(
+        this.files.append(file, bytes).then(
           () => health.ok(file),
-          (err: unknown) => health.failed('access', file, lines.length, err),
+          (err: unknown) => health.failed('access', file, lines.count, err),
         ),
       );
     }
