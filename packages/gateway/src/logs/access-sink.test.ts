@@ -65,6 +65,32 @@ describe('access lines', () => {
       { ...base, user: '山田 太郎', ua: 'a"b\\c\u2028\ud800', path: '/results/é', ms: 0.25, bytes: 0 },
       { ...base, ms: Number.NaN, upstreamMs: Number.POSITIVE_INFINITY, status: 499 },
     ];
+    // And random strings over every kind of character JSON treats specially.
+    const alphabet = [
+      'a',
+      ' ',
+      '"',
+      '\\',
+      '/',
+      '\t',
+      '\n',
+      '\u0000',
+      '\u001f',
+      '\u007f',
+      '\u2028',
+      'é',
+      '山',
+    ];
+    alphabet.push('\ud83d\ude00', '\ud83d', '\ude00', '\uffff');
+    let seed = 7;
+    const pick = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return alphabet[seed % alphabet.length]!;
+    };
+    for (let i = 0; i < 300; i++) {
+      const random = Array.from({ length: i % 40 }, pick).join('');
+      records.push({ ...base, ua: random, user: random.slice(0, 10), reqId: random.slice(5) });
+    }
     for (const r of records) {
       const { ts, reqId, tenant, zone, ip, method, path, status, bytes, ms, upstreamMs, user, decision, ua } =
         r;

@@ -5,7 +5,7 @@ import type { PipelineContext } from '../pipeline.js';
 import { parsePolicy } from '../policy/load.js';
 import type { GatewayEnv } from '../types.js';
 import { adminApp } from './admin.js';
-import { requestId } from './index.js';
+import { newRequestId, requestId } from './index.js';
 
 function app(trustedProxies: string[]) {
   const policy = parsePolicy({
@@ -24,6 +24,17 @@ function app(trustedProxies: string[]) {
   return { a, ctx };
 }
 const from = (peer: string) => ({ incoming: { socket: { remoteAddress: peer } } }) as never;
+
+describe('newRequestId', () => {
+  it('gives UUID-shaped ids that do not repeat', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 50_000; i++) seen.add(newRequestId());
+    expect(seen.size).toBe(50_000);
+    for (const id of [...seen].slice(0, 100)) {
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    }
+  });
+});
 
 describe('requestId', () => {
   it('keeps X-Request-Id from a trusted proxy and answers with it', async () => {
