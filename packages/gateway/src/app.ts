@@ -23,6 +23,7 @@ import { idleSession } from './session/index.js';
 import { resolveTenant } from './tenant/index.js';
 import { requireTls } from './tls/index.js';
 import type { GatewayEnv } from './types.js';
+import { rq } from './request-state.js';
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -50,7 +51,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   // One Hono handler that runs the steps in order (see chain): same order and semantics as one
   // app.use per step, without Hono's router and async compose layer per step on every request.
   const reservedRoutes: MiddlewareHandler<GatewayEnv> = function reservedRoutes(c, next) {
-    const path = c.get('path');
+    const path = rq(c).path;
     if (!path?.startsWith(RESERVED_PREFIX)) return next();
     const handler = reserved[path];
     if (!handler) throw new GatewayError('no_route');

@@ -15,5 +15,7 @@ export {
   type VerifyIdentityOptions,
   verifyIdentity,
 } from './proxy/identity.js';
+// What a `reserved` handler (startGateway's option) reads of its request: rq(c).user, tenantId…
+export { type RequestState, rq } from './request-state.js';
 export { type RunningGateway, type StartGatewayOptions, startGateway } from './server.js';
 export type { AccessRecord, AuditEvent, AuditSink, GatewayEnv, GatewayUser } from './types.js';

@@ -29,7 +29,7 @@ export function zoneNetworks(zones: readonly Zone[]): CidrSet | undefined {
 
 /**
  * @throws GatewayError `ip_not_allowed` when `networks` is set and the client is outside it
- * @example requireNetwork(zoneNetworks(formZones), c.var.clientIp)
+ * @example requireNetwork(zoneNetworks(formZones), rq(c).clientIp)
  */
 export function requireNetwork(networks: CidrSet | undefined, clientIp: string | undefined): void {
   if (networks && !networks.hasText(clientIp ?? '')) throw new GatewayError('ip_not_allowed');

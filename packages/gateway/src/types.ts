@@ -3,7 +3,7 @@
  * sinks through which modules emit access and audit records (implemented by `logs/`).
  */
 import type { HttpBindings } from '@hono/node-server';
-import type { Tenant, Zone } from './policy/schema.js';
+import type { RequestState } from './request-state.js';
 
 /** The identity established by authentication (Basic, session or `authBypass`). */
 export interface GatewayUser {
@@ -13,29 +13,12 @@ export interface GatewayUser {
   via: 'basic' | 'session' | 'bypass';
 }
 
-/** Per-request variables, set by the pipeline in order (DESIGN §4). */
+/**
+ * The Hono context variables of the gateway: one, the per-request state (see `rq` in
+ * request-state.ts — steps never set variables of their own).
+ */
 export interface GatewayVariables {
-  requestId: string;
-  /** Start of the request, from `deps.now()`. */
-  startedAt: number;
-  /** The client address the decisions use (IPv4-mapped IPv6 already unmapped). */
-  clientIp: string;
-  /** True when the request came over TLS (directly, or from a trusted TLS-terminating proxy). */
-  secure: boolean;
-  tenantId?: string;
-  tenant?: Tenant;
-  zone?: Zone;
-  /** The normalised path: what zones match and what the upstream receives. */
-  path?: string;
-  /** The original query string including `?`, or ''. */
-  search?: string;
-  user?: GatewayUser;
-  /** Time the upstream took to answer with headers, for the access log. */
-  upstreamMs?: number;
-  /** Response body bytes sent by the proxy's fast path, for the access log. */
-  bytesSent?: number;
-  /** The error code that denied the request (set by the error handler); absent when allowed. */
-  decision?: string;
+  state: RequestState;
 }
 
 /** The Hono environment of the gateway app. */

@@ -10,6 +10,7 @@ import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../pipeline.js';
 import type { GatewayEnv } from '../types.js';
 import { Limiter } from './limiter.js';
+import { rq } from '../request-state.js';
 
 /** Defaults for a zone that sets `maxConcurrent` only. */
 export const ADMISSION_DEFAULTS = { queueTimeout: 10_000, retryAfterSeconds: 2 } as const;
@@ -47,7 +48,7 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
 
   // Not async itself: a zone without a limit passes on without a promise of its own.
   return function admission(c, next) {
-    const zone = c.get('zone');
+    const zone = rq(c).zone;
     const limiter = zone && limiters.get(zone);
     if (!limiter) return next();
     return whenAdmitted(c, next, limiter);

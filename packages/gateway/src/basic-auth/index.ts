@@ -16,6 +16,7 @@ import { type BasicCredentials, basicChallenge, parseBasicAuthorization } from '
 import { lockoutStore } from './lockout.js';
 import { KeyedQueue } from './queue.js';
 import { type CompiledTenant, CredentialVerifier } from './verifier.js';
+import { rq } from '../request-state.js';
 
 export { basicChallenge, parseBasicAuthorization } from './header.js';
 export { LockoutStore, lockoutStore } from './lockout.js';
@@ -24,7 +25,7 @@ export { CREDENTIAL_CACHE, CredentialVerifier } from './verifier.js';
 type Failure = 'unknown_user' | 'disabled' | 'bad_password' | 'malformed';
 
 /**
- * The Basic-auth middleware. Sets `c.var.user` (`via: 'basic'`) on success.
+ * The Basic-auth middleware. Sets `rq(c).user` (`via: 'basic'`) on success.
  * @throws GatewayError `locked_out` (429, `Retry-After`) while the user or the address is locked
  *   out, even with the right password; `unauthorized` (401, `WWW-Authenticate`) otherwise
  * @example app.use(basicAuth({ policy, deps }))
@@ -49,15 +50,15 @@ export function basicAuth(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   // Counts a failure and audits it; the unknown user's name is left out of the audit line, since
   // it is often a password typed into the wrong field.
   function fail(c: Context<GatewayEnv>, tenant: CompiledTenant, user: string | undefined, reason: Failure) {
-    const ip = c.get('clientIp') ?? '';
+    const ip = rq(c).clientIp ?? '';
     const started = lockouts.fail(tenant.id, user, ip, tenant.lockout, deps.now());
     const event: AuditEvent = {
       type: 'auth_failure',
       tenant: tenant.id,
       user: reason === 'unknown_user' ? undefined : user,
       ip,
-      reqId: c.get('requestId'),
-      zone: c.get('zone')?.name,
+      reqId: rq(c).requestId,
+      zone: rq(c).zone?.name,
       reason,
     };
     deps.audit.write(event);
@@ -65,13 +66,14 @@ export function basicAuth(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   }
 
   return function basicAuth(c, next) {
-    const zone = c.get('zone');
-    if (zone?.auth !== 'basic' || c.get('user') !== undefined) return next();
-    const tenantId = c.get('tenantId') ?? '';
+    const state = rq(c);
+    const zone = state.zone;
+    if (zone?.auth !== 'basic' || state.user !== undefined) return next();
+    const tenantId = state.tenantId ?? '';
     const tenant = verifier.tenant(tenantId);
     const realm = challenges.get(tenantId);
     if (!tenant || !realm) throw new GatewayError('unauthorized');
-    const ip = c.get('clientIp') ?? '';
+    const ip = state.clientIp ?? '';
     const header = requestHeader(c, 'authorization');
 
     // The warm path, synchronous: these exact header bytes were verified before.
@@ -79,16 +81,16 @@ export function basicAuth(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     const hit = header ? verifier.cached(key) : undefined;
     if (hit) {
       // Locked out even with the right password (a lockout may have begun after it was cached).
-      const state = lockouts.check(tenantId, hit.user, ip, deps.now());
-      if (state.locked) throw locked(state.retryAfterSeconds);
-      c.set('user', hit.identity);
+      const lockout = lockouts.check(tenantId, hit.user, ip, deps.now());
+      if (lockout.locked) throw locked(lockout.retryAfterSeconds);
+      state.user = hit.identity;
       return next();
     }
 
     const parsed = parseBasicAuthorization(header);
     const name = parsed.kind === 'credentials' ? parsed.user : undefined;
-    const state = lockouts.check(tenantId, name, ip, deps.now());
-    if (state.locked) throw locked(state.retryAfterSeconds);
+    const lockout = lockouts.check(tenantId, name, ip, deps.now());
+    if (lockout.locked) throw locked(lockout.retryAfterSeconds);
     if (parsed.kind === 'absent') throw unauthorized(realm);
     if (parsed.kind === 'malformed') {
       fail(c, tenant, undefined, 'malformed');
@@ -123,7 +125,7 @@ export function basicAuth(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
       return unauthorized(realm);
     });
     if (outcome instanceof GatewayError) throw outcome;
-    c.set('user', outcome);
+    rq(c).user = outcome;
     return next();
   }
 }

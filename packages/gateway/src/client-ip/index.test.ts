@@ -6,6 +6,7 @@ import { isGatewayError } from '../errors.js';
 import { from, testPolicy } from '../roles/access-test-app.js';
 import type { GatewayEnv } from '../types.js';
 import { CidrSet, canonicalAddress, clientIp, isTrustedPeer, parseAddress } from './index.js';
+import { rq } from '../request-state.js';
 
 const tenants = { t: { hosts: ['t.localhost'], zones: [{ name: 'all', path: '/', auth: 'none' }] } };
 
@@ -16,7 +17,7 @@ function app(trustedProxies: string[] = []) {
   const a = new Hono<GatewayEnv>();
   a.onError((err, c) => c.json({ code: isGatewayError(err) ? err.code : 'internal_error' }, 400));
   a.use(clientIp(ctx));
-  a.get('*', (c) => c.json({ ip: c.get('clientIp'), trusted: trusted(c) }));
+  a.get('*', (c) => c.json({ ip: rq(c).clientIp, trusted: trusted(c) }));
   return a;
 }
 

@@ -14,7 +14,7 @@ import type { PipelineContext } from '../pipeline.js';
 import type { Policy } from '../policy/schema.js';
 import { requestHeader } from '../request-header.js';
 import type { GatewayEnv } from '../types.js';
-import { type CidrSet, canonicalAddress, ipText, parseIPv4, parseIp } from './cidr.js';
+import { type CidrSet, canonicalAddress, ipText, parseIp } from './cidr.js';
 
 export {
   Address,
@@ -26,6 +26,7 @@ export {
   parseIp,
   parseIPv4,
 } from './cidr.js';
+import { rq } from '../request-state.js';
 
 /**
  * `server.trustedProxies` compiled once per policy load (memoised, so every module that asks —
@@ -64,9 +65,12 @@ function malformed(): GatewayError {
   return new GatewayError('bad_request', { message: 'Malformed X-Forwarded-For header.' });
 }
 
-/** The canonical text of one hop already parsed as `ip` (a strict dotted quad is its own text). */
+/**
+ * The canonical text of one hop already parsed as `ip`. A hop without `:` that parsed as IPv4 was
+ * a strict dotted quad (parseIp reads IPv6 only from text with `:`), which is its own text.
+ */
 function hopText(hop: string, ip: number | Uint16Array): string {
-  return typeof ip === 'number' && parseIPv4(hop) >= 0 ? hop : ipText(ip);
+  return typeof ip === 'number' && !hop.includes(':') ? hop : ipText(ip);
 }
 
 /**
@@ -97,7 +101,7 @@ export function forwardedClient(header: string | undefined, peer: string, truste
 }
 
 /**
- * Sets `c.var.clientIp`. An unknown peer (socket already gone) gives `''`, which no allow-list
+ * Sets `rq(c).clientIp`. An unknown peer (socket already gone) gives `''`, which no allow-list
  * contains.
  * @example app.use(clientIp({ policy, deps }))
  */
@@ -107,7 +111,9 @@ export function clientIp(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     // The common deployment: no proxy in front, the peer is the client.
     return function clientIp(c, next) {
       const peer = socketPeer(c);
-      c.set('clientIp', peer === undefined ? '' : (canonicalAddress(peer) ?? ''));
+      const state = rq(c);
+      state.clientIp = peer === undefined ? '' : (canonicalAddress(peer) ?? '');
+      state.peerTrusted = false;
       return next();
     };
   }
@@ -116,10 +122,11 @@ export function clientIp(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     const text = socketPeer(c);
     const peer = text === undefined ? null : canonicalAddress(text);
     let client = peer ?? '';
-    if (peer !== null && trusted.hasText(peer)) {
-      client = forwardedClient(requestHeader(c, 'x-forwarded-for'), peer, trusted);
-    }
-    c.set('clientIp', client);
+    const peerTrusted = peer !== null && trusted.hasText(peer);
+    if (peerTrusted) client = forwardedClient(requestHeader(c, 'x-forwarded-for'), peer, trusted);
+    const state = rq(c);
+    state.clientIp = client;
+    state.peerTrusted = peerTrusted;
     return next();
   };
 }

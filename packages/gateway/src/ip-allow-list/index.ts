@@ -19,6 +19,7 @@ import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../pipeline.js';
 import type { Policy } from '../policy/schema.js';
 import type { GatewayEnv, GatewayUser } from '../types.js';
+import { rq } from '../request-state.js';
 
 interface ZoneRules {
   allow?: CidrSet;
@@ -52,7 +53,7 @@ export function compileAllowLists(policy: Policy): Map<string, TenantRules> {
 
 /**
  * The allow-list middleware: `403 ip_not_allowed` for a client outside a list; sets
- * `c.var.user` (via `bypass`) for a client in the zone's `authBypass` networks.
+ * `rq(c).user` (via `bypass`) for a client in the zone's `authBypass` networks.
  * @throws GatewayError `ip_not_allowed`
  * @example app.use(ipAllowList({ policy, deps }))
  */
@@ -60,21 +61,21 @@ export function ipAllowList(ctx: PipelineContext): MiddlewareHandler<GatewayEnv>
   const tenants = compileAllowLists(ctx.policy);
   // Not async: nothing runs after next(), so no extra promise per request.
   return function ipAllowList(c, next) {
-    const tenantId = c.get('tenantId');
+    const state = rq(c);
+    const tenantId = state.tenantId;
     // resolveTenant answers 404 before a request without a tenant could get here.
     if (tenantId === undefined) return next();
     const rules = tenants.get(tenantId);
     if (!rules) throw new GatewayError('ip_not_allowed'); // a tenant this policy does not know: deny
-    const zone = c.get('zone');
+    const zone = state.zone;
     const zoneRules = zone && rules.zones.get(zone.name);
     if (!rules.allow && !zoneRules) return next();
 
-    const addr = parseIp(c.get('clientIp') ?? '');
+    const addr = parseIp(state.clientIp ?? '');
     if (rules.allow && !(addr !== null && rules.allow.hasIp(addr))) throw new GatewayError('ip_not_allowed');
     if (zoneRules?.allow && !(addr !== null && zoneRules.allow.hasIp(addr)))
       throw new GatewayError('ip_not_allowed');
-    if (zoneRules?.bypass && addr !== null && zoneRules.bypass.hasIp(addr))
-      c.set('user', zoneRules.bypassUser);
+    if (zoneRules?.bypass && addr !== null && zoneRules.bypass.hasIp(addr)) state.user = zoneRules.bypassUser;
     return next();
   };
 }

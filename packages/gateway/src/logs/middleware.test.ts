@@ -13,6 +13,7 @@ import type { AccessLogSink, GatewayEnv } from '../types.js';
 import { AccessLogWriter } from './access-sink.js';
 import { LogHealth } from './health.js';
 import { accessLog, isoTime } from './middleware.js';
+import { rq } from '../request-state.js';
 
 const NOW = Date.parse('2026-11-28T04:00:00Z');
 
@@ -32,22 +33,22 @@ function gateway(options: { failClosed?: boolean; healthy?: boolean; sink?: Acce
   const app = new Hono<GatewayEnv>();
   app.onError((err, c) => c.json({ error: (err as GatewayError).code }, (err as GatewayError).status as 403));
   app.use(async (c, next) => {
-    c.set('requestId', 'req-1');
-    c.set('startedAt', clock);
+    rq(c).requestId = 'req-1';
+    rq(c).startedAt = clock;
     await next();
   });
   app.use(accessLog({ policy, deps }));
   app.use(async (c, next) => {
-    c.set('clientIp', '203.0.113.7');
-    c.set('tenantId', 'school-a');
-    c.set('zone', { name: 'api' } as Zone);
-    c.set('path', c.req.path);
+    rq(c).clientIp = '203.0.113.7';
+    rq(c).tenantId = 'school-a';
+    rq(c).zone = { name: 'api' } as Zone;
+    rq(c).path = c.req.path;
     clock += 7;
     await next();
   });
   app.get('/api/ok', (c) => {
-    c.set('user', { name: 'hr-sync', roles: ['integration'], via: 'basic' });
-    c.set('upstreamMs', 4);
+    rq(c).user = { name: 'hr-sync', roles: ['integration'], via: 'basic' };
+    rq(c).upstreamMs = 4;
     return c.body('hello', 200, { 'content-length': '5' });
   });
   app.get('/api/deny', () => {

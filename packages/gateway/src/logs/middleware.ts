@@ -14,6 +14,7 @@ import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../pipeline.js';
 import type { AccessRecord, GatewayEnv } from '../types.js';
 import { GATEWAY_TENANT } from './files.js';
+import { rq } from '../request-state.js';
 
 type Ctx = Context<GatewayEnv>;
 
@@ -41,26 +42,26 @@ export function isoTime(ms: number): string {
 }
 
 function record(c: Ctx, start: number, end: number, status: number, bytes: number): AccessRecord {
-  // c.get(), never c.var: Hono builds a fresh object of every variable on each c.var access.
+  const state = rq(c);
   const incoming = c.env?.incoming;
   // Read method and User-Agent from the Node request when there is one: touching c.req.raw's
   // headers makes node-server build a full web Request, which costs on the hot path.
   const ua = incoming ? incoming.headers['user-agent'] : c.req.header('user-agent');
   return {
     ts: isoTime(start),
-    reqId: c.get('requestId') ?? '',
-    tenant: c.get('tenantId') ?? GATEWAY_TENANT,
-    zone: c.get('zone')?.name ?? null,
-    ip: c.get('clientIp') ?? incoming?.socket?.remoteAddress ?? '',
+    reqId: state.requestId ?? '',
+    tenant: state.tenantId ?? GATEWAY_TENANT,
+    zone: state.zone?.name ?? null,
+    ip: state.clientIp ?? incoming?.socket?.remoteAddress ?? '',
     method: incoming?.method ?? c.req.method,
     // The normalised path (no query); before normalisation ran, the raw path, also without query.
-    path: c.get('path') ?? c.req.path,
+    path: state.path ?? c.req.path,
     status,
     bytes,
     ms: end - start,
-    upstreamMs: c.get('upstreamMs') ?? null,
-    user: c.get('user')?.name ?? null,
-    decision: c.get('decision') ?? decisionOf(c.error),
+    upstreamMs: state.upstreamMs ?? null,
+    user: state.user?.name ?? null,
+    decision: state.decision ?? decisionOf(c.error),
     ua: ua ?? null,
   };
 }
@@ -90,14 +91,14 @@ export function accessLog(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     // The proxy's count; else the Content-Length; else what went down the socket for this answer
     // (headers included — an answer the gateway wrote itself with writeHead keeps no header object).
     const bytes =
-      c.get('bytesSent') ??
+      rq(c).bytesSent ??
       (contentLength(outgoing.getHeader('content-length')) ||
         Math.max(0, (socket?.bytesWritten ?? written) - written));
     sink.write(record(c, start, now(), outgoing.statusCode, bytes));
   }
 
   return async function accessLog(c, next) {
-    const start = c.get('startedAt') ?? now();
+    const start = rq(c).startedAt ?? now();
     const outgoing = c.env?.outgoing;
     if (outgoing) {
       // One request at a time per HTTP/1.1 connection: the socket's count from here is this answer.

@@ -9,6 +9,7 @@ import { errorHandler } from '../pages/index.js';
 import { parsePolicy } from '../policy/load.js';
 import type { GatewayEnv } from '../types.js';
 import { logsRoute } from './route.js';
+import { rq } from '../request-state.js';
 
 const FAST = { N: 1024, r: 8, p: 1 };
 const NOW = Date.parse('2026-11-28T12:00:00Z');
@@ -52,9 +53,9 @@ beforeAll(async () => {
   app = new Hono<GatewayEnv>();
   app.onError(errorHandler(ctx));
   app.use(async (c, next) => {
-    c.set('requestId', 'r');
-    c.set('clientIp', c.req.header('x-test-ip') ?? '198.51.100.1');
-    c.set('tenantId', c.req.header('host') === 'b.localhost' ? 'school-b' : 'school-a');
+    rq(c).requestId = 'r';
+    rq(c).clientIp = c.req.header('x-test-ip') ?? '198.51.100.1';
+    rq(c).tenantId = c.req.header('host') === 'b.localhost' ? 'school-b' : 'school-a';
     await next();
   });
   app.all('/.gateway/logs', logsRoute(ctx));

@@ -1,7 +1,7 @@
 /**
  * `GET /.gateway/logs?from&to&kind=access|audit`: a tenant's own logs, for its users with the
  * `admin` role. The path is reserved (no zone), so the route authenticates itself: an identity
- * already on the request (`c.var.user`), else the session hook the lead wires (form-login
+ * already on the request (`rq(c).user`), else the session hook the lead wires (form-login
  * cookie), else `Authorization: Basic` of a tenant user checked with scrypt under the tenant's
  * lockout. Only the host's tenant's directory is ever read.
  */
@@ -17,6 +17,7 @@ import { requireNetwork, zoneNetworks } from '../reserved.js';
 import type { GatewayEnv, GatewayUser } from '../types.js';
 import { csvHeader, csvRow, exportLines, parseRange } from './export.js';
 import type { LogKind } from './files.js';
+import { rq } from '../request-state.js';
 
 type Ctx = Context<GatewayEnv>;
 
@@ -71,7 +72,7 @@ export function logsRoute(ctx: PipelineContext, options: LogsRouteOptions = {}):
     );
     const unauthorized = () =>
       new GatewayError('unauthorized', { headers: { 'WWW-Authenticate': challenge } });
-    const ip = c.var.clientIp ?? '';
+    const ip = rq(c).clientIp ?? '';
     const parsed = parseBasicAuthorization(c.req.header('authorization'));
     const name = parsed.kind === 'credentials' ? parsed.user : undefined;
     const state = lockouts.check(tenantId, name, ip, deps.now());
@@ -99,7 +100,7 @@ export function logsRoute(ctx: PipelineContext, options: LogsRouteOptions = {}):
         tenant: tenantId,
         user: found ? parsed.user : undefined,
         ip,
-        reqId: c.var.requestId,
+        reqId: rq(c).requestId,
         zone: '/.gateway/logs',
         reason: !found
           ? 'unknown_user'
@@ -121,11 +122,11 @@ export function logsRoute(ctx: PipelineContext, options: LogsRouteOptions = {}):
 
   return async function logsRoute(c) {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') throw new GatewayError('method_not_allowed');
-    const tenantId = c.var.tenantId;
+    const tenantId = rq(c).tenantId;
     if (!tenantId || !policy.tenants[tenantId]) throw new GatewayError('no_route');
-    requireNetwork(networks.get(tenantId), c.var.clientIp);
-    const user = c.var.user ?? (await options.sessionUser?.(c)) ?? (await basicUser(c, tenantId));
-    c.set('user', user);
+    requireNetwork(networks.get(tenantId), rq(c).clientIp);
+    const user = rq(c).user ?? (await options.sessionUser?.(c)) ?? (await basicUser(c, tenantId));
+    rq(c).user = user;
     if (!user.roles.includes(role)) throw new GatewayError('forbidden');
 
     const kind = (c.req.query('kind') ?? 'access') as LogKind;

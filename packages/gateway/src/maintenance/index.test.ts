@@ -6,6 +6,7 @@ import type { PipelineContext } from '../pipeline.js';
 import { parsePolicy } from '../policy/load.js';
 import type { GatewayEnv } from '../types.js';
 import { maintenance, NOTICES_PATH, noticesRoute } from './index.js';
+import { rq } from '../request-state.js';
 
 const policy = parsePolicy({
   version: 1,
@@ -32,9 +33,9 @@ function app(nowIso: string, ip = '192.0.2.1') {
   const a = new Hono<GatewayEnv>();
   a.onError(errorHandler(ctx));
   a.use(async (c, next) => {
-    c.set('tenantId', 't');
-    c.set('clientIp', ip);
-    c.set('path', new URL(c.req.url).pathname);
+    rq(c).tenantId = 't';
+    rq(c).clientIp = ip;
+    rq(c).path = new URL(c.req.url).pathname;
     await next();
   });
   a.use(maintenance(ctx));

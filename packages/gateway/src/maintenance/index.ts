@@ -10,6 +10,7 @@ import { compileCidrs, peerAddress } from '../ops/trusted-peer.js';
 import type { PipelineContext } from '../pipeline.js';
 import type { MaintenanceWindow } from '../policy/schema.js';
 import type { GatewayEnv } from '../types.js';
+import { rq } from '../request-state.js';
 
 /** The path of the notice list; reachable during maintenance. */
 export const NOTICES_PATH = '/.gateway/notices';
@@ -51,12 +52,13 @@ export function maintenance(ctx: PipelineContext): MiddlewareHandler<GatewayEnv>
   // Not async: nothing runs after next(), so no extra promise per request (a sync throw is still
   // caught by Hono's compose and rendered by onError).
   return function maintenance(c, next) {
-    const windows = byTenant.get(c.get('tenantId') ?? '');
-    if (!windows || c.get('path') === NOTICES_PATH) return next();
+    const state = rq(c);
+    const windows = byTenant.get(state.tenantId ?? '');
+    if (!windows || state.path === NOTICES_PATH) return next();
     const t = now();
     for (const w of windows) {
       if (t < w.start || t >= w.end) continue;
-      if (w.bypass(c.get('clientIp') || peerAddress(c))) continue;
+      if (w.bypass(state.clientIp || peerAddress(c))) continue;
       throw new GatewayError('maintenance', {
         message: w.window.message,
         headers: { 'retry-after': String(Math.max(1, Math.ceil((w.end - t) / 1000))) },
@@ -89,7 +91,7 @@ export function noticesRoute(ctx: PipelineContext): Handler<GatewayEnv> {
       throw new GatewayError('method_not_allowed', { headers: { allow: 'GET, HEAD' } });
     }
     const t = now();
-    const list: Notice[] = (byTenant.get(c.get('tenantId') ?? '') ?? [])
+    const list: Notice[] = (byTenant.get(rq(c).tenantId ?? '') ?? [])
       .filter((w) => w.announced <= t && w.end > t)
       .sort((a, b) => a.start - b.start)
       .map((w) => ({

@@ -6,6 +6,7 @@ import { parsePolicy } from '../policy/load.js';
 import type { GatewayEnv } from '../types.js';
 import { adminApp } from './admin.js';
 import { newRequestId, requestId } from './index.js';
+import { rq } from '../request-state.js';
 
 function app(trustedProxies: string[]) {
   const policy = parsePolicy({
@@ -20,7 +21,7 @@ function app(trustedProxies: string[]) {
   const ctx: PipelineContext = { policy, deps: memoryDeps({ now: () => 1_000 }) };
   const a = new Hono<GatewayEnv>();
   a.use(requestId(ctx));
-  a.all('*', (c) => c.json({ id: c.get('requestId'), startedAt: c.get('startedAt') }));
+  a.all('*', (c) => c.json({ id: rq(c).requestId, startedAt: rq(c).startedAt }));
   return { a, ctx };
 }
 const from = (peer: string) => ({ incoming: { socket: { remoteAddress: peer } } }) as never;

@@ -12,6 +12,7 @@ import { requestHeader } from '../request-header.js';
 import { setPageHeaders } from '../tls/headers.js';
 import { gatewayMetrics } from './metrics.js';
 import { compileCidrs, peerAddress } from './trusted-peer.js';
+import { rq } from '../request-state.js';
 
 /** An id a proxy may hand us: short, no spaces, nothing that could split a log line. */
 const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -38,7 +39,7 @@ export function newRequestId(): string {
 const ALREADY_SENT = 'x-hono-already-sent';
 
 /**
- * Sets `c.var.requestId` and `c.var.startedAt`, counts the request, and gives every response the
+ * Sets `rq(c).requestId` and `rq(c).startedAt`, counts the request, and gives every response the
  * gateway wrote itself `X-Request-Id` and the security headers (HSTS when over TLS).
  * @example app.use(requestId({ policy, deps }))
  */
@@ -48,14 +49,15 @@ export function requestId(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   const { now } = ctx.deps;
   const metrics = gatewayMetrics(ctx.deps);
   return async function requestId(c, next) {
-    c.set('startedAt', now());
+    const state = rq(c);
+    state.startedAt = now();
     let id: string | undefined;
     if (anyTrusted) {
       const given = requestHeader(c, 'x-request-id');
       if (given && ID_RE.test(given) && trusted(peerAddress(c))) id = given;
     }
     id ??= newRequestId();
-    c.set('requestId', id);
+    state.requestId = id;
     await next();
     const res = c.res;
     // The proxy's fast path wrote its own headers (X-Request-Id included) straight to the socket.
@@ -65,13 +67,13 @@ export function requestId(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     if (!sent) {
       // A response the gateway made itself (error, redirect, login, notices): its headers here.
       res.headers.set('x-request-id', id);
-      setPageHeaders(res.headers, c.get('secure') === true);
+      setPageHeaders(res.headers, state.secure === true);
     }
     const status = sent ? (c.env?.outgoing?.statusCode ?? 0) : res.status;
     metrics.request(
       status,
-      c.get('decision') ?? (status < 400 ? 'allow' : 'error'),
-      c.get('tenantId') ?? '_gateway',
+      state.decision ?? (status < 400 ? 'allow' : 'error'),
+      state.tenantId ?? '_gateway',
     );
   };
 }

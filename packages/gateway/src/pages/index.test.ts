@@ -7,6 +7,7 @@ import { parsePolicy } from '../policy/load.js';
 import type { GatewayEnv } from '../types.js';
 import { errorHandler } from './index.js';
 import { escapeHtml, pickLang, renderPage } from './layout.js';
+import { rq } from '../request-state.js';
 
 const policy = parsePolicy({
   version: 1,
@@ -19,7 +20,7 @@ function app(err: Error) {
   const a = new Hono<GatewayEnv>();
   a.onError(errorHandler(ctx));
   a.use(async (c, next) => {
-    c.set('requestId', 'req-1');
+    rq(c).requestId = 'req-1';
     await next();
   });
   a.all('*', () => {

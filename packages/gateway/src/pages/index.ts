@@ -10,6 +10,7 @@ import type { PipelineContext } from '../pipeline.js';
 import { setPageHeaders } from '../tls/headers.js';
 import type { GatewayEnv } from '../types.js';
 import { escapeHtml, pickLang, renderPage } from './layout.js';
+import { rq } from '../request-state.js';
 
 export { escapeHtml, pickLang, renderPage } from './layout.js';
 
@@ -34,7 +35,7 @@ function errorPage(
     lang,
     title: `${text.status} ${text[lang]}`,
     heading: text[lang],
-    tenantName: c.get('tenant')?.name,
+    tenantName: rq(c).tenant?.name,
     bodyHtml: `${detailHtml}<p class="muted" lang="${lang === 'ja' ? 'en' : 'ja'}">${escapeHtml(other)}</p>
 <p class="muted">${idLabel}: <code>${escapeHtml(requestId)}</code> (${escapeHtml(code)})</p>`,
   });
@@ -46,7 +47,7 @@ function errorPage(
  */
 export function errorHandler(_ctx: PipelineContext): ErrorHandler<GatewayEnv> {
   return function onError(err, c) {
-    const requestId = c.get('requestId') ?? '';
+    const requestId = rq(c).requestId ?? '';
     let gatewayError: GatewayError;
     if (isGatewayError(err)) gatewayError = err;
     else {
@@ -56,7 +57,7 @@ export function errorHandler(_ctx: PipelineContext): ErrorHandler<GatewayEnv> {
       gatewayError = new GatewayError('internal_error');
     }
     const { code, status } = gatewayError;
-    c.set('decision', code);
+    rq(c).decision = code;
     // A detail message only when a module gave one (maintenance notice, invalid path reason).
     const detail = gatewayError.message !== ERROR_CODES[code].en ? gatewayError.message : undefined;
     const html = wantsHtml(c);
@@ -70,7 +71,7 @@ export function errorHandler(_ctx: PipelineContext): ErrorHandler<GatewayEnv> {
       },
     );
     for (const [name, value] of Object.entries(gatewayError.headers)) res.headers.set(name, value);
-    setPageHeaders(res.headers, c.get('secure') === true);
+    setPageHeaders(res.headers, rq(c).secure === true);
     if (requestId) res.headers.set('x-request-id', requestId);
     return res;
   };

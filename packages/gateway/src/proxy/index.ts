@@ -23,6 +23,7 @@ import { copyRequestHeaders, copyResponseHeaders, hasHeader } from './headers.js
 import { appendIdentityHeaders, type SignedRequest } from './identity.js';
 import { NodeHop } from './node-hop.js';
 import { upstreamPool } from './pool.js';
+import { rq } from '../request-state.js';
 
 export { closeUpstreamPools } from './pool.js';
 
@@ -38,20 +39,21 @@ function appendGatewayHeaders(
   nowMs: number,
   out: string[],
 ): void {
+  const state = rq(c);
   const peer = peerAddress(c);
-  const client = c.get('clientIp') || peer;
+  const client = state.clientIp || peer;
   // The address the gateway decided on, then the hop it came through when that was a trusted proxy.
   out.push('x-forwarded-for', client === peer || peer === '' ? client : `${client}, ${peer}`);
   out.push('x-forwarded-proto', 'https', 'x-forwarded-host', host);
-  const user = c.get('user');
+  const user = state.user;
   appendIdentityHeaders(
     out,
     secret,
     {
-      tenant: c.get('tenantId') ?? '',
+      tenant: state.tenantId ?? '',
       user: user?.name ?? '',
       roles: user?.roles ?? NO_ROLES,
-      requestId: c.get('requestId'),
+      requestId: state.requestId,
     },
     request,
     nowMs,
@@ -61,7 +63,7 @@ function appendGatewayHeaders(
 function responseHead(c: Ctx, headers: Record<string, string | string[] | undefined>): string[] {
   const out: string[] = [];
   copyResponseHeaders(headers, out);
-  out.push('x-request-id', c.get('requestId'), HSTS[0], HSTS[1]);
+  out.push('x-request-id', rq(c).requestId, HSTS[0], HSTS[1]);
   for (const [name, value] of PROXIED_HEADERS) if (!hasHeader(out, name)) out.push(name, value);
   // The session's renewed cookie and no-store, preset on the Node response before this hop.
   mergePresetHeaders(c.env?.outgoing as ServerResponse | undefined, out);
@@ -99,29 +101,30 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     const cl = incoming.headers['content-length'];
     if (cl !== undefined && Number(cl) > maxBody) throw new GatewayError('payload_too_large');
     const hasBody = cl !== undefined ? cl !== '0' : incoming.headers['transfer-encoding'] !== undefined;
+    const state = rq(c);
     const headers: string[] = [];
-    copyRequestHeaders(incoming.rawHeaders, c.get('zone')?.auth !== 'none', headers);
+    copyRequestHeaders(incoming.rawHeaders, state.zone?.auth !== 'none', headers);
     const started = now();
     // The signature is bound to the method and the exact target the upstream receives.
-    const target = basePath + encodePath(c.get('path') ?? '/') + (c.get('search') ?? '');
+    const target = basePath + encodePath(state.path ?? '/') + (state.search ?? '');
     appendGatewayHeaders(c, incoming.headers.host ?? '', { method, target }, secret, started, headers);
-    const tenant = c.get('tenantId') ?? '_gateway';
+    const tenant = state.tenantId ?? '_gateway';
     return new Promise<Response>((resolve, reject) => {
       const hop = new NodeHop(outgoing, {
         head(statusCode, upstreamHeaders) {
           const ms = now() - started;
-          c.set('upstreamMs', ms);
+          state.upstreamMs = ms;
           metrics.upstream(tenant, ms / 1000);
           outgoing.writeHead(statusCode, responseHead(c, upstreamHeaders));
         },
         done(bytes) {
-          c.set('bytesSent', bytes);
+          state.bytesSent = bytes;
           resolve(RESPONSE_ALREADY_SENT);
         },
         failed(err, clientGone) {
           if (clientGone) {
             // Logged as nginx does (499): nobody is left to answer, and it is no upstream failure.
-            c.set('decision', 'client_closed');
+            state.decision = 'client_closed';
             if (!outgoing.headersSent) outgoing.statusCode = 499;
           } else if (!outgoing.headersSent) {
             reject(upstreamError(err));
@@ -153,9 +156,9 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     const cl = c.req.header('content-length');
     if (cl !== undefined && Number(cl) > maxBody) throw new GatewayError('payload_too_large');
     const headers: string[] = [];
-    copyRequestHeaders(raw, c.get('zone')?.auth !== 'none', headers);
+    copyRequestHeaders(raw, rq(c).zone?.auth !== 'none', headers);
     const started = now();
-    const target = basePath + encodePath(c.get('path') ?? '/') + (c.get('search') ?? '');
+    const target = basePath + encodePath(rq(c).path ?? '/') + (rq(c).search ?? '');
     const method = c.req.method;
     appendGatewayHeaders(c, new URL(c.req.url).host, { method, target }, secret, started, headers);
     let res: Dispatcher.ResponseData;
@@ -171,7 +174,7 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     } catch (err) {
       throw upstreamError(err);
     }
-    c.set('upstreamMs', now() - started);
+    rq(c).upstreamMs = now() - started;
     const out = new Headers();
     const head = responseHead(c, res.headers);
     for (let i = 0; i < head.length; i += 2) out.append(head[i]!, head[i + 1]!);

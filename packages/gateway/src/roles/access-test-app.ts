@@ -17,6 +17,7 @@ import type { Policy } from '../policy/schema.js';
 import { RESERVED_PREFIX } from '../reserved.js';
 import type { GatewayEnv, GatewayUser } from '../types.js';
 import { requireRoles } from './index.js';
+import { rq } from '../request-state.js';
 
 /** What {@link accessApp} answers: the established variables, or the denial's code. */
 export interface AccessReply {
@@ -84,22 +85,22 @@ export function accessApp(policy: Policy, deps: GatewayDeps = memoryDeps()): Hon
     if (!entry) return c.json({ error: { code: 'unknown_host' } }, 404);
     const [id, tenant] = entry;
     const path = new URL(c.req.url).pathname;
-    c.set('tenantId', id);
-    c.set('tenant', tenant);
-    c.set('path', path);
+    rq(c).tenantId = id;
+    rq(c).tenant = tenant;
+    rq(c).path = path;
     if (path.startsWith(RESERVED_PREFIX)) return next();
     const zone = tenant.zones
       .filter((z) => z.path === '/' || path === z.path || path.startsWith(`${z.path}/`))
       .sort((a, b) => b.path.length - a.path.length)[0];
     if (!zone) return c.json({ error: { code: 'no_route' } }, 404);
-    c.set('zone', zone);
+    rq(c).zone = zone;
     return next();
   });
   app.use(ipAllowList(ctx));
   app.use(basicAuth(ctx));
   app.use(requireRoles(ctx));
   app.all('*', (c) =>
-    c.json({ clientIp: c.get('clientIp'), user: c.get('user') ?? null, zone: c.get('zone')?.name ?? null }),
+    c.json({ clientIp: rq(c).clientIp, user: rq(c).user ?? null, zone: rq(c).zone?.name ?? null }),
   );
   return app;
 }

@@ -9,6 +9,7 @@ import type { MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../pipeline.js';
 import type { GatewayEnv } from '../types.js';
+import { rq } from '../request-state.js';
 
 /**
  * True when `user` holds at least one of `required`.
@@ -27,9 +28,10 @@ export function hasAnyRole(user: readonly string[], required: readonly string[])
 export function requireRoles(_ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   // Not async: nothing runs after next(), so no extra promise per request.
   return function requireRoles(c, next) {
-    const required = c.get('zone')?.roles;
+    const state = rq(c);
+    const required = state.zone?.roles;
     if (required) {
-      const user = c.get('user');
+      const user = state.user;
       if (!user || !hasAnyRole(user.roles, required)) throw new GatewayError('forbidden');
     }
     return next();

@@ -10,6 +10,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import type { GatewayEnv } from '../types.js';
 import { CSRF_COOKIE, csrfCookie, readCookie } from './cookies.js';
+import { rq } from '../request-state.js';
 
 const NONCE = /^[A-Za-z0-9_-]{22,64}$/;
 
@@ -49,7 +50,7 @@ export function csrfGuard(keys: readonly Uint8Array[]): CsrfGuard {
   const signer = keys[0]!;
   return {
     issue(c) {
-      const tenant = c.get('tenantId') ?? '';
+      const tenant = rq(c).tenantId ?? '';
       const existing = readCookie(c, CSRF_COOKIE);
       if (existing && NONCE.test(existing))
         return { token: mac(signer, tenant, existing).toString('base64url') };
@@ -62,7 +63,7 @@ export function csrfGuard(keys: readonly Uint8Array[]): CsrfGuard {
       if (!nonce || !NONCE.test(nonce) || typeof token !== 'string') return false;
       const given = Buffer.from(token, 'base64url');
       if (given.length !== 32) return false;
-      const tenant = c.get('tenantId') ?? '';
+      const tenant = rq(c).tenantId ?? '';
       // Every key is tried (no early exit) so the time taken does not say which key matched.
       let ok = false;
       for (const key of keys) ok = timingSafeEqual(mac(key, tenant, nonce), given) || ok;

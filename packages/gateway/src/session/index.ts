@@ -1,6 +1,6 @@
 /**
  * Step 10 for zones with `auth: "form"` (DESIGN §4, §5): the session cookie, a sliding idle
- * timeout per zone and an absolute lifetime. A valid session sets `c.var.user`; a missing,
+ * timeout per zone and an absolute lifetime. A valid session sets `rq(c).user`; a missing,
  * expired, revoked or foreign one sends a browser to the login page (`303`) and an API client a
  * `401 session_expired`. The login and logout pages are {@link sessionRoutes}.
  */
@@ -19,6 +19,7 @@ import {
 } from './cookies.js';
 import { DEFAULT_BACKGROUND_HEADER, sessionCore } from './core.js';
 import type { SessionClaims } from './token.js';
+import { rq } from '../request-state.js';
 
 export { CSRF_COOKIE, GATEWAY_COOKIES, SESSION_COOKIE } from './cookies.js';
 export { DEFAULT_BACKGROUND_HEADER } from './core.js';
@@ -92,8 +93,8 @@ export function idleSession(ctx: PipelineContext): MiddlewareHandler<GatewayEnv>
   }
 
   function deny(c: Ctx, tenantId: string, outcome: Exclude<Outcome, { ok: true }>) {
-    const zone = c.get('zone')?.name;
-    const event = { tenant: tenantId, reqId: c.get('requestId'), ip: c.get('clientIp'), zone };
+    const zone = rq(c).zone?.name;
+    const event = { tenant: tenantId, reqId: rq(c).requestId, ip: rq(c).clientIp, zone };
     if (outcome.reason === 'invalid') {
       core.deps.audit.write({ type: 'auth_failure', ...event, via: 'session', reason: 'invalid_session' });
     } else if ('user' in outcome) {
@@ -111,7 +112,7 @@ export function idleSession(ctx: PipelineContext): MiddlewareHandler<GatewayEnv>
     if (outcome.reason !== 'missing' && !live) headers['Set-Cookie'] = clearedSessionCookie();
     const error = new GatewayError('session_expired', { headers });
     if (!isNavigation(c)) throw error;
-    const query = new URLSearchParams({ next: `${c.get('path') ?? '/'}${c.get('search') ?? ''}` });
+    const query = new URLSearchParams({ next: `${rq(c).path ?? '/'}${rq(c).search ?? ''}` });
     if (outcome.reason !== 'missing' && outcome.reason !== 'invalid') query.set('reason', 'expired');
     c.error = error; // the access log's decision: session_expired, though the answer is a redirect
     return c.body(null, 303, { ...headers, Location: `/.gateway/login?${query}` });
@@ -119,20 +120,21 @@ export function idleSession(ctx: PipelineContext): MiddlewareHandler<GatewayEnv>
 
   // Not async itself: a zone without a form login passes on without a promise of its own.
   return function idleSession(c, next) {
-    const zone = c.get('zone');
-    if (zone?.auth !== 'form' || c.get('user')) return next();
+    const state = rq(c);
+    const zone = state.zone;
+    if (zone?.auth !== 'form' || state.user) return next();
     return withSession(c, next, zone);
   };
 
   async function withSession(c: Ctx, next: Next, zone: Zone): Promise<Response | undefined> {
-    const tenantId = c.get('tenantId') ?? '';
+    const tenantId = rq(c).tenantId ?? '';
     const idle = zone.idleTimeout ?? idleTimeout;
     const now = core.deps.now();
     const outcome = await check(c, tenantId, idle, now);
     if (!outcome.ok) return deny(c, tenantId, outcome);
 
     const { claims } = outcome;
-    c.set('user', { name: claims.user, roles: outcome.roles, via: 'session' });
+    rq(c).user = { name: claims.user, roles: outcome.roles, via: 'session' };
     let setCookie: string | undefined;
     const quiet = c.req.header(background.get(tenantId) ?? DEFAULT_BACKGROUND_HEADER) !== undefined;
     if (!quiet && now - claims.lastActive >= idle * RENEW_FRACTION) {
@@ -167,7 +169,7 @@ export function sessionUser(ctx: PipelineContext): (c: Ctx) => Promise<GatewayUs
   );
   return async (c) => {
     const cookie = readCookie(c, SESSION_COOKIE);
-    const tenantId = c.get('tenantId');
+    const tenantId = rq(c).tenantId;
     if (!cookie || !tenantId) return undefined;
     const now = core.deps.now();
     const claims = await core.tokens.verify(cookie, tenantId, now);

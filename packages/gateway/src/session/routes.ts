@@ -20,6 +20,7 @@ import type { GatewayEnv } from '../types.js';
 import { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from './cookies.js';
 import { credFingerprint, type SessionCore, sessionCore } from './core.js';
 import { safeNext } from './next.js';
+import { rq } from '../request-state.js';
 
 type Ctx = Context<GatewayEnv>;
 type Form = Record<string, unknown>;
@@ -82,8 +83,8 @@ export function sessionRoutes(ctx: PipelineContext): ReservedRoutes {
   }
 
   function formTenant(c: Ctx): { tenantId: string; tenant: Tenant } {
-    const tenantId = c.get('tenantId');
-    const tenant = c.get('tenant');
+    const tenantId = rq(c).tenantId;
+    const tenant = rq(c).tenant;
     // A tenant without form zones has no login page: the path does not exist there.
     if (!tenantId || !tenant || !landing.has(tenantId)) throw new GatewayError('no_route');
     return { tenantId, tenant };
@@ -103,7 +104,7 @@ export function sessionRoutes(ctx: PipelineContext): ReservedRoutes {
 
   async function login(c: Ctx) {
     const { tenantId, tenant } = formTenant(c);
-    requireNetwork(networks.get(tenantId), c.get('clientIp'));
+    requireNetwork(networks.get(tenantId), rq(c).clientIp);
     const method = c.req.method;
     if (method === 'GET' || method === 'HEAD') {
       const reason = c.req.query('reason');
@@ -125,13 +126,13 @@ export function sessionRoutes(ctx: PipelineContext): ReservedRoutes {
       return loginPage(c, 403, { ...state, message: 'csrf_failed' });
     }
     const now = core.deps.now();
-    const ip = c.get('clientIp');
+    const ip = rq(c).clientIp;
     // An unknown user name is left out of the audit line, as Basic auth does: it is often a
     // password typed into the wrong field.
     const known = Object.hasOwn(tenant.users, username);
     const base = {
       tenant: tenantId,
-      reqId: c.get('requestId'),
+      reqId: rq(c).requestId,
       ip,
       user: known ? username : undefined,
       via: 'form',
@@ -215,8 +216,8 @@ export function sessionRoutes(ctx: PipelineContext): ReservedRoutes {
       core.deps.audit.write({
         type: 'logout',
         tenant: tenantId,
-        reqId: c.get('requestId'),
-        ip: c.get('clientIp'),
+        reqId: rq(c).requestId,
+        ip: rq(c).clientIp,
         user: claims.user,
       });
     }

@@ -12,6 +12,7 @@ import { parsePolicy } from '../policy/load.js';
 import type { Policy } from '../policy/schema.js';
 import type { GatewayEnv } from '../types.js';
 import { idleSession, sessionRoutes } from './index.js';
+import { rq } from '../request-state.js';
 
 export const PASSWORD = 'correct horse battery staple';
 const FAST = { N: 1024, r: 8, p: 1 };
@@ -72,19 +73,19 @@ export function testApp(policy: Policy, deps: GatewayDeps, ip = '192.0.2.10'): H
     const host = (c.req.header('host') ?? url.host).split(':')[0]!.toLowerCase();
     const entry = Object.entries(policy.tenants).find(([, t]) => t.hosts.includes(host));
     if (!entry) throw new GatewayError('unknown_host');
-    c.set('requestId', 'req-1');
-    c.set('clientIp', c.req.header('x-test-ip') ?? ip);
-    c.set('tenantId', entry[0]);
-    c.set('tenant', entry[1]);
-    c.set('path', url.pathname);
-    c.set('search', url.search);
+    rq(c).requestId = 'req-1';
+    rq(c).clientIp = c.req.header('x-test-ip') ?? ip;
+    rq(c).tenantId = entry[0];
+    rq(c).tenant = entry[1];
+    rq(c).path = url.pathname;
+    rq(c).search = url.search;
     const zones = [...entry[1].zones].sort((a, b) => b.path.length - a.path.length);
     const zone = zones.find(
       (z) => url.pathname === z.path || url.pathname.startsWith(z.path === '/' ? '/' : `${z.path}/`),
     );
-    if (zone) c.set('zone', zone);
-    if (zone?.authBypass && c.get('clientIp').startsWith('10.'))
-      c.set('user', { name: '10.x', roles: [], via: 'bypass' });
+    if (zone) rq(c).zone = zone;
+    if (zone?.authBypass && rq(c).clientIp.startsWith('10.'))
+      rq(c).user = { name: '10.x', roles: [], via: 'bypass' };
     const handler = reserved[url.pathname];
     if (url.pathname.startsWith('/.gateway/')) {
       if (!handler) throw new GatewayError('no_route');
@@ -93,7 +94,7 @@ export function testApp(policy: Policy, deps: GatewayDeps, ip = '192.0.2.10'): H
     return next();
   });
   app.use(idleSession(ctx));
-  app.all('*', (c) => c.json({ user: c.get('user') ?? null }));
+  app.all('*', (c) => c.json({ user: rq(c).user ?? null }));
   return app;
 }
 

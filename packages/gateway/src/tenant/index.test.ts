@@ -6,6 +6,7 @@ import type { PipelineContext } from '../pipeline.js';
 import { parsePolicy } from '../policy/load.js';
 import type { GatewayEnv } from '../types.js';
 import { hostName, resolveTenant } from './index.js';
+import { rq } from '../request-state.js';
 
 const policy = parsePolicy({
   version: 1,
@@ -35,10 +36,10 @@ function app() {
   a.use(resolveTenant(ctx));
   a.all('*', (c) =>
     c.json({
-      tenant: c.get('tenantId'),
-      zone: c.get('zone')?.name ?? null,
-      path: c.get('path'),
-      search: c.get('search'),
+      tenant: rq(c).tenantId,
+      zone: rq(c).zone?.name ?? null,
+      path: rq(c).path,
+      search: rq(c).search,
     }),
   );
   return a;

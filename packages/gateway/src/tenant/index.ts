@@ -11,6 +11,7 @@ import { RESERVED_PREFIX } from '../reserved.js';
 import type { GatewayEnv } from '../types.js';
 import { normalizePath, PathError } from './normalize.js';
 import { compileZones, type ZoneMatcher } from './zones.js';
+import { rq } from '../request-state.js';
 
 interface HostEntry {
   id: string;
@@ -51,7 +52,7 @@ function rawTarget(c: Context<GatewayEnv>): string {
 }
 
 /**
- * Sets `c.var.tenantId`, `tenant`, `path` (normalised), `search` (original query) and `zone`.
+ * Sets `rq(c).tenantId`, `tenant`, `path` (normalised), `search` (original query) and `zone`.
  * @throws {GatewayError} `unknown_host` (404), `tenant_suspended` (403), `bad_request` (400),
  *   `no_route` (404)
  * @example app.use(resolveTenant({ policy, deps }))
@@ -68,8 +69,9 @@ export function resolveTenant(ctx: PipelineContext): MiddlewareHandler<GatewayEn
     const hostHeader = c.env?.incoming ? c.env.incoming.headers.host : new URL(c.req.url).host;
     const entry = hosts.get(hostName(hostHeader ?? ''));
     if (!entry) throw new GatewayError('unknown_host');
-    c.set('tenantId', entry.id);
-    c.set('tenant', entry.tenant);
+    const state = rq(c);
+    state.tenantId = entry.id;
+    state.tenant = entry.tenant;
     if (entry.tenant.suspended) throw new GatewayError('tenant_suspended');
 
     const target = rawTarget(c);
@@ -85,12 +87,12 @@ export function resolveTenant(ctx: PipelineContext): MiddlewareHandler<GatewayEn
         throw new GatewayError('bad_request', { message: `Invalid path: ${err.message}.` });
       throw err;
     }
-    c.set('path', path);
-    c.set('search', q < 0 ? '' : target.slice(q));
+    state.path = path;
+    state.search = q < 0 ? '' : target.slice(q);
     if (path.startsWith(RESERVED_PREFIX)) return next();
     const zone = entry.match(path);
     if (!zone) throw new GatewayError('no_route');
-    c.set('zone', zone);
+    state.zone = zone;
     return next();
   };
 }

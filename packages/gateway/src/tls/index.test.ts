@@ -7,6 +7,7 @@ import type { PipelineContext } from '../pipeline.js';
 import { parsePolicy } from '../policy/load.js';
 import type { GatewayEnv } from '../types.js';
 import { HTTPS_PORT_STATE, requireTls } from './index.js';
+import { rq } from '../request-state.js';
 
 function app(trustedProxies: string[] = []) {
   const policy = parsePolicy({
@@ -23,7 +24,7 @@ function app(trustedProxies: string[] = []) {
   a.onError(errorHandler(ctx));
   a.use(requestId(ctx)); // adds the security headers to the gateway's own responses
   a.use(requireTls(ctx));
-  a.all('*', (c) => c.json({ secure: c.get('secure') }));
+  a.all('*', (c) => c.json({ secure: rq(c).secure }));
   return { a, ctx };
 }
 

@@ -14,6 +14,7 @@ import { requestHeader } from '../request-header.js';
 import { hostName } from '../tenant/index.js';
 import type { GatewayEnv } from '../types.js';
 import { setPageHeaders } from './headers.js';
+import { rq } from '../request-state.js';
 
 /** deps.state key where server.ts records the HTTPS port actually bound (0 in a policy = any). */
 export const HTTPS_PORT_STATE = 'server.httpsPort';
@@ -28,7 +29,7 @@ function isEncrypted(c: Context<GatewayEnv>): boolean {
 }
 
 /**
- * Refuses plain HTTP, sets `c.var.secure`, adds HSTS and security headers to gateway responses.
+ * Refuses plain HTTP, sets `rq(c).secure`, adds HSTS and security headers to gateway responses.
  * @throws {GatewayError} `tls_required` for non-GET/HEAD requests over plain HTTP
  * @example app.use(requireTls({ policy, deps }))
  */
@@ -49,13 +50,15 @@ export function requireTls(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> 
   // Not async: nothing runs after next(), so no extra promise per request (a sync throw is still
   // caught by Hono's compose and rendered by onError).
   return function requireTls(c, next) {
+    const state = rq(c);
     let secure = isEncrypted(c);
     let viaProxy = false;
-    if (!secure && anyTrusted && trusted(peerAddress(c))) {
+    // The client-address step already knows whether the peer is trusted (unless it did not run).
+    if (!secure && anyTrusted && (state.peerTrusted ?? trusted(peerAddress(c)))) {
       viaProxy = true;
       secure = requestHeader(c, 'x-forwarded-proto')?.toLowerCase() === 'https';
     }
-    c.set('secure', secure);
+    state.secure = secure;
     if (!secure) return Promise.resolve(plain(c, viaProxy));
     // The security headers go on in requestId's after-step (one place for every response).
     return next();
