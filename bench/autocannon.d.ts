@@ -13,6 +13,10 @@ declare module 'autocannon' {
     connections?: number;
     pipelining?: number;
     duration?: number;
+    /** Stop after this many requests (instead of `duration`). */
+    amount?: number;
+    /** Seconds before a request counts as timed out. */
+    timeout?: number;
     workers?: number;
   }
   interface Result {

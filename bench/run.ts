@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { type BenchOptions, HELP, parseBenchArgs, type TargetName } from './lib/args.js';
 import { measure, probe, type RunResult } from './lib/load.js';
 import { profileReport, profileTargets } from './lib/profile-run.js';
+import { countInstructions, hasCallgrind, instructionTable } from './lib/instructions.js';
 import { checks, cpuNotes, LABELS, machine, type ScaleFigures, summarise, table } from './lib/report.js';
 import { startTargets, type Target } from './lib/targets.js';
 
@@ -47,6 +48,31 @@ function loadOpts(o: BenchOptions) {
   return { connections: o.connections, pipelining: o.pipelining, durationS: o.durationS, warmupS: o.warmupS };
 }
 
+/** `--instructions`: counts instead of timings (lib/instructions.ts), one table, the same JSON file. */
+async function instructionsRun(
+  o: BenchOptions,
+  scratch: string,
+  stamp: string,
+  command: string,
+  host: ReturnType<typeof machine>,
+): Promise<void> {
+  if (!hasCallgrind()) {
+    await rm(scratch, { recursive: true, force: true });
+    console.error('bench --instructions needs valgrind (apt-get install valgrind)');
+    process.exit(2);
+  }
+  try {
+    const { counts, skipped } = await countInstructions(o, scratch);
+    console.log(`\n${instructionTable(counts)}\n`);
+    for (const [name, why] of Object.entries(skipped)) console.log(`skipped ${name}: ${why}`);
+    const file = join(RESULTS, `${stamp}-instructions.json`);
+    await writeFile(file, `${JSON.stringify({ command, machine: host, counts, skipped }, null, 2)}\n`);
+    console.log(`wrote ${file}`);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const o = options();
   if (o.help) {
@@ -70,6 +96,10 @@ async function main(): Promise<void> {
   console.log(`resultgate bench · ${host.nproc} × ${host.model} · node ${host.node} · ${command}`);
   await mkdir(RESULTS, { recursive: true });
   const scratch = await mkdtemp(join(tmpdir(), 'resultgate-bench-'));
+  if (o.instructions) {
+    await instructionsRun(o, scratch, stamp, command, host);
+    return;
+  }
   const { upstream, targets, skipped } = await startTargets(o, scratch).catch(async (err: unknown) => {
     await rm(scratch, { recursive: true, force: true });
     throw err;

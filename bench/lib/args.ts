@@ -25,6 +25,8 @@ export interface BenchOptions {
   only: TargetName[];
   tenants: number;
   profile: boolean;
+  /** Count instructions per request under callgrind instead of timing (see lib/instructions.ts). */
+  instructions: boolean;
   maxWallS: number;
   /** Extra Node flags for every Node target (upstream, bare proxy, gateways alike). */
   nodeFlags: string[];
@@ -48,6 +50,9 @@ installed, nginx with allow + auth_basic ($apr1$) + JSON log — each its own pr
   --quick           1 round × 2 s, 0.5 s warm-up (a smoke run; figures are noisy)
   --profile         also CPU-profile the bare proxy and the gateway under load (node --cpu-prof,
                     bench/results/*.cpuprofile) and rank where the gateway's time goes
+  --instructions    instead of timing, count the CPU instructions per request of each Node target
+                    under valgrind's callgrind (repeatable to ±0.5 % on a busy machine, where
+                    req/s is not; ~1 min per target; needs valgrind)
   --max-wall S      wall-clock cap of the whole run                (default 300)
   --node-flags=F    extra Node flags for every Node target (note the =), e.g.
                     --node-flags="--max-semi-space-size=16 --max-old-space-size=128"
@@ -82,6 +87,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       tenants: { type: 'string' },
       quick: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      instructions: { type: 'boolean', default: false },
       'max-wall': { type: 'string' },
       'node-flags': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -103,6 +109,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     only: only as TargetName[],
     tenants: positive('tenants', values.tenants, 10_000),
     profile: values.profile,
+    instructions: values.instructions,
     maxWallS: positive('max-wall', values['max-wall'], 300, false),
     nodeFlags: values['node-flags']?.split(/\s+/).filter(Boolean) ?? [],
     help: values.help,

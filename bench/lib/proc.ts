@@ -39,17 +39,24 @@ export function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
  * Starts `servers/<script>.ts`, bundled as the gateway ships (see build.ts), on plain Node and waits
  * for its ready message.
  * @param nodeArgs extra Node flags, e.g. `--cpu-prof`
+ * @param wrapper a command (and its arguments) that runs `node` itself, e.g. valgrind
  * @throws when the target exits or stays silent for `timeoutMs`
  */
 export async function startNodeTarget(
   script: string,
   config: unknown,
-  { nodeArgs = [], timeoutMs = 60_000 }: { nodeArgs?: string[]; timeoutMs?: number } = {},
+  {
+    nodeArgs = [],
+    timeoutMs = 60_000,
+    wrapper = [],
+  }: { nodeArgs?: string[]; timeoutMs?: number; wrapper?: string[] } = {},
 ): Promise<RunningTarget> {
   const file = (await buildTargets()).get(script);
   if (!file) throw new Error(`${script}: no such target script`);
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [...nodeArgs, file, JSON.stringify(config ?? {})], {
+  const argv = [process.execPath, ...nodeArgs, file, JSON.stringify(config ?? {})];
+  const command = [...wrapper, ...argv];
+  const child = spawn(command[0]!, command.slice(1), {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {

@@ -55,6 +55,8 @@ export function gatewayConfig(
 export async function startTargets(
   o: BenchOptions,
   scratch: string,
+  /** Runs every target but the upstream under this command (the instruction counts: valgrind). */
+  wrapper: string[] = [],
 ): Promise<{ upstream: RunningTarget; targets: Target[]; skipped: Record<string, string> }> {
   const nodeArgs = o.nodeFlags;
   const upstream = await startNodeTarget('upstream', {}, { nodeArgs });
@@ -69,12 +71,12 @@ export async function startTargets(
         running = await startNodeTarget(
           'bare-proxy',
           { upstream: upstreamUrl, connections: 128 },
-          { nodeArgs },
+          { nodeArgs, wrapper },
         );
       } else if (name === 'hono' || name === 'hono-work') {
         const config: HonoTargetConfig = { upstream: upstreamUrl, connections: 128 };
         if (name === 'hono-work') config.fixedWork = { dir: join(scratch, name) };
-        running = await startNodeTarget('hono-proxy', config, { nodeArgs });
+        running = await startNodeTarget('hono-proxy', config, { nodeArgs, wrapper });
       } else if (name === 'nginx') {
         const bin = findNginx();
         if (!bin) {
@@ -87,7 +89,8 @@ export async function startTargets(
         // The gateway runs with the Node flags it ships with (the CLI's shebang, the Dockerfile).
         running = await startNodeTarget('gateway', config, {
           nodeArgs: [...launchFlags(), '--expose-gc', ...nodeArgs],
-          timeoutMs: 120_000,
+          timeoutMs: wrapper.length > 0 ? 600_000 : 120_000,
+          wrapper,
         });
       }
       const tenant = name === 'gateway-10k' ? o.tenants >> 1 : 0;

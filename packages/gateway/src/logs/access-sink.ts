@@ -29,69 +29,29 @@ function capOrNull(value: string | null | undefined, max: number): string | null
 }
 
 /**
- * What JSON.stringify escapes in a string: control characters, `"`, `\\`, and surrogates (a lone
- * one is escaped; a pair is not, but a pair is rare enough to take the slow path).
- */
-const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
-
-/** A number field as JSON (`null` for NaN/Infinity, as JSON.stringify writes them). */
-function num(value: number | null): string {
-  return value !== null && Number.isFinite(value) ? String(value) : 'null';
-}
-
-/** A string field as JSON when it needs no escaping (checked by the caller): quoted as it is. */
-function quoted(value: string | null): string {
-  return value === null ? 'null' : `"${value}"`;
-}
-
-/**
- * One access line: exactly the fields of DESIGN §6, in a fixed order, and byte for byte what
- * JSON.stringify writes for them. JSON.stringify escapes CR, LF and every control character, so a
- * value can never start a forged line; a query string is cut off even if a caller passes a raw URL
- * (query strings can hold exam numbers). The usual line has nothing to escape: one regular
- * expression over all its strings says so, and it is put together without JSON.stringify, which
- * cost more than everything else the log does per request.
+ * One access line: exactly the fields of DESIGN §6, in a fixed order. JSON.stringify escapes
+ * CR, LF and every control character, so a value can never start a forged line; a query string
+ * is cut off even if a caller passes a raw URL (query strings can hold exam numbers).
  */
 export function accessLine(r: AccessRecord): string {
   const q = r.path.indexOf('?');
-  const ts = String(r.ts);
-  const reqId = cap(String(r.reqId), FIELD_CAPS.reqId);
-  const tenant = String(r.tenant);
-  const zone = capOrNull(r.zone, FIELD_CAPS.zone);
-  const ip = cap(String(r.ip), FIELD_CAPS.ip);
-  const method = cap(String(r.method), FIELD_CAPS.method);
-  const path = cap(q === -1 ? r.path : r.path.slice(0, q), FIELD_CAPS.path);
-  const user = capOrNull(r.user, FIELD_CAPS.user);
-  const decision = cap(String(r.decision), FIELD_CAPS.decision);
-  const ua = capOrNull(r.ua, FIELD_CAPS.ua);
-  const strings =
-    ts + reqId + tenant + (zone ?? '') + ip + method + path + (user ?? '') + decision + (ua ?? '');
-  if (NEEDS_ESCAPE.test(strings)) {
-    const { status, bytes, ms, upstreamMs } = r;
-    const line = {
-      ts,
-      reqId,
-      tenant,
-      zone,
-      ip,
-      method,
-      path,
-      status,
-      bytes,
-      ms,
-      upstreamMs,
-      user,
-      decision,
-      ua,
-    };
-    return `${JSON.stringify(line)}\n`;
-  }
-  return (
-    `{"ts":"${ts}","reqId":"${reqId}","tenant":"${tenant}","zone":${quoted(zone)},"ip":"${ip}"` +
-    `,"method":"${method}","path":"${path}","status":${num(r.status)},"bytes":${num(r.bytes)}` +
-    `,"ms":${num(r.ms)},"upstreamMs":${num(r.upstreamMs)},"user":${quoted(user)}` +
-    `,"decision":"${decision}","ua":${quoted(ua)}}\n`
-  );
+  const path = q === -1 ? r.path : r.path.slice(0, q);
+  return `${JSON.stringify({
+    ts: r.ts,
+    reqId: cap(String(r.reqId), FIELD_CAPS.reqId),
+    tenant: r.tenant,
+    zone: capOrNull(r.zone, FIELD_CAPS.zone),
+    ip: cap(String(r.ip), FIELD_CAPS.ip),
+    method: cap(String(r.method), FIELD_CAPS.method),
+    path: cap(path, FIELD_CAPS.path),
+    status: r.status,
+    bytes: r.bytes,
+    ms: r.ms,
+    upstreamMs: r.upstreamMs,
+    user: capOrNull(r.user, FIELD_CAPS.user),
+    decision: cap(String(r.decision), FIELD_CAPS.decision),
+    ua: capOrNull(r.ua, FIELD_CAPS.ua),
+  })}\n`;
 }
 
 /** Options of {@link AccessLogWriter}. */
@@ -111,45 +71,10 @@ export interface AccessLogWriterOptions {
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-/** First and largest buffer of one file's queued lines. */
-const CHUNK = { first: 2048, max: 64 * 1024 } as const;
-
-/**
- * One file's queued lines, encoded to UTF-8 as they come. A queued string (and the pieces a line is
- * built from) would live until the batch is written, and every young-generation GC in between would
- * copy it: at 15,000 requests a second that doubled the gateway's GC time. Bytes in a few buffers
- * cost the GC nothing.
- */
-class EncodedLines {
-  private readonly full: Buffer[] = [];
-  private current: Buffer = Buffer.allocUnsafe(CHUNK.first);
-  private used = 0;
-  /** Lines queued. */
-  count = 0;
-
-  push(line: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit, so a line always fits where this says it does.
-    const room = line.length * 3;
-    if (this.used + room > this.current.length) {
-      this.full.push(this.current.subarray(0, this.used));
-      this.current = Buffer.allocUnsafe(Math.max(room, Math.min(this.current.length * 2, CHUNK.max)));
-      this.used = 0;
-    }
-    this.used += this.current.write(line, this.used);
-    this.count++;
-  }
-
-  /** Every byte queued, in order. */
-  bytes(): Buffer {
-    const last = this.current.subarray(0, this.used);
-    return this.full.length === 0 ? last : Buffer.concat([...this.full, last]);
-  }
-}
-
 /** The batched, asynchronous access-log writer (implements the pipeline's {@link AccessLogSink}). */
 export class AccessLogWriter implements AccessLogSink {
   private readonly root: string;
-  private pending = new Map<string, EncodedLines>();
+  private pending = new Map<string, string[]>();
   private pendingLines = 0;
   /** Lines handed to batches that are not written yet (a slow disk): counted against maxPending. */
   private inFlight = 0;
@@ -182,12 +107,9 @@ export class AccessLogWriter implements AccessLogSink {
     }
     const line = accessLine(record);
     const file = this.fileOf(record.tenant ?? GATEWAY_TENANT, record.ts.slice(0, 10));
-    let lines = this.pending.get(file);
-    if (!lines) {
-      lines = new EncodedLines();
-      this.pending.set(file, lines);
-    }
-    lines.push(line);
+    const lines = this.pending.get(file);
+    if (lines) lines.push(line);
+    else this.pending.set(file, [line]);
     this.pendingLines++;
     if (this.pendingLines >= this.batchLines) {
       this.immediate ??= setImmediate(() => void this.flush());
@@ -236,16 +158,16 @@ export class AccessLogWriter implements AccessLogSink {
     return this.running;
   }
 
-  private async writeBatch(batch: Map<string, EncodedLines>): Promise<void> {
+  private async writeBatch(batch: Map<string, string[]>): Promise<void> {
     const { health, stdout } = this.options;
     const writes: Promise<void>[] = [];
     for (const [file, lines] of batch) {
-      const bytes = lines.bytes();
-      if (stdout) stdout.write(bytes);
+      const text = lines.join('');
+      if (stdout) stdout.write(text);
       writes.push(
-        this.files.append(file, bytes).then(
+        this.files.append(file, text).then(
           () => health.ok(file),
-          (err: unknown) => health.failed('access', file, lines.count, err),
+          (err: unknown) => health.failed('access', file, lines.length, err),
         ),
       );
     }

@@ -120,8 +120,8 @@ export class AppendFiles {
   /** @param maxAgeMs longest a handle stays open (default 1 s) */
   constructor(private readonly maxAgeMs = 1000) {}
 
-  /** Appends text (or bytes) to a file, creating it (0640) and its directory (0750) when missing. */
-  async append(file: string, text: string | Uint8Array): Promise<void> {
+  /** Appends text to a file, creating it (0640) and its directory (0750) when missing. */
+  async append(file: string, text: string): Promise<void> {
     const now = Date.now();
     let entry = this.files.get(file);
     if (entry && now - entry.openedAt >= this.maxAgeMs) {
