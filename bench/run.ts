@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { type BenchOptions, HELP, parseBenchArgs, type TargetName } from './lib/args.js';
 import { measure, probe, type RunResult } from './lib/load.js';
 import { profileReport, profileTargets } from './lib/profile-run.js';
-import { countInstructions, hasCallgrind, instructionTable } from './lib/instructions.js';
+import { countInstructions, hasCallgrind, instructionTable, scaleCheck } from './lib/instructions.js';
 import { checks, cpuNotes, LABELS, machine, type ScaleFigures, summarise, table } from './lib/report.js';
 import { startTargets, type Target } from './lib/targets.js';
 
@@ -64,6 +64,8 @@ async function instructionsRun(
   try {
     const { counts, skipped } = await countInstructions(o, scratch);
     console.log(`\n${instructionTable(counts)}\n`);
+    const scale = scaleCheck(counts);
+    if (scale) console.log(`  ${scale}\n`);
     for (const [name, why] of Object.entries(skipped)) console.log(`skipped ${name}: ${why}`);
     const file = join(RESULTS, `${stamp}-instructions.json`);
     await writeFile(file, `${JSON.stringify({ command, machine: host, counts, skipped }, null, 2)}\n`);

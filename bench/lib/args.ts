@@ -51,7 +51,7 @@ installed, nginx with allow + auth_basic ($apr1$) + JSON log — each its own pr
   --profile         also CPU-profile the bare proxy and the gateway under load (node --cpu-prof,
                     bench/results/*.cpuprofile) and rank where the gateway's time goes
   --instructions    instead of timing, count the CPU instructions per request of each Node target
-                    under valgrind's callgrind (repeatable to ±0.5 % on a busy machine, where
+                    under valgrind's callgrind (repeatable to about 1 % on a busy machine, where
                     req/s is not; ~1 min per target; needs valgrind)
   --max-wall S      wall-clock cap of the whole run                (default 300)
   --node-flags=F    extra Node flags for every Node target (note the =), e.g.
