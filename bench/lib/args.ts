@@ -35,10 +35,11 @@ export interface BenchOptions {
 
 export const HELP = `npm run bench [-- flags]
 
-Starts the upstream alone, a bare node:http + undici proxy, Hono with the same proxy hop, the
-gateway (every check on; open, without auth or log; with a 10,000-tenant policy) and, when
-installed, nginx with allow + auth_basic ($apr1$) + JSON log — each its own process on
-127.0.0.1 — and loads them interleaved, round after round.
+Starts the upstream alone, a bare node:http + undici proxy, Hono with the gateway's proxy hop
+(alone, and with the gateway's fixed per-request work but no checks), the gateway (every check
+on; open, without auth or log; with a 10,000-tenant policy) and, when installed, nginx with
+allow + auth_basic ($apr1$) + JSON log — each its own process on 127.0.0.1 — and loads them
+interleaved, round after round.
 
   --rounds N        rounds over all targets, medians taken        (default 3)
   --duration S      measured seconds per target per round          (default 5)
