@@ -13,6 +13,7 @@ import { trustedSet } from '../ops/trusted-peer.js';
 import type { PipelineContext } from '../pipeline.js';
 import type { Policy } from '../policy/schema.js';
 import { requestHeader } from '../request-header.js';
+import { rq } from '../request-state.js';
 import type { GatewayEnv } from '../types.js';
 import { type CidrSet, canonicalAddress, ipText, parseIp } from './cidr.js';
 
@@ -26,7 +27,6 @@ export {
   parseIp,
   parseIPv4,
 } from './cidr.js';
-import { rq } from '../request-state.js';
 
 /**
  * `server.trustedProxies` compiled once per policy load (memoised, so every module that asks —
