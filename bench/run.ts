@@ -11,7 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { type BenchOptions, HELP, parseBenchArgs, type TargetName } from './lib/args.js';
 import { measure, probe, type RunResult } from './lib/load.js';
 import { profileReport, profileTargets } from './lib/profile-run.js';
-import { countInstructions, hasCallgrind, instructionTable, scaleCheck } from './lib/instructions.js';
+import {
+  countInstructions,
+  hasCallgrind,
+  hotspotText,
+  instructionTable,
+  scaleCheck,
+} from './lib/instructions.js';
 import { checks, cpuNotes, LABELS, machine, type ScaleFigures, summarise, table } from './lib/report.js';
 import { startTargets, type Target } from './lib/targets.js';
 
@@ -62,10 +68,11 @@ async function instructionsRun(
     process.exit(2);
   }
   try {
-    const { counts, skipped } = await countInstructions(o, scratch);
+    const { counts, skipped } = await countInstructions(o, scratch, { annotate: o.annotate });
     console.log(`\n${instructionTable(counts)}\n`);
     const scale = scaleCheck(counts);
     if (scale) console.log(`  ${scale}\n`);
+    if (o.annotate) console.log(`${hotspotText(counts)}\n`);
     for (const [name, why] of Object.entries(skipped)) console.log(`skipped ${name}: ${why}`);
     const file = join(RESULTS, `${stamp}-instructions.json`);
     await writeFile(file, `${JSON.stringify({ command, machine: host, counts, skipped }, null, 2)}\n`);

@@ -27,6 +27,8 @@ export interface BenchOptions {
   profile: boolean;
   /** Count instructions per request under callgrind instead of timing (see lib/instructions.ts). */
   instructions: boolean;
+  /** With `instructions`: also list each target's top functions. */
+  annotate: boolean;
   maxWallS: number;
   /** Extra Node flags for every Node target (upstream, bare proxy, gateways alike). */
   nodeFlags: string[];
@@ -54,6 +56,8 @@ interleaved, round after round.
   --instructions    instead of timing, count the CPU instructions per request of each Node target
                     under valgrind's callgrind (repeatable to about 1 % on a busy machine, where
                     req/s is not; ~1 min per target; needs valgrind)
+  --annotate        with --instructions: also list each target's top functions by instructions
+                    per request (JavaScript named from V8's --perf-basic-prof map)
   --max-wall S      wall-clock cap of the whole run                (default 300)
   --node-flags=F    extra Node flags for every Node target (note the =), e.g.
                     --node-flags="--max-semi-space-size=16 --max-old-space-size=128"
@@ -89,6 +93,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       quick: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       instructions: { type: 'boolean', default: false },
+      annotate: { type: 'boolean', default: false },
       'max-wall': { type: 'string' },
       'node-flags': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -111,6 +116,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     tenants: positive('tenants', values.tenants, 10_000),
     profile: values.profile,
     instructions: values.instructions,
+    annotate: values.annotate,
     maxWallS: positive('max-wall', values['max-wall'], 300, false),
     nodeFlags: values['node-flags']?.split(/\s+/).filter(Boolean) ?? [],
     help: values.help,

@@ -29,6 +29,14 @@ export interface InstructionCount {
   allPerRequest: number;
   requests: number;
   non2xx: number;
+  /** With `--annotate`: the main thread's top functions by own instructions per request. */
+  hotspots?: Hotspot[];
+}
+
+/** One function's own (self) instructions per request on the main thread. */
+export interface Hotspot {
+  fn: string;
+  perRequest: number;
 }
 
 /** True when valgrind and callgrind_control are on the PATH. */
@@ -43,18 +51,78 @@ export function hasCallgrind(): boolean {
 }
 
 /** Sums the `measured` dump of every thread of one target: main thread (thread 1) and all. */
-async function readDumps(dir: string, prefix: string): Promise<{ main: number; all: number }> {
+async function readDumps(
+  dir: string,
+  prefix: string,
+): Promise<{ main: number; all: number; mainFile: string | undefined }> {
   let main = 0;
   let all = 0;
+  let mainFile: string | undefined;
   for (const file of await readdir(dir)) {
     if (!file.startsWith(prefix)) continue;
     const text = await readFile(join(dir, file), 'utf8');
     if (!/^desc: Trigger: .*measured/m.test(text)) continue;
     const instructions = Number(/^(?:summary|totals): (\d+)/m.exec(text)?.[1] ?? 0);
     all += instructions;
-    if (/^thread: 1$/m.test(text)) main += instructions;
+    if (/^thread: 1$/m.test(text)) {
+      main += instructions;
+      mainFile = join(dir, file);
+    }
   }
-  return { main, all };
+  return { main, all, mainFile };
+}
+
+/** The perf map V8 writes with `--perf-basic-prof`: code start, size and name, sorted by start. */
+async function readPerfMap(file: string): Promise<[number, number, string][]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const entries: [number, number, string][] = [];
+  for (const line of text.split('\n')) {
+    const m = /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
+    if (m) entries.push([Number.parseInt(m[1]!, 16), Number.parseInt(m[2]!, 16), m[3]!]);
+  }
+  return entries.sort((a, b) => a[0] - b[0]);
+}
+
+function codeAt(map: [number, number, string][], address: number): string | undefined {
+  let lo = 0;
+  let hi = map.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const [start, size, name] = map[mid]!;
+    if (address < start) hi = mid - 1;
+    else if (address >= start + size) lo = mid + 1;
+    else return name;
+  }
+  return undefined;
+}
+
+/**
+ * The main thread's top functions by own instructions, from `callgrind_annotate`: C++ and V8
+ * builtins come named; JIT-compiled JavaScript comes as an address, named from V8's perf map.
+ */
+async function hotspots(dump: string, mapFile: string, requests: number, top = 30): Promise<Hotspot[]> {
+  const out = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', dump], {
+    maxBuffer: 1 << 28,
+  }).toString();
+  const map = await readPerfMap(mapFile);
+  const total = Number(/([\d,]+) \([^)]*\)\s+PROGRAM TOTALS/.exec(out)?.[1]?.replace(/,/g, '') ?? 0);
+  const byName = new Map<string, number>();
+  for (const line of out.split('\n')) {
+    const m = /^\s*([\d,]+) \([^)]*\)\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const cost = Number(m[1]!.replace(/,/g, ''));
+    // The entry points (main, the event loop…) are listed with the whole program's cost.
+    if (cost >= total) continue;
+    const jit = /^\?\?\?:0x([0-9a-f]+) \[\?\?\?\]/.exec(m[2]!);
+    const name = jit
+      ? `JS ${(codeAt(map, Number.parseInt(jit[1]!, 16)) ?? `code at 0x${jit[1]}`).replaceAll(`${process.cwd()}/`, '')}`
+      : m[2]!.replace(/ \[[^\]]*\]$/, '').replace(/^\?\?\?:/, '');
+    byName.set(name, (byName.get(name) ?? 0) + cost);
+  }
+  return [...byName]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([fn, cost]) => ({ fn, perRequest: cost / requests }));
 }
 
 /**
@@ -65,6 +133,7 @@ async function readDumps(dir: string, prefix: string): Promise<{ main: number; a
 export async function countInstructions(
   o: BenchOptions,
   scratch: string,
+  { annotate = false }: { annotate?: boolean } = {},
 ): Promise<{ counts: InstructionCount[]; skipped: Record<string, string> }> {
   const only = o.only.filter((n) => n !== 'upstream' && n !== 'nginx');
   const counts: InstructionCount[] = [];
@@ -81,11 +150,21 @@ export async function countInstructions(
       `--callgrind-out-file=${out}`,
     ];
     // One target at a time (each its own upstream), so no two run under valgrind together.
+    // --annotate: V8 writes a map of its generated code (and its log, kept out of the cwd).
+    const nodeFlags = annotate
+      ? [
+          ...o.nodeFlags,
+          '--perf-basic-prof',
+          `--perf-basic-prof-path=${scratch}`,
+          '--no-logfile-per-isolate',
+          `--logfile=${join(scratch, 'v8.log')}`,
+        ]
+      : o.nodeFlags;
     const {
       upstream,
       targets,
       skipped: notStarted,
-    } = await startTargets({ ...o, only: [name] }, scratch, wrapper);
+    } = await startTargets({ ...o, nodeFlags, only: [name] }, scratch, wrapper);
     Object.assign(skipped, notStarted);
     try {
       const t = targets[0];
@@ -103,14 +182,18 @@ export async function countInstructions(
       execFileSync('callgrind_control', ['--zero', pid], { stdio: 'ignore' });
       const r = await run(INSTRUCTION_RUN.measured);
       execFileSync('callgrind_control', ['--dump=measured', pid], { stdio: 'ignore' });
-      const { main, all } = await readDumps(scratch, `callgrind-${name}.`);
-      counts.push({
+      const { main, all, mainFile } = await readDumps(scratch, `callgrind-${name}.`);
+      const count: InstructionCount = {
         name,
         mainPerRequest: main / r.requests.total,
         allPerRequest: all / r.requests.total,
         requests: r.requests.total,
         non2xx: r.non2xx + r.errors,
-      });
+      };
+      if (annotate && mainFile) {
+        count.hotspots = await hotspots(mainFile, join(scratch, `perf-${pid}.map`), r.requests.total);
+      }
+      counts.push(count);
       console.log(
         `  ${LABELS[name].padEnd(36)} ${Math.round(main / r.requests.total).toLocaleString('en-US')} instructions per request (main thread)`,
       );
@@ -131,6 +214,20 @@ export function scaleCheck(counts: InstructionCount[]): string | undefined {
   if (!one || !big) return undefined;
   const ratio = big / one;
   return `${ratio <= 1.1 ? 'PASS' : 'FAIL'}  per-request cost, 10k tenants ≤ 1.1× one tenant (instructions): ${ratio.toFixed(2)}×`;
+}
+
+/** Each annotated target's top functions, instructions per request. */
+export function hotspotText(counts: InstructionCount[]): string {
+  const parts: string[] = [];
+  for (const c of counts) {
+    if (!c.hotspots) continue;
+    parts.push(`${LABELS[c.name]} — main thread, own instructions per request:`);
+    for (const h of c.hotspots) {
+      const fn = h.fn.length > 140 ? `${h.fn.slice(0, 140)}…` : h.fn;
+      parts.push(`  ${Math.round(h.perRequest).toLocaleString('en-US').padStart(7)}  ${fn}`);
+    }
+  }
+  return parts.join('\n');
 }
 
 /** The counts as a Markdown table, with ratios to the bare proxy and to Hono + the same hop. */
