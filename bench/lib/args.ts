@@ -100,6 +100,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     },
   });
   const quick = values.quick;
+  if (values.annotate && !values.instructions) throw new Error('--annotate: only with --instructions');
   const only = values.only ? values.only.split(',').map((s) => s.trim()) : [...TARGET_NAMES];
   for (const name of only) {
     if (!(TARGET_NAMES as readonly string[]).includes(name)) {
