@@ -215,4 +215,11 @@ async function main(): Promise<void> {
   console.log(`\nwrote ${file}`);
 }
 
-await main();
+try {
+  await main();
+} catch (err) {
+  // A target that will not start is skipped inside main(); what reaches here is the harness itself
+  // (say, callgrind_control failing): one clear line, not a stack trace.
+  console.error(`bench: ${(err as Error).message}`);
+  process.exit(1);
+}

@@ -5,7 +5,7 @@ import type { PipelineContext } from '../pipeline.js';
 import { parsePolicy } from '../policy/load.js';
 import type { GatewayEnv } from '../types.js';
 import { adminApp } from './admin.js';
-import { newRequestId, requestId } from './index.js';
+import { newRequestId, requestId, setRequestIdCounter } from './index.js';
 import { rq } from '../request-state.js';
 
 function app(trustedProxies: string[]) {
@@ -34,6 +34,16 @@ describe('newRequestId', () => {
     for (const id of [...seen].slice(0, 100)) {
       expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     }
+  });
+});
+
+describe('newRequestId counter', () => {
+  it('carries from the low 24 bits into the high ones, and wraps after 48 bits', () => {
+    setRequestIdCounter(0x12, 0xfffffe);
+    expect(newRequestId().slice(-12)).toBe('000012ffffff');
+    expect(newRequestId().slice(-12)).toBe('000013000000');
+    setRequestIdCounter(0xffffff, 0xffffff);
+    expect(newRequestId().slice(-12)).toBe('000000000000');
   });
 });
 

@@ -26,6 +26,12 @@ const HALF = 2 ** 24;
 let idHigh = Math.floor(Math.random() * HALF);
 let idLow = Math.floor(Math.random() * HALF);
 
+/** Sets the counter's halves (tests: the carry from the low half into the high one, the wrap). */
+export function setRequestIdCounter(high: number, low: number): void {
+  idHigh = high % HALF;
+  idLow = low % HALF;
+}
+
 /** A fresh request id in UUID form (8-4-4-4-12 hex). */
 export function newRequestId(): string {
   if (++idLow === HALF) {
