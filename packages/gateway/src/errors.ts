@@ -29,6 +29,11 @@ export const ERROR_CODES = {
   unknown_host: { status: 404, en: 'Unknown host.', ja: '不明なホストです。' },
   no_route: { status: 404, en: 'Not found.', ja: 'ページが見つかりません。' },
   method_not_allowed: { status: 405, en: 'Method not allowed.', ja: '許可されていないメソッドです。' },
+  request_timeout: {
+    status: 408,
+    en: 'The request body did not arrive in time.',
+    ja: 'リクエストの受信が時間内に完了しませんでした。',
+  },
   payload_too_large: { status: 413, en: 'The request body is too large.', ja: 'リクエストが大きすぎます。' },
   locked_out: {
     status: 429,

@@ -219,12 +219,24 @@ export const policySchema = z.strictObject({
     http: z.strictObject({ port: port.default(8080), host: z.string().default('0.0.0.0') }).optional(),
     admin: z.strictObject({ port: port.default(9090), host: z.string().default('127.0.0.1') }).optional(),
     trustedProxies: z.array(cidr).default([]),
+    bodyTimeout: duration.prefault('30s').meta({
+      description:
+        'A request body that sends nothing for this long ends in 408 (as nginx client_body_timeout); counted only while the gateway waits for the client',
+    }),
+    bufferBodySize: size.prefault('64KiB').meta({
+      description:
+        'Request bodies up to this size are read whole before an upstream connection is taken (0: stream every body)',
+    }),
     upstream: z.strictObject({
       url: z.url({ protocol: /^https?$/ }),
       timeout: duration.prefault('30s'),
       connectTimeout: duration.prefault('1s'),
       maxBodySize: size.prefault('10MiB'),
       connections: z.number().int().min(1).default(128),
+      connectionsPerClient: z.number().int().min(1).optional().meta({
+        description:
+          'Upstream requests one client address (an IPv6 /64) may have in flight at once; beyond it, 503 overloaded. Default: a quarter of connections',
+      }),
     }),
   }),
   sessions: z

@@ -30,18 +30,34 @@ describe('copyRequestHeaders', () => {
 
   it('keeps end-to-end headers and drops hop-by-hop, Connection-listed, Proxy-* and X-Gateway-*', () => {
     const out: string[] = [];
-    copyRequestHeaders(raw, false, out);
+    copyRequestHeaders([...raw, 'Authorization', 'Bearer app-token'], false, out);
     expect(pairs(out)).toEqual({
-      Authorization: 'Basic dXNlcjpwdw==',
+      Authorization: 'Bearer app-token',
       Cookie: 'theme=dark',
       Accept: 'application/json',
     });
   });
 
-  it('drops Authorization when the zone consumed it', () => {
+  it('drops a Basic Authorization on every zone, any Authorization when the zone consumed it', () => {
+    const basic: string[] = [];
+    copyRequestHeaders(['authorization', 'basic dXNlcjpwdw=='], false, basic);
+    expect(basic).toEqual([]);
+    const consumed: string[] = [];
+    copyRequestHeaders(['Authorization', 'Bearer app-token'], true, consumed);
+    expect(consumed).toEqual([]);
+  });
+
+  it('drops the headers some upstreams route or dispatch on', () => {
     const out: string[] = [];
-    copyRequestHeaders(raw, true, out);
+    copyRequestHeaders(
+      [...raw, 'X-Original-URL', '/admin', 'X-Rewrite-URL', '/admin', 'X-HTTP-Method-Override', 'DELETE'],
+      false,
+      out,
+    );
     expect(out).not.toContain('Authorization');
+    expect(out.map((h) => h.toLowerCase())).not.toContain('x-original-url');
+    expect(out.map((h) => h.toLowerCase())).not.toContain('x-rewrite-url');
+    expect(out.map((h) => h.toLowerCase())).not.toContain('x-http-method-override');
   });
 
   it('drops a Cookie header that held only gateway cookies', () => {

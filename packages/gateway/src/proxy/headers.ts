@@ -29,6 +29,13 @@ const DROP_REQUEST = new Set([
   'x-forwarded-port',
   'x-real-ip',
   'x-request-id',
+  // Some upstream frameworks route or dispatch on these: a client must not pick the upstream's
+  // path or method past the gateway's zone and role checks.
+  'x-original-url',
+  'x-rewrite-url',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
 ]);
 
 /** Hop-by-hop response headers; the Node response frames the body itself. */
@@ -77,6 +84,10 @@ function withoutGatewayCookies(cookie: string): string {
 
 /**
  * Copies the client's headers that may reach the upstream into `out` (a flat name/value list).
+ * `Authorization` is dropped where the zone consumed it (auth is not `none`), and a `Basic` one
+ * everywhere: Basic credentials are the gateway's own users' passwords (a browser also sends them
+ * unasked to other paths of the host), while another scheme on an `auth: "none"` zone (an API's
+ * own bearer token) is the upstream's business.
  * @param raw the client's raw header list
  * @param dropAuthorization true when the zone consumed `Authorization` (auth is not `none`)
  * @param out the list to append to
@@ -93,8 +104,8 @@ export function copyRequestHeaders(raw: readonly string[], dropAuthorization: bo
     const name = raw[i]!.toLowerCase();
     if (DROP_REQUEST.has(name) || listed?.has(name)) continue;
     if (name.startsWith('proxy-') || name.startsWith('x-gateway-')) continue;
-    if (name === 'authorization' && dropAuthorization) continue;
     let value = raw[i + 1]!;
+    if (name === 'authorization' && (dropAuthorization || /^\s*basic(\s|$)/i.test(value))) continue;
     if (name === 'cookie') {
       value = withoutGatewayCookies(value);
       if (value === '') continue;

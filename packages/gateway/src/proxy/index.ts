@@ -18,12 +18,15 @@ import { mergePresetHeaders } from '../session/cookies.js';
 import { encodePath } from '../tenant/normalize.js';
 import { HSTS, PROXIED_HEADERS } from '../tls/headers.js';
 import type { GatewayEnv } from '../types.js';
-import { BodyTooLargeError, limitBody } from './body.js';
+import { BodyAbortedError, BodyStream, BodyTimeoutError, BodyTooLargeError, readBody } from './body.js';
+import { ClientSlots } from './client-slots.js';
 import { copyRequestHeaders, copyResponseHeaders, hasHeader } from './headers.js';
 import { appendIdentityHeaders, type SignedRequest } from './identity.js';
 import { NodeHop } from './node-hop.js';
 import { upstreamPool } from './pool.js';
-import { rq } from '../request-state.js';
+import { moduleState } from '../deps.js';
+import { type RequestState, rq } from '../request-state.js';
+import { hostName } from '../tenant/index.js';
 
 export { closeUpstreamPools } from './pool.js';
 
@@ -70,8 +73,14 @@ function responseHead(c: Ctx, headers: Record<string, string | string[] | undefi
   return out;
 }
 
+/** The body was not read to its end: the connection closes after the answer (nothing more is read). */
+const CLOSE = { connection: 'close' } as const;
+
+const ALLOW = { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' } as const;
+
 function upstreamError(err: unknown): GatewayError {
-  if (err instanceof BodyTooLargeError) return new GatewayError('payload_too_large');
+  if (err instanceof BodyTooLargeError) return new GatewayError('payload_too_large', { headers: CLOSE });
+  if (err instanceof BodyTimeoutError) return new GatewayError('request_timeout', { headers: CLOSE });
   const code = (err as { code?: string }).code;
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return new GatewayError('upstream_timeout', { cause: err });
@@ -79,9 +88,33 @@ function upstreamError(err: unknown): GatewayError {
   return new GatewayError('upstream_unavailable', { cause: err });
 }
 
+/** The client went away before its answer: logged as nginx does (499); nobody is left to answer. */
+function clientLeft(c: Ctx, outgoing: ServerResponse): Response {
+  rq(c).decision = 'client_closed';
+  if (!outgoing.headersSent) outgoing.statusCode = 499;
+  outgoing.destroy();
+  return RESPONSE_ALREADY_SENT;
+}
+
+/**
+ * `X-Forwarded-Host`: the tenant's host as the gateway matched it (lower case, no trailing dot),
+ * not the client's spelling; its port only when it is the one the request really reached (or a
+ * trusted proxy said so) — a client can write any port in `Host`.
+ */
+function forwardedHost(state: RequestState, incoming: IncomingMessage): string {
+  const raw = incoming.headers.host ?? '';
+  const name = hostName(raw);
+  const shown = name.includes(':') ? `[${name}]` : name;
+  const m = /:(\d{1,5})$/.exec(raw);
+  if (!m) return shown;
+  const port = Number(m[1]);
+  return state.peerTrusted || port === incoming.socket.localPort ? `${shown}:${port}` : shown;
+}
+
 /**
  * Forwards the request to `server.upstream` with the identity the gateway established.
- * @throws {GatewayError} `payload_too_large` (413), `upstream_unavailable` (502), `upstream_timeout` (504)
+ * @throws {GatewayError} `payload_too_large` (413), `request_timeout` (408), `overloaded` (503, one
+ *   address over `upstream.connectionsPerClient`), `upstream_unavailable` (502), `upstream_timeout` (504)
  * @example app.all('*', proxy({ policy, deps }))
  */
 export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
@@ -93,23 +126,65 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   const maxBody = upstream.maxBodySize;
   const metrics = gatewayMetrics(ctx.deps);
 
+  const limits = {
+    buffer: ctx.policy.server.bufferBodySize,
+    max: maxBody,
+    idleMs: ctx.policy.server.bodyTimeout,
+  };
+  const perClient = upstream.connectionsPerClient ?? Math.max(1, Math.ceil(upstream.connections / 4));
+  const slots = moduleState(ctx.deps, 'proxy.client-slots', () => new ClientSlots());
+
   return function proxy(c) {
     const incoming = c.env?.incoming as IncomingMessage | undefined;
     const outgoing = c.env?.outgoing as ServerResponse | undefined;
     if (!incoming || !outgoing) return proxyResponse(c);
-    const method = incoming.method ?? 'GET';
+    // TRACE echoes the request (cookies included) back; nginx refuses it too.
+    if (incoming.method === 'TRACE') throw new GatewayError('method_not_allowed', { headers: ALLOW });
     const cl = incoming.headers['content-length'];
-    if (cl !== undefined && Number(cl) > maxBody) throw new GatewayError('payload_too_large');
+    if (cl !== undefined && Number(cl) > maxBody)
+      throw new GatewayError('payload_too_large', { headers: CLOSE });
     const hasBody = cl !== undefined ? cl !== '0' : incoming.headers['transfer-encoding'] !== undefined;
+    if (!hasBody) return forward(c, incoming, outgoing, null);
+    // A small body is read whole first: a slow or abandoned upload then holds no upstream connection.
+    return readBody(incoming, limits).then(
+      (body) => forward(c, incoming, outgoing, body),
+      (err: unknown) => {
+        if (err instanceof BodyAbortedError) return clientLeft(c, outgoing);
+        throw upstreamError(err);
+      },
+    );
+  };
+
+  function forward(
+    c: Ctx,
+    incoming: IncomingMessage,
+    outgoing: ServerResponse,
+    body: Buffer | BodyStream | null,
+  ): Promise<Response> {
     const state = rq(c);
+    const slot = slots.take(state.clientIp, perClient);
+    if (slot === undefined) {
+      if (body instanceof BodyStream) body.destroy();
+      throw new GatewayError('overloaded', {
+        message: 'Too many requests from your address at once. Please try again shortly.',
+        headers: { 'retry-after': '1', ...(body instanceof BodyStream ? CLOSE : {}) },
+      });
+    }
+    const method = incoming.method ?? 'GET';
     const headers: string[] = [];
     copyRequestHeaders(incoming.rawHeaders, state.zone?.auth !== 'none', headers);
     const started = now();
     // The signature is bound to the method and the exact target the upstream receives.
     const target = basePath + encodePath(state.path ?? '/') + (state.search ?? '');
-    appendGatewayHeaders(c, incoming.headers.host ?? '', { method, target }, secret, started, headers);
+    appendGatewayHeaders(c, forwardedHost(state, incoming), { method, target }, secret, started, headers);
     const tenant = state.tenantId ?? '_gateway';
     return new Promise<Response>((resolve, reject) => {
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        slots.release(slot);
+      };
       const hop = new NodeHop(outgoing, {
         head(statusCode, upstreamHeaders) {
           const ms = now() - started;
@@ -118,16 +193,20 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
           outgoing.writeHead(statusCode, responseHead(c, upstreamHeaders));
         },
         done(bytes) {
+          release();
           state.bytesSent = bytes;
           resolve(RESPONSE_ALREADY_SENT);
         },
         failed(err, clientGone) {
-          if (clientGone) {
-            // Logged as nginx does (499): nobody is left to answer, and it is no upstream failure.
-            state.decision = 'client_closed';
-            if (!outgoing.headersSent) outgoing.statusCode = 499;
-          } else if (!outgoing.headersSent) {
-            reject(upstreamError(err));
+          release();
+          // The body's own failure (timeout, too large) says more than undici's wrapping of it.
+          const cause = body instanceof BodyStream && body.failure ? body.failure : err;
+          if (clientGone || cause instanceof BodyAbortedError) {
+            resolve(clientLeft(c, outgoing));
+            return;
+          }
+          if (!outgoing.headersSent) {
+            reject(upstreamError(cause));
             return;
           }
           // Once the head is out, the only honest signal left is to cut the connection.
@@ -135,17 +214,9 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
           resolve(RESPONSE_ALREADY_SENT);
         },
       });
-      pool.dispatch(
-        {
-          path: target,
-          method: method as Dispatcher.HttpMethod,
-          headers,
-          body: hasBody ? limitBody(incoming, maxBody) : null,
-        },
-        hop,
-      );
+      pool.dispatch({ path: target, method: method as Dispatcher.HttpMethod, headers, body }, hop);
     });
-  };
+  }
 
   /** The same hop, answered with a web Response (no Node response to write into). */
   async function proxyResponse(c: Ctx): Promise<Response> {
