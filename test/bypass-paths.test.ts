@@ -84,6 +84,11 @@ describe('paths a loose upstream reads as a protected zone', () => {
     '/admin%2e/users',
     '/admin%20',
     '/admin.%20./users',
+    '/admin::$DATA',
+    '/admin::$DATA/users',
+    '/admin:$i30:$INDEX_ALLOCATION/users',
+    '/ADMIN~1',
+    '/admin~1/users',
     '/reports/x',
     '/REPORTS',
     '/.gateway;x/logs',
@@ -100,6 +105,7 @@ describe('paths a loose upstream reads as a protected zone', () => {
     ['/files/report.v2.', '/files/report.v2.'],
     ['/administrator', '/administrator'],
     ['/r/%41dmin', '/r/Admin'],
+    ['/r/sel:2027-001', '/r/sel:2027-001'],
   ])('%s stays in its own zone and is forwarded as %s', async (path, forwarded) => {
     const { res, upstream } = await through({ path });
     expect(res.status).toBe(200);

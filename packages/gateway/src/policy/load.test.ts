@@ -25,6 +25,33 @@ describe('parsePolicy', () => {
     expect(policy.tenants['school-a']!.passwordPolicy).toEqual({ minLength: 12, minClasses: 3 });
   });
 
+  it('keeps tenant hosts in one canonical form: lower case, no trailing dot, no port', () => {
+    const p = validPolicy();
+    p.tenants['school-a'].hosts = ['SCHOOL-A.localhost.', 'b.localhost:8443', '[::1]:8443', '2001:DB8::1'];
+    expect(parsePolicy(p).tenants['school-a']!.hosts).toEqual([
+      'school-a.localhost',
+      'b.localhost',
+      '::1',
+      '2001:db8::1',
+    ]);
+  });
+
+  it('refuses a host that another tenant has, however it is spelt, and a host with a scheme or path', () => {
+    for (const spelling of ['school-a.localhost', 'SCHOOL-A.localhost.', 'school-a.localhost:443']) {
+      const p = validPolicy();
+      p.tenants['school-b'] = { ...structuredClone(p.tenants['school-a']), hosts: ['b.localhost', spelling] };
+      expect(issuesOf(p)).toEqual([
+        'tenants.school-b.hosts[1]: host "school-a.localhost" already belongs to tenant school-a; a host belongs to one tenant only',
+      ]);
+    }
+    const p = validPolicy();
+    p.tenants['school-a'].hosts = ['https://school-a.localhost', 'school-a.localhost/admin'];
+    expect(issuesOf(p)).toEqual([
+      'tenants.school-a.hosts[0]: a host name only (no scheme, path or user), e.g. "school-a.example.jp"',
+      'tenants.school-a.hosts[1]: a host name only (no scheme, path or user), e.g. "school-a.example.jp"',
+    ]);
+  });
+
   it('accepts $schema pointing at the shipped JSON Schema', () => {
     const value = { $schema: './node_modules/@resultgate/gateway/policy.schema.json', ...validPolicy() };
     expect(parsePolicy(value).$schema).toContain('policy.schema.json');

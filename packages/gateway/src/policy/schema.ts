@@ -161,10 +161,43 @@ const lockoutSchema = z.strictObject({
   duration: duration.prefault('15m'),
 });
 
+/**
+ * A tenant host as the gateway compares it (issue #14): lower case, no trailing dot, no port,
+ * IPv6 without brackets — `SCHOOL-A.localhost.`, `school-a.localhost:443` and `school-a.localhost`
+ * are one host, so no spelling lets a second tenant claim another's. The request's `Host` is
+ * reduced the same way (`hostName` in tenant/).
+ * @example canonicalHost('SCHOOL-A.localhost.:8443') // 'school-a.localhost'
+ */
+export function canonicalHost(host: string): string {
+  let name = host.trim();
+  if (name.startsWith('[')) {
+    const end = name.indexOf(']');
+    name = end < 0 ? name.slice(1) : name.slice(1, end);
+  } else if (name.indexOf(':') === name.lastIndexOf(':')) {
+    // One colon: a name (or IPv4) with a port. More than one: a bare IPv6 literal.
+    const colon = name.indexOf(':');
+    if (colon >= 0) name = name.slice(0, colon);
+  }
+  if (name.endsWith('.')) name = name.slice(0, -1);
+  return name.toLowerCase();
+}
+
+const hostSchema = z
+  .string()
+  .min(1)
+  .refine((h) => !/[/@\s]/.test(h) && canonicalHost(h) !== '', {
+    message: 'a host name only (no scheme, path or user), e.g. "school-a.example.jp"',
+  })
+  .transform(canonicalHost)
+  .meta({
+    description:
+      'A host name this tenant answers on; compared in lower case without a trailing dot or port, and owned by one tenant only',
+  });
+
 const tenantSchema = z
   .strictObject({
     name: z.string().optional().meta({ description: 'Display name shown on the login page' }),
-    hosts: z.array(z.string().min(1)).min(1),
+    hosts: z.array(hostSchema).min(1),
     suspended: z.boolean().default(false),
     ipAllow: cidrList('ipAllow').optional(),
     passwordPolicy: passwordPolicySchema.prefault({}),
@@ -256,10 +289,27 @@ export const policySchema = z.strictObject({
     })
     .prefault({}),
   sharedState: z.strictObject({ redis: z.strictObject({ url: z.string() }).optional() }).optional(),
-  tenants: z.record(
-    z.string().regex(TENANT_ID, { message: 'tenant ids are lowercase letters, digits and -' }),
-    tenantSchema,
-  ),
+  tenants: z
+    .record(
+      z.string().regex(TENANT_ID, { message: 'tenant ids are lowercase letters, digits and -' }),
+      tenantSchema,
+    )
+    .superRefine((tenants, ctx) => {
+      // A host claimed by two tenants would silently serve one tenant's traffic as the other's.
+      const owner = new Map<string, string>();
+      for (const [id, tenant] of Object.entries(tenants)) {
+        tenant.hosts.forEach((host, i) => {
+          const first = owner.get(host);
+          if (first !== undefined && first !== id) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `host "${host}" already belongs to tenant ${first}; a host belongs to one tenant only`,
+              path: [id, 'hosts', i],
+            });
+          } else owner.set(host, id);
+        });
+      }
+    }),
 });
 
 /** The policy after validation: durations in milliseconds, sizes in bytes, defaults filled in. */

@@ -37,12 +37,6 @@ export function hostName(host: string): string {
   return name.toLowerCase();
 }
 
-/** A host as written in the policy: a name, `[::1]` or a bare IPv6 literal `::1`. */
-function policyHostKey(host: string): string {
-  const bareIpv6 = !host.startsWith('[') && host.indexOf(':') !== host.lastIndexOf(':');
-  return bareIpv6 ? host.toLowerCase() : hostName(host);
-}
-
 function rawTarget(c: Context<GatewayEnv>): string {
   const url = c.env?.incoming?.url;
   if (url !== undefined) return url;
@@ -61,7 +55,8 @@ export function resolveTenant(ctx: PipelineContext): MiddlewareHandler<GatewayEn
   const hosts = new Map<string, HostEntry>();
   for (const [id, tenant] of Object.entries(ctx.policy.tenants)) {
     const entry: HostEntry = { id, tenant, match: compileZones(tenant.zones) };
-    for (const h of tenant.hosts) hosts.set(policyHostKey(h), entry);
+    // Policy hosts are canonical (policy/schema.ts canonicalHost), the form hostName() gives.
+    for (const h of tenant.hosts) hosts.set(h, entry);
   }
   // Not async: nothing runs after next(), so no extra promise per request (a sync throw is still
   // caught by Hono's compose and rendered by onError).

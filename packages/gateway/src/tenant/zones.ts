@@ -13,18 +13,22 @@ interface CompiledZone {
 
 /**
  * Upstreams read some paths more loosely than the gateway: Tomcat and Jetty drop `;` parameters
- * (`/admin;x`, `/x/..;/admin`), IIS ignores case and trailing dots or spaces (`/ADMIN`, `/admin.`).
- * A path with any of those is matched again as such an upstream reads it; a different zone
- * there means the path is ambiguous, and it gets no zone (default deny).
+ * (`/admin;x`, `/x/..;/admin`), IIS ignores case and trailing dots or spaces (`/ADMIN`, `/admin.`)
+ * and reads NTFS stream names (`/admin::$DATA`, `/admin:$i30:$index_allocation`) as the file or
+ * folder itself. A path with any of those is matched again as such an upstream reads it; a
+ * different zone there means the path is ambiguous, and it gets no zone (default deny). An 8.3
+ * short name (`/ADMIN~1`) can stand for any folder of that prefix, so it is never matched at all.
  */
-const LOOSE_RE = /[;A-Z]|[. ](?:\/|$)/;
+const LOOSE_RE = /[;:~A-Z]|[. ](?:\/|$)/;
+/** An NTFS 8.3 short name: up to 6 characters, `~`, a digit or more, an optional 3-character extension. */
+const SHORT_NAME_RE = /^[^.~]{1,6}~\d+(?:\.[^.]{0,3})?$/;
 
 /** The loose reading of a normalised path, or undefined when a segment would become `.`/`..`. */
 function looseReading(path: string): string | undefined {
   const segments = path.toLowerCase().split('/');
   for (let i = 1; i < segments.length; i++) {
-    const name = segments[i]!.split(';', 1)[0]!;
-    if (name === '.' || name === '..') return undefined;
+    const name = segments[i]!.split(';', 1)[0]!.split(':', 1)[0]!;
+    if (name === '.' || name === '..' || SHORT_NAME_RE.test(name)) return undefined;
     segments[i] = name.replace(/[. ]+$/, '');
   }
   return segments.join('/');
