@@ -22,6 +22,7 @@ import { adminApp } from './ops/admin.js';
 import { gatewayMetrics } from './ops/metrics.js';
 import { readKeyFile } from './ops/secrets.js';
 import { closeServer } from './ops/shutdown.js';
+import { logRefused, onClientError, requestPeer } from './ops/refused.js';
 import type { PipelineContext } from './pipeline.js';
 import { loadPolicyFile, PolicyError } from './policy/load.js';
 import { watchPolicy } from './policy/watch.js';
@@ -92,7 +93,11 @@ const noop = { write() {} };
 function malformedRequest(): Response {
   const requestId = randomUUID();
   const { status, en } = ERROR_CODES.bad_request;
-  const res = Response.json({ error: { code: 'bad_request', message: en, requestId } }, { status });
+  const body = JSON.stringify({ error: { code: 'bad_request', message: en, requestId } });
+  const res = new Response(body, {
+    status,
+    headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+  });
   setPageHeaders(res.headers, false);
   res.headers.set('x-request-id', requestId);
   return res;
@@ -180,11 +185,27 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
   const appListener = getRequestListener(fetch, { errorHandler: malformedRequest });
   const listener = (req: IncomingMessage, res: ServerResponse) => {
-    if (duplicateHost(req.rawHeaders)) return writeResponse(malformedRequest(), res);
+    if (duplicateHost(req.rawHeaders)) {
+      const refused = malformedRequest();
+      logRefused(deps.accessLog, {
+        requestId: refused.headers.get('x-request-id')!,
+        ip: requestPeer(req),
+        method: req.method ?? '',
+        status: refused.status,
+        bytes: Number(refused.headers.get('content-length') ?? 0),
+        ua: req.headers['user-agent'] ?? null,
+      });
+      return writeResponse(refused, res);
+    }
     return appListener(req, res);
   };
+  // What Node's parser refuses (smuggling attempts, malformed heads) is answered and logged too.
+  const clientError = onClientError(deps);
   const https: ServerType = createHttpsServer(await tls(policy), listener);
+  https.on('clientError', clientError);
+  /** The listeners that carry traffic; the admin one is kept apart so it answers during the drain. */
   const servers: ServerType[] = [https];
+  let adminServer: ServerType | undefined;
   let httpPort: number | null = null;
   let adminPort: number | null = null;
   let ready = true;
@@ -199,18 +220,18 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     const httpConf = options.http === false ? undefined : (options.http ?? policy.server.http);
     if (httpConf) {
       const plain = createHttpServer(listener);
+      plain.on('clientError', clientError);
       servers.push(plain);
       httpPort = await listen(plain, httpConf.port ?? 8080, httpConf.host ?? '0.0.0.0');
     }
     const adminConf = options.admin === false ? undefined : (options.admin ?? policy.server.admin);
     if (adminConf) {
-      const admin = createHttpServer(getRequestListener(adminApp({ deps, ready: () => ready }).fetch));
-      servers.push(admin);
-      adminPort = await listen(admin, adminConf.port ?? 9090, adminConf.host ?? '127.0.0.1');
+      adminServer = createHttpServer(getRequestListener(adminApp({ deps, ready: () => ready }).fetch));
+      adminPort = await listen(adminServer, adminConf.port ?? 9090, adminConf.host ?? '127.0.0.1');
     }
   } catch (err) {
     // A port in use: release the listeners already bound, so the caller can retry or exit cleanly.
-    await Promise.all(servers.map((srv) => closeServer(srv, 0)));
+    await Promise.all([...servers, ...(adminServer ? [adminServer] : [])].map((srv) => closeServer(srv, 0)));
     await closeUpstreamPools(deps);
     await logs?.close();
     throw err;
@@ -242,9 +263,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   function close(): Promise<void> {
     ready = false;
     stopWatching?.();
-    // Drain first, then write every queued log line: nothing is lost on SIGTERM.
+    // Drain first, then write every queued log line: nothing is lost on SIGTERM. The admin
+    // listener stays up through the drain, so /readyz answers 503 (not a refused connection) and
+    // a load balancer takes the gateway out of rotation; it closes last.
     closing ??= Promise.all(servers.map((s) => closeServer(s, options.drainTimeout ?? 10_000)))
       .then(() => closeUpstreamPools(deps))
+      .then(() => (adminServer ? closeServer(adminServer, 0) : undefined))
       .then(() => logs?.close());
     return closing;
   }

@@ -9,7 +9,8 @@ import type { Context, MiddlewareHandler, Next } from 'hono';
 import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../pipeline.js';
 import type { GatewayEnv } from '../types.js';
-import { Limiter } from './limiter.js';
+import { moduleState } from '../deps.js';
+import { Limiter, type LimiterOptions } from './limiter.js';
 import { rq } from '../request-state.js';
 
 /** Defaults for a zone that sets `maxConcurrent` only. */
@@ -21,21 +22,29 @@ export const ADMISSION_DEFAULTS = { queueTimeout: 10_000, retryAfterSeconds: 2 }
  * @example app.use(admission({ policy, deps }))
  */
 export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
+  // Limiters live in the deps, keyed by tenant and zone name, so a policy reload keeps counting the
+  // requests that hold a slot or wait (a reload used to start every zone from zero).
+  const kept = moduleState(ctx.deps, 'admission.limiters', () => new Map<string, Limiter>());
   const limiters = new Map<object, Limiter>();
-  for (const tenant of Object.values(ctx.policy.tenants)) {
+  for (const [tenantId, tenant] of Object.entries(ctx.policy.tenants)) {
     for (const zone of tenant.zones) {
       if (zone.maxConcurrent === undefined) continue;
-      limiters.set(
-        zone,
-        new Limiter({
-          maxConcurrent: zone.maxConcurrent,
-          // By default a zone may queue as many requests as it runs.
-          maxQueue: zone.maxQueue ?? zone.maxConcurrent,
-          queueTimeout: zone.queueTimeout ?? ADMISSION_DEFAULTS.queueTimeout,
-        }),
-      );
+      const options: LimiterOptions = {
+        maxConcurrent: zone.maxConcurrent,
+        // By default a zone may queue as many requests as it runs.
+        maxQueue: zone.maxQueue ?? zone.maxConcurrent,
+        queueTimeout: zone.queueTimeout ?? ADMISSION_DEFAULTS.queueTimeout,
+      };
+      const key = `${tenantId}\0${zone.name}`;
+      let limiter = kept.get(key);
+      if (limiter) limiter.reconfigure(options);
+      else kept.set(key, (limiter = new Limiter(options)));
+      limiters.set(zone, limiter);
     }
   }
+  // A zone the policy no longer has: its in-flight requests still release the object they hold.
+  const current = new Set([...limiters.values()]);
+  for (const [key, limiter] of kept) if (!current.has(limiter)) kept.delete(key);
   if (limiters.size === 0) {
     return function admission(_c, next) {
       return next();

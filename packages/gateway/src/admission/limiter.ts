@@ -21,7 +21,21 @@ export class Limiter {
   active = 0;
   private readonly queue: Waiter[] = [];
 
-  constructor(readonly options: LimiterOptions) {}
+  constructor(public options: LimiterOptions) {}
+
+  /**
+   * Takes new limits (a policy reload) without forgetting who holds a slot or waits: a reload
+   * must not let more requests run at once than the zone allows. A raised limit admits waiters.
+   */
+  reconfigure(options: LimiterOptions): void {
+    this.options = options;
+    while (this.queue.length > 0 && this.active < options.maxConcurrent) {
+      this.active++;
+      const next = this.queue.shift()!;
+      clearTimeout(next.timer);
+      next.resolve(true);
+    }
+  }
 
   /** Number of requests waiting. */
   get queued(): number {
@@ -53,7 +67,8 @@ export class Limiter {
 
   /** Frees a slot; the next waiter (if any) takes it over directly. */
   release(): void {
-    const next = this.queue.shift();
+    // After a reload that lowered the limit, a freed slot is not handed on until under it.
+    const next = this.active <= this.options.maxConcurrent ? this.queue.shift() : undefined;
     if (next) {
       clearTimeout(next.timer);
       next.resolve(true);

@@ -186,33 +186,54 @@ describe('AccessLogWriter', () => {
 
   // A file where the tenant directory should be makes every write fail, even for root (the
   // test machines run as root, where a read-only directory would still be writable).
-  it('counts lost lines, warns once a minute and turns unhealthy when the dir is unwritable', async () => {
+  it('keeps the lines of failed writes and writes them, in order, once the disk takes writes again', async () => {
     await writeFile(join(root, 'school-a'), 'not a directory');
     let now = 1_000_000;
     const warnings: string[] = [];
     const registry = new Registry();
     const health = new LogHealth({ now: () => now, registry, warn: (l) => warnings.push(l) });
-    const w = new AccessLogWriter({ dir: root, health });
+    const w = new AccessLogWriter({ dir: root, health, retryMs: 60_000 });
     expect(w.healthy).toBe(true);
-    w.write(base);
-    w.write(base);
+    w.write({ ...base, reqId: 'a' });
+    w.write({ ...base, reqId: 'b' });
     await w.flush();
-    w.write(base);
+    w.write({ ...base, reqId: 'c' });
     await w.flush();
     expect(w.healthy).toBe(false);
-    expect(health.lost.access).toBe(3);
+    expect(health.lost.access).toBe(0);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/cannot write logs \(ENOTDIR/);
-    const metric = await registry.getSingleMetric(LOST_LINES_METRIC)!.get();
-    expect(metric.values).toEqual([expect.objectContaining({ value: 3, labels: { kind: 'access' } })]);
     now += 61_000;
-    w.write(base);
-    await w.flush();
-    expect(warnings).toHaveLength(2);
-    expect(warnings[1]).toContain('2 line(s) lost since the last warning');
     await rm(join(root, 'school-a'));
-    w.write(base);
+    w.write({ ...base, reqId: 'd' });
     await w.flush();
     expect(w.healthy).toBe(true);
+    const text = await readFile(join(root, 'school-a', 'access-2026-11-28.jsonl'), 'utf8');
+    expect(
+      text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).reqId),
+    ).toEqual(['a', 'b', 'c', 'd']);
+    const metric = await registry.getSingleMetric(LOST_LINES_METRIC)!.get();
+    expect(metric.values.reduce((n, v) => n + v.value, 0)).toBe(0);
+  });
+
+  it('counts as lost what still fails at shutdown, and what the bounded queue cannot hold', async () => {
+    await writeFile(join(root, 'school-a'), 'not a directory');
+    const registry = new Registry();
+    const health = new LogHealth({ now: Date.now, registry, warn: () => {} });
+    const w = new AccessLogWriter({ dir: root, health, maxPending: 3, retryMs: 60_000 });
+    w.write(base);
+    w.write(base);
+    await w.flush();
+    expect(health.lost.access).toBe(0);
+    w.write(base);
+    w.write(base); // the queue holds 2 kept + 1 new: this one is dropped
+    expect(health.lost.access).toBe(1);
+    await w.close();
+    expect(health.lost.access).toBe(4);
+    const metric = await registry.getSingleMetric(LOST_LINES_METRIC)!.get();
+    expect(metric.values).toEqual([expect.objectContaining({ value: 4, labels: { kind: 'access' } })]);
   });
 });

@@ -65,8 +65,10 @@ export interface AccessLogWriterOptions {
   flushMs?: number;
   /** Lines that trigger an immediate flush. @default 256 */
   batchLines?: number;
-  /** Lines kept in memory while the disk is slow; beyond, lines are dropped and counted lost. @default 100000 */
+  /** Lines kept in memory while the disk is slow or failing; beyond, lines are dropped and counted lost. @default 100000 */
   maxPending?: number;
+  /** How long after a failed write the lines kept are tried again. @default 1000 */
+  retryMs?: number;
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -76,6 +78,9 @@ export class AccessLogWriter implements AccessLogSink {
   private readonly root: string;
   private pending = new Map<string, string[]>();
   private pendingLines = 0;
+  /** Lines of failed writes, by file, tried again first (and not echoed to stdout again). */
+  private retrying = new Map<string, string[]>();
+  private retryLines = 0;
   /** Lines handed to batches that are not written yet (a slow disk): counted against maxPending. */
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -84,6 +89,9 @@ export class AccessLogWriter implements AccessLogSink {
   private readonly flushMs: number;
   private readonly batchLines: number;
   private readonly maxPending: number;
+  private readonly retryMs: number;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closing = false;
   private readonly files = new AppendFiles();
   /** The file of each tenant's current day, so a line does not rebuild the path. */
   private readonly paths = new Map<string, { day: string; file: string }>();
@@ -93,6 +101,7 @@ export class AccessLogWriter implements AccessLogSink {
     this.flushMs = options.flushMs ?? 50;
     this.batchLines = options.batchLines ?? 256;
     this.maxPending = options.maxPending ?? 100_000;
+    this.retryMs = options.retryMs ?? 1000;
   }
 
   get healthy(): boolean {
@@ -101,7 +110,7 @@ export class AccessLogWriter implements AccessLogSink {
 
   /** Queues one record; never blocks and never throws. */
   write(record: AccessRecord): void {
-    if (this.pendingLines + this.inFlight >= this.maxPending) {
+    if (this.pendingLines + this.retryLines + this.inFlight >= this.maxPending) {
       this.options.health.failed('access', this.root, 1, new Error('queue full'));
       return;
     }
@@ -111,6 +120,8 @@ export class AccessLogWriter implements AccessLogSink {
     if (lines) lines.push(line);
     else this.pending.set(file, [line]);
     this.pendingLines++;
+    // While the disk fails, the retry timer decides when to try again.
+    if (this.retryTimer) return;
     if (this.pendingLines >= this.batchLines) {
       this.immediate ??= setImmediate(() => void this.flush());
     } else if (!this.timer) {
@@ -131,46 +142,83 @@ export class AccessLogWriter implements AccessLogSink {
     return file;
   }
 
-  /** Writes what is queued and closes the open files (at shutdown). */
+  /** Writes what is queued and closes the open files (at shutdown); what still fails is counted lost. */
   async close(): Promise<void> {
+    this.closing = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.flush();
     await this.files.close();
   }
 
-  /** Writes everything queued so far; resolves when it is on disk (or counted lost). */
+  /** Writes everything queued so far; resolves when it is on disk (or kept for a retry, or counted lost). */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
     this.timer = undefined;
     this.immediate = undefined;
-    if (this.pendingLines === 0) return this.running;
+    if (this.pendingLines === 0 && this.retryLines === 0) return this.running;
     const batch = this.pending;
-    const lines = this.pendingLines;
+    const retry = this.retrying;
+    const lines = this.pendingLines + this.retryLines;
     this.pending = new Map();
+    this.retrying = new Map();
     this.pendingLines = 0;
+    this.retryLines = 0;
     this.inFlight += lines;
     // Batches are chained so lines of one file stay in order; files of one batch go in parallel.
     this.running = this.running
-      .then(() => this.writeBatch(batch))
+      .then(() => this.writeBatch(batch, retry))
       .finally(() => {
         this.inFlight -= lines;
       });
     return this.running;
   }
 
-  private async writeBatch(batch: Map<string, string[]>): Promise<void> {
+  private async writeBatch(batch: Map<string, string[]>, retry: Map<string, string[]>): Promise<void> {
     const { health, stdout } = this.options;
     const writes: Promise<void>[] = [];
-    for (const [file, lines] of batch) {
-      const text = lines.join('');
+    for (const [file, fresh] of batch) {
+      const text = fresh.join('');
+      // stdout gets each line once, when it is first written (a retry goes to the file only).
       if (stdout) stdout.write(text);
-      writes.push(
-        this.files.append(file, text).then(
-          () => health.ok(file),
-          (err: unknown) => health.failed('access', file, lines.length, err),
-        ),
-      );
+      const kept = retry.get(file);
+      retry.delete(file);
+      const lines = kept ? kept.concat(fresh) : fresh;
+      writes.push(this.appendLines(file, lines, kept ? lines.join('') : text));
     }
+    for (const [file, kept] of retry) writes.push(this.appendLines(file, kept, kept.join('')));
     await Promise.all(writes);
+  }
+
+  private appendLines(file: string, lines: string[], text: string): Promise<void> {
+    return this.files.append(file, text).then(
+      () => this.options.health.ok(file),
+      (err: unknown) => this.keepForRetry(file, lines, err),
+    );
+  }
+
+  /**
+   * A failed write (disk full, read-only): its lines go back to the front of the queue and are
+   * tried again in `retryMs`, so the requests served at the onset of the fault are logged once the
+   * disk takes writes again. Only what the bounded queue cannot hold, or what still fails at
+   * shutdown, is dropped — and counted in `resultgate_log_lines_lost_total`.
+   */
+  private keepForRetry(file: string, lines: string[], err: unknown): void {
+    const { health } = this.options;
+    if (this.closing || this.pendingLines + this.retryLines + this.inFlight >= this.maxPending) {
+      health.failed('access', file, lines.length, err);
+      return;
+    }
+    health.failed('access', file, 0, err);
+    const kept = this.retrying.get(file);
+    this.retrying.set(file, kept ? kept.concat(lines) : lines);
+    this.retryLines += lines.length;
+    if (!this.retryTimer) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        void this.flush();
+      }, this.retryMs);
+      this.retryTimer.unref();
+    }
   }
 }

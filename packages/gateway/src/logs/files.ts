@@ -77,26 +77,71 @@ export async function listTenantDirs(root: string): Promise<string[]> {
 }
 
 /**
+ * Files whose last append failed: a disk that filled up mid-write can leave part of a line
+ * behind. The next append to such a file first ends that fragment with a newline, so the torn
+ * line stays one damaged line (which `logs verify` reports and exports skip) and is never
+ * merged with the next, whole record.
+ */
+const maybeTorn = new Set<string>();
+
+/** `text`, preceded by a newline when the file's last append failed part-way. */
+async function afterTornLine(file: string, text: string, handle?: FileHandle): Promise<string> {
+  if (!maybeTorn.has(file)) return text;
+  let own: FileHandle | undefined;
+  try {
+    const h = handle ?? (own = await open(file, 'r'));
+    const { size } = await h.stat();
+    if (size === 0) return text;
+    const last = Buffer.alloc(1);
+    await h.read(last, 0, 1, size - 1);
+    return last[0] === 0x0a ? text : `\n${text}`;
+  } catch {
+    // Cannot tell (the file is gone or unreadable): a blank line is harmless, a merged one is not.
+    return `\n${text}`;
+  } finally {
+    await own?.close().catch(() => {});
+  }
+}
+
+async function appendOnce(
+  file: string,
+  text: string,
+  write: (t: string) => Promise<void>,
+  handle?: FileHandle,
+) {
+  try {
+    await write(await afterTornLine(file, text, handle));
+    maybeTorn.delete(file);
+  } catch (err) {
+    maybeTorn.add(file);
+    throw err;
+  }
+}
+
+/**
  * Appends text to a file, creating its directory when missing (a new tenant, or a directory
  * removed by `tenants purge`). Logs hold client addresses: files are 0640, directories 0750.
  */
 export async function appendText(file: string, text: string): Promise<void> {
+  const write = (t: string) => appendFile(file, t, { mode: 0o640 });
   try {
-    await appendFile(file, text, { mode: 0o640 });
+    await appendOnce(file, text, write);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    maybeTorn.delete(file);
     await mkdir(join(file, '..'), { recursive: true, mode: 0o750 });
-    await appendFile(file, text, { mode: 0o640 });
+    await appendOnce(file, text, write);
   }
 }
 
 async function openForAppend(file: string): Promise<FileHandle> {
   try {
-    return await open(file, 'a', 0o640);
+    // a+: appends, and can read the last byte back after a torn write (afterTornLine).
+    return await open(file, 'a+', 0o640);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     await mkdir(join(file, '..'), { recursive: true, mode: 0o750 });
-    return await open(file, 'a', 0o640);
+    return await open(file, 'a+', 0o640);
   }
 }
 
@@ -134,7 +179,8 @@ export class AppendFiles {
       this.sweeper ??= setTimeout(() => this.sweep(), this.maxAgeMs).unref();
     }
     try {
-      await (await entry.handle).appendFile(text);
+      const handle = await entry.handle;
+      await appendOnce(file, text, (t) => handle.appendFile(t), handle);
     } catch (err) {
       // A failed open or write is not kept: the next batch tries afresh.
       this.drop(file, entry);
