@@ -38,7 +38,10 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
       const key = `${tenantId}\0${zone.name}`;
       let limiter = kept.get(key);
       if (limiter) limiter.reconfigure(options);
-      else kept.set(key, (limiter = new Limiter(options)));
+      else {
+        limiter = new Limiter(options);
+        kept.set(key, limiter);
+      }
       limiters.set(zone, limiter);
     }
   }

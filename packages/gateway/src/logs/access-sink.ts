@@ -175,7 +175,7 @@ export class AccessLogWriter implements AccessLogSink {
   }
 
   private async writeBatch(batch: Map<string, string[]>, retry: Map<string, string[]>): Promise<void> {
-    const { health, stdout } = this.options;
+    const { stdout } = this.options;
     const writes: Promise<void>[] = [];
     for (const [file, fresh] of batch) {
       const text = fresh.join('');

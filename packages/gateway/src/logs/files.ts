@@ -89,7 +89,8 @@ async function afterTornLine(file: string, text: string, handle?: FileHandle): P
   if (!maybeTorn.has(file)) return text;
   let own: FileHandle | undefined;
   try {
-    const h = handle ?? (own = await open(file, 'r'));
+    if (!handle) own = await open(file, 'r');
+    const h = handle ?? own!;
     const { size } = await h.stat();
     if (size === 0) return text;
     const last = Buffer.alloc(1);
