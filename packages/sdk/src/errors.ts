@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'payload_too_large'
+  | 'request_timeout'
   | 'validation_failed'
   | 'conflict'
   | 'duplicate_external_id'
@@ -187,7 +188,10 @@ export class UpstreamError extends ResultGateError {
   override name = 'UpstreamError';
 }
 
-/** No response within `timeout` (per attempt) or `totalTimeout` (all attempts). */
+/**
+ * No response within `timeout` (per attempt) or `totalTimeout` (all attempts); or the gateway's
+ * `408 request_timeout`: the request body stopped arriving (a stalled network on the client side).
+ */
 export class TimeoutError extends ResultGateError {
   override name = 'TimeoutError';
 }
