@@ -149,6 +149,10 @@ async function openForAppend(file: string): Promise<FileHandle> {
 interface OpenFile {
   handle: Promise<FileHandle>;
   openedAt: number;
+  /** Appends in progress: a handle is never closed under a write (that gave EBADF). */
+  writing: number;
+  /** Dropped while a write was in progress: closed when the last one ends. */
+  closeWhenIdle?: boolean;
 }
 
 /**
@@ -175,10 +179,11 @@ export class AppendFiles {
       entry = undefined;
     }
     if (!entry) {
-      entry = { handle: openForAppend(file), openedAt: now };
+      entry = { handle: openForAppend(file), openedAt: now, writing: 0 };
       this.files.set(file, entry);
       this.sweeper ??= setTimeout(() => this.sweep(), this.maxAgeMs).unref();
     }
+    entry.writing++;
     try {
       const handle = await entry.handle;
       await appendOnce(file, text, (t) => handle.appendFile(t), handle);
@@ -186,6 +191,9 @@ export class AppendFiles {
       // A failed open or write is not kept: the next batch tries afresh.
       this.drop(file, entry);
       throw err;
+    } finally {
+      entry.writing--;
+      if (entry.writing === 0 && entry.closeWhenIdle) void closeQuietly(entry.handle);
     }
   }
 
@@ -200,7 +208,8 @@ export class AppendFiles {
 
   private drop(file: string, entry: OpenFile): void {
     if (this.files.get(file) === entry) this.files.delete(file);
-    void closeQuietly(entry.handle);
+    if (entry.writing > 0) entry.closeWhenIdle = true;
+    else void closeQuietly(entry.handle);
   }
 
   private sweep(): void {
