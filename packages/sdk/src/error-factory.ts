@@ -11,13 +11,14 @@ import {
   RateLimitError,
   ResultGateError,
   type ResultGateErrorInit,
+  type SafeCause,
   TimeoutError,
   UpstreamError,
   ValidationError,
   type ValidationIssue,
 } from './errors.js';
 
-type ErrorClass = new (init: ResultGateErrorInit & { issues?: ValidationIssue[] }) => ResultGateError;
+type ErrorClass = new (init: ResultGateErrorInit) => ResultGateError;
 
 /** Code → class: the first choice. A code not listed falls back to {@link BY_STATUS}. */
 const BY_CODE: Record<string, ErrorClass> = {
@@ -112,7 +113,8 @@ function toIssues(value: unknown): ValidationIssue[] {
   return value.map((raw) => {
     const item = (raw ?? {}) as Record<string, unknown>;
     const path = Array.isArray(item.path) ? item.path.join('.') : String(item.path ?? '');
-    return { ...item, path, message: String(item.message ?? '') };
+    // Only path and message: a server that echoed the rejected value would put personal data here.
+    return { path, message: String(item.message ?? '') };
   });
 }
 
@@ -133,7 +135,6 @@ export function errorFromResponse(input: {
   headers?: Headers | undefined;
   method: string;
   url: string;
-  cause?: unknown;
 }): ResultGateError {
   const body = readBody(input.body);
   const code: ErrorCode =
@@ -156,7 +157,6 @@ export function errorFromResponse(input: {
       typeof body.requestId === 'string' ? body.requestId : (input.headers?.get('x-request-id') ?? undefined),
     retryable: RETRYABLE.has(code),
     issues: toIssues(body.issues),
-    cause: input.cause,
   });
 }
 
@@ -166,12 +166,45 @@ export function errorWithoutResponse(
   method: string,
   url: string,
   cause: unknown,
+  secrets: readonly string[] = [],
 ) {
-  const init = { method, url: safeUrl(url), retryable: true, cause };
+  const safe = safeCause(cause, secrets);
+  const init = { method, url: safeUrl(url), retryable: true, cause: safe };
   if (kind === 'timeout')
     return new TimeoutError({ ...init, code: 'timeout', message: 'no response in time' });
-  const detail = describeCause(cause);
-  return new NetworkError({ ...init, code: 'network_error', message: detail });
+  return new NetworkError({ ...init, code: 'network_error', message: describeCause(safe) });
+}
+
+/** Query strings of URLs inside a message: `https://h/p?q=1` → `https://h/p`. */
+const URL_QUERY = /(\b[a-z][\w+.-]*:\/\/[^\s?#"'<>]*)[?#][^\s"'<>]*/gi;
+
+/**
+ * Removes what must not reach a log from a message: the query string of any URL in it and every
+ * string of `secrets` (the `Authorization` value, its base64 part, the password).
+ */
+export function scrub(text: string, secrets: readonly string[] = []): string {
+  let out = text.replace(URL_QUERY, '$1');
+  for (const secret of secrets) if (secret) out = out.split(secret).join('[redacted]');
+  return out;
+}
+
+/**
+ * A {@link SafeCause} from an error and its `cause` chain: the most specific name, code and
+ * message (the first link with a `code`, e.g. `ECONNREFUSED`), scrubbed. The original objects are
+ * dropped: ky's errors keep the `Request` and its options, which hold the credentials and body.
+ */
+export function safeCause(error: unknown, secrets: readonly string[] = []): SafeCause | undefined {
+  let current: unknown = error;
+  let best: SafeCause | undefined;
+  for (let depth = 0; current !== null && typeof current === 'object' && depth < 5; depth++) {
+    const e = current as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
+    const name = typeof e.name === 'string' ? e.name : 'Error';
+    const message = scrub(typeof e.message === 'string' ? e.message : '', secrets);
+    if (typeof e.code === 'string') return { name, code: scrub(e.code, secrets), message };
+    if (message || !best) best = { name, message };
+    current = e.cause;
+  }
+  return best;
 }
 
 /** The most specific reason in a fetch error's cause chain (`ECONNREFUSED`, `CERT_HAS_EXPIRED`, …). */

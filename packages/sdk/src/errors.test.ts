@@ -59,7 +59,7 @@ describe('errorFromResponse', () => {
 
   it('says method and URL without the query string', () => {
     const err = make(404, 'not_found');
-    expect(err.message).toBe('404 not_found: m (GET https://school-a.example/api/v1/results)');
+    expect(err.message).toBe('404 not_found: m (GET https://school-a.example/api/v1/results, request req-9)');
     expect(err.message).not.toContain('cursor');
   });
 

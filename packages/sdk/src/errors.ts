@@ -43,10 +43,21 @@ export type ErrorCode =
 
 /** One field problem of a `422` answer. */
 export interface ValidationIssue {
-  /** JSON path of the field, e.g. `recipient.email` or `items.3.title`. */
+  /** JSON path of the field, e.g. `recipient.email` or `items[3].title`. */
   path: string;
   message: string;
-  [key: string]: unknown;
+}
+
+/**
+ * What an error keeps of the failure below it — a name, a code and a message, never the original
+ * object: ky's `HTTPError` holds the `Request` (its `Authorization` header), the options (the
+ * request body: names, e-mails, outcomes) and the URL with its query, and errors end up in logs.
+ */
+export interface SafeCause {
+  name: string;
+  /** e.g. `ECONNREFUSED`, `CERT_HAS_EXPIRED`, `UND_ERR_CONNECT_TIMEOUT`. */
+  code?: string | undefined;
+  message: string;
 }
 
 /** What every {@link ResultGateError} is built from. */
@@ -60,12 +71,38 @@ export interface ResultGateErrorInit {
   requestId?: string | undefined;
   retryable?: boolean | undefined;
   headers?: Headers | undefined;
-  body?: unknown;
-  cause?: unknown;
+  /** What failed below (a network or parse error), already reduced to a {@link SafeCause}. */
+  cause?: SafeCause | undefined;
+  issues?: ValidationIssue[] | undefined;
+}
+
+/** Response headers an error keeps: enough to act on, nothing a log should not hold. */
+const KEPT_HEADERS = ['content-type', 'retry-after', 'x-request-id', 'idempotent-replayed'];
+
+function keptHeaders(headers: Headers | undefined): Headers | undefined {
+  if (!headers) return undefined;
+  const out = new Headers();
+  for (const name of KEPT_HEADERS) {
+    const value = headers.get(name);
+    if (value !== null) out.set(name, value);
+  }
+  return out;
+}
+
+function describe(init: ResultGateErrorInit): string {
+  const status = init.status === undefined ? '' : `${init.status} `;
+  const request = init.requestId === undefined ? '' : `, request ${init.requestId}`;
+  const issues = init.issues?.length
+    ? ` — ${init.issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ')}`
+    : '';
+  return `${status}${init.code}: ${init.message} (${init.method} ${init.url}${request})${issues}`;
 }
 
 /**
- * Base class of every error the SDK throws for a request.
+ * Base class of every error the SDK throws for a request. Safe to log whole: it and everything
+ * reachable from it (`cause`, `headers`) hold no password, no `Authorization`, no request body
+ * and no query string; `util.inspect`, `JSON.stringify` and `toString` show the code, status,
+ * method, URL path, request id and the issues.
  * @example
  * try { await client.results.get('r_1'); }
  * catch (err) { if (isResultGateError(err)) console.error(err.code, err.requestId); }
@@ -82,20 +119,38 @@ export class ResultGateError extends Error {
   readonly retryable: boolean;
   readonly method: string;
   readonly url: string;
-  /** Response headers, when a response arrived. */
+  /** Some response headers (`retry-after`, `x-request-id`, `content-type`), when a response arrived. */
   readonly headers: Headers | undefined;
+  /** Field problems (validation errors); empty otherwise. */
+  readonly issues: ValidationIssue[];
+  declare readonly cause: SafeCause | undefined;
 
   constructor(init: ResultGateErrorInit) {
-    const where = `${init.method} ${init.url}`;
-    const status = init.status === undefined ? '' : `${init.status} `;
-    super(`${status}${init.code}: ${init.message} (${where})`, { cause: init.cause });
+    super(describe(init), init.cause ? { cause: init.cause } : undefined);
     this.code = init.code;
     this.status = init.status;
     this.requestId = init.requestId;
     this.retryable = init.retryable ?? false;
     this.method = init.method;
     this.url = init.url;
-    this.headers = init.headers;
+    this.headers = keptHeaders(init.headers);
+    this.issues = (init.issues ?? []).map((i) => ({ path: i.path, message: i.message }));
+  }
+
+  /** What `JSON.stringify(err)` writes: the fields worth a log line, nothing else. */
+  toJSON() {
+    return {
+      name: this.name,
+      code: this.code,
+      status: this.status,
+      message: this.message,
+      method: this.method,
+      url: this.url,
+      requestId: this.requestId,
+      retryable: this.retryable,
+      ...(this.issues.length ? { issues: this.issues } : {}),
+      ...(this.cause ? { cause: this.cause } : {}),
+    };
   }
 }
 
@@ -162,11 +217,6 @@ export class OverloadedError extends ResultGateError {
 /** `422` (and `400`, `413`): the request or an item is invalid; `issues` lists each field. */
 export class ValidationError extends ResultGateError {
   override name = 'ValidationError';
-  readonly issues: ValidationIssue[];
-  constructor(init: ResultGateErrorInit & { issues?: ValidationIssue[] }) {
-    super(init);
-    this.issues = init.issues ?? [];
-  }
 }
 
 /** `404`: `unknown_host`, `no_route` (gateway) or `not_found` (no such result). */

@@ -2,8 +2,8 @@
  * The request core: one ky instance with the retry policy, error mapping to the typed errors,
  * the auth-failure breaker and the redacting debug logger. Resources call {@link HttpCore.request}.
  */
-import ky, { HTTPError, isHTTPError, isNetworkError, isTimeoutError, type KyInstance } from 'ky';
-import { errorFromResponse, errorWithoutResponse, safeUrl } from './error-factory.js';
+import ky, { HTTPError, isHTTPError, isKyError, isNetworkError, isTimeoutError, type KyInstance } from 'ky';
+import { errorFromResponse, errorWithoutResponse, safeCause, safeUrl } from './error-factory.js';
 import { AuthenticationError, ResultGateError } from './errors.js';
 import type { DebugEvent, NormalizedOptions } from './options.js';
 import { redact } from './redact.js';
@@ -35,12 +35,27 @@ function errorCodeOf(data: unknown): string | undefined {
   return typeof err?.code === 'string' ? err.code : undefined;
 }
 
+/**
+ * What must never appear in an error: the `Authorization` value, its base64 part, `user:password`
+ * and the password itself (a message from a custom `fetch` might quote any of them).
+ */
+function secretsOf(authorization: string | undefined): string[] {
+  if (!authorization) return [];
+  const b64 = authorization.replace(/^Basic\s+/i, '');
+  const pair = new TextDecoder().decode(Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0)));
+  const password = pair.slice(pair.indexOf(':') + 1);
+  // Longest first, so a password inside `user:password` is not half-replaced.
+  return [authorization, b64, pair, ...(password.length >= 4 ? [password] : [])];
+}
+
 /** Parses a 2xx body; HTML or other non-JSON usually means `baseUrl` is not the gateway's API. */
 function parseBody<T>(text: string, response: Response, method: string, url: string): T {
   if (!text) return undefined as T;
   try {
     return JSON.parse(text) as T;
-  } catch (cause) {
+  } catch (error) {
+    // Not the SyntaxError itself: its message quotes the start of the body.
+    const cause = { name: (error as Error).name, message: 'the body is not valid JSON' };
     throw new ResultGateError({
       code: 'invalid_response',
       message: `the answer is not JSON (${response.headers.get('content-type') ?? 'no content-type'}): is baseUrl the gateway?`,
@@ -57,10 +72,12 @@ function parseBody<T>(text: string, response: Response, method: string, url: str
 export class HttpCore {
   readonly options: NormalizedOptions;
   readonly #ky: KyInstance;
+  readonly #secrets: readonly string[];
   #authFailures = 0;
 
   constructor(options: NormalizedOptions) {
     this.options = options;
+    this.#secrets = secretsOf(options.authorization);
     const { retry } = options;
     const log = options.debug;
     this.#ky = ky.create({
@@ -181,7 +198,9 @@ export class HttpCore {
     } catch (error) {
       const mapped = this.#map(error, method, url);
       if (useAuth && mapped && mapped.status === 401) this.#authFailures++;
-      const e = mapped ?? error;
+      // Never one of ky's own errors, which hold the request with its credentials and body; the
+      // caller's abort reason or its own fetch's error goes through as it is.
+      const e = mapped ?? (isKyError(error) ? this.#unexpected(error, method, url) : error);
       const info = mapped ? { status: mapped.status, code: mapped.code, requestId: mapped.requestId } : {};
       this.#debug({ event: 'error', method, path: new URL(url).pathname, ms: Date.now() - started, ...info });
       throw e;
@@ -198,16 +217,28 @@ export class HttpCore {
         headers: response.headers,
         method,
         url,
-        cause: error,
       });
     }
-    if (isTimeoutError(error)) return errorWithoutResponse('timeout', method, url, error);
-    if (isNetworkError(error)) return errorWithoutResponse('network', method, url, error.cause ?? error);
+    const secrets = this.#secrets;
+    if (isTimeoutError(error)) return errorWithoutResponse('timeout', method, url, undefined, secrets);
+    if (isNetworkError(error))
+      return errorWithoutResponse('network', method, url, error.cause ?? error, secrets);
     // A fetch that fails in a way ky does not recognise (e.g. a TLS error from a custom fetch).
     if (error instanceof TypeError && error.message !== 'Invalid URL') {
-      return errorWithoutResponse('network', method, url, error);
+      return errorWithoutResponse('network', method, url, error, secrets);
     }
     return undefined;
+  }
+
+  /** A ky error the mapping does not know, as a scrubbed `ResultGateError`. */
+  #unexpected(error: unknown, method: string, url: string): ResultGateError {
+    return new ResultGateError({
+      code: 'request_failed',
+      message: safeCause(error, this.#secrets)?.message || 'the request failed',
+      method,
+      url: safeUrl(url),
+      cause: safeCause(error, this.#secrets),
+    });
   }
 
   #debug(event: DebugEvent): void {

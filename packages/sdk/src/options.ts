@@ -130,6 +130,9 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 export function normalizeOptions(options: ClientOptions): NormalizedOptions {
   if (!options?.baseUrl) throw new TypeError('baseUrl is required');
   const url = new URL(String(options.baseUrl));
+  // Credentials in the URL would travel in every error's `url` and in logs: refuse them.
+  if (url.username || url.password)
+    throw new TypeError('baseUrl must not hold credentials: pass username and password');
   url.search = '';
   url.hash = '';
   // A trailing slash makes relative paths extend the base path instead of replacing its last segment.
