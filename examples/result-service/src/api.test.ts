@@ -93,12 +93,32 @@ describe('POST /results', () => {
     expect((await res.json()).error.code).toBe('bad_request');
   });
 
-  it('refuses a second result with the same externalId with 409', async () => {
-    await svc.call('a', 'POST', '/api/v1/results', { body: sample('e1') });
-    const res = await svc.call('a', 'POST', '/api/v1/results', { body: sample('e1') });
+  it('answers identical content again with the stored result, other content with 409', async () => {
+    const first = await (await svc.call('a', 'POST', '/api/v1/results', { body: sample('e1') })).json();
+    const again = await svc.call('a', 'POST', '/api/v1/results', { body: sample('e1') });
+    expect(again.status).toBe(200);
+    const stored = await again.json();
+    expect(stored.id).toBe(first.id);
+    expect(stored.pin).toBeUndefined(); // shown once, on create
+    const res = await svc.call('a', 'POST', '/api/v1/results', { body: sample('e1', { outcome: '不合格' }) });
     expect(res.status).toBe(409);
     expect((await res.json()).error.code).toBe('duplicate_external_id');
     expect(count()).toBe(1);
+  });
+
+  it('finds a result by externalId through the indexed store lookup', async () => {
+    const created = await (
+      await svc.call('a', 'POST', '/api/v1/results', { body: sample('hr/42 x') })
+    ).json();
+    const res = await svc.call('a', 'GET', `/api/v1/results/by-external-id/${encodeURIComponent('hr/42 x')}`);
+    expect(res.status).toBe(200);
+    expect((await res.json()).id).toBe(created.id);
+    expect((await svc.call('b', 'GET', '/api/v1/results/by-external-id/hr%2F42%20x')).status).toBe(404);
+    expect((await svc.call('a', 'GET', '/api/v1/results/by-external-id/nope')).status).toBe(404);
+    const plan = svc.db
+      .prepare('EXPLAIN QUERY PLAN SELECT * FROM results WHERE tenant = ? AND external_id = ?')
+      .all('a', 'x') as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX/);
   });
 });
 
@@ -152,20 +172,35 @@ describe('Idempotency-Key', () => {
 describe('POST /results/batch', () => {
   it('reports accepted, rejected and duplicate items and publishes a duplicate only once', async () => {
     await svc.call('a', 'POST', '/api/v1/results', { body: sample('old') });
-    const items = [sample('n1'), sample('bad', { outcome: 42 }), sample('old'), sample('n2'), sample('n1')];
+    const items = [
+      sample('n1'),
+      sample('bad', { outcome: 42 }),
+      sample('old'),
+      sample('n2'),
+      sample('n1'),
+      sample('old', { title: 'changed' }),
+      sample('n2', { title: 'changed' }),
+    ];
     const res = await svc.call('a', 'POST', '/api/v1/results/batch', { body: { items } });
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body.summary).toEqual({ accepted: 2, duplicate: 2, rejected: 1 });
+    expect(body.summary).toEqual({ accepted: 2, duplicate: 2, rejected: 3 });
     expect(body.items.map((i: { outcome: string }) => i.outcome)).toEqual([
       'accepted',
       'rejected',
       'duplicate',
       'accepted',
       'duplicate',
+      'rejected',
+      'rejected',
     ]);
     expect(body.items[1].issues).toEqual([{ path: 'items[1].outcome', message: expect.any(String) }]);
-    expect(body.items[1].reason).toMatch(/^validation_failed: items\[1\]\.outcome/);
+    expect(body.items[1].reason).toBe('validation_failed');
+    expect(body.items[5]).toMatchObject({
+      reason: 'duplicate_external_id',
+      issues: [{ path: 'items[5].externalId' }],
+    });
+    expect(body.items[6].reason).toBe('duplicate_external_id');
     expect(body.items[0].result.pin).toMatch(/^\d{6}$/);
     expect(body.items[4].result.id).toBe(body.items[0].result.id);
     expect(body.items[4].result.pin).toBeUndefined();

@@ -99,6 +99,14 @@ const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // The fingerprint of what was sent, so sending identical content again (from any endpoint,
+    // with any batch cut) answers the stored result, and other content under the same externalId
+    // is a conflict. Rows from before it have none and count as other content.
+    version: 3,
+    name: 'result content fingerprint',
+    sql: 'ALTER TABLE results ADD COLUMN content_hash TEXT;',
+  },
 ];
 
 /**

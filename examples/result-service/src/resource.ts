@@ -27,6 +27,8 @@ export interface ResultRow {
   notify_attempts: number;
   next_notify_at: number | null;
   last_error: string | null;
+  /** Keyed fingerprint of the content as sent (null for rows from before migration 3). */
+  content_hash: string | null;
 }
 
 /** The column that records when a result entered each status. */
@@ -53,8 +55,8 @@ export function recipientOf(row: ResultRow): Recipient {
 }
 
 /** Parsed details of a row: a string or an object. */
-export function detailsOf(row: ResultRow): string | Record<string, unknown> {
-  return JSON.parse(row.details) as string | Record<string, unknown>;
+export function detailsOf(row: ResultRow): ResultResource['details'] {
+  return JSON.parse(row.details) as ResultResource['details'];
 }
 
 /** The API form of a row (never the PIN hash; the access code only on create, added by the caller). */

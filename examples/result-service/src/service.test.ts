@@ -105,6 +105,7 @@ describe('migrations', () => {
     expect(db.prepare('SELECT version, applied_at FROM migrations ORDER BY version').all()).toEqual([
       { version: 1, applied_at: 1000 },
       { version: 2, applied_at: 1000 },
+      { version: 3, applied_at: 1000 },
     ]);
     db.close();
   });

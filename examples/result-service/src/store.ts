@@ -3,6 +3,7 @@
  * tenant's rows; status changes go through {@link ResultStore.transition}, which records the step
  * in `result_events` and tells the listener (status webhooks).
  */
+import { createHmac } from 'node:crypto';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { transaction } from './db.js';
 import { STATUS_COLUMN, type ResultRow } from './resource.js';
@@ -39,6 +40,7 @@ const FROM: Record<Exclude<ResultStatus, 'scheduled'>, readonly ResultStatus[]> 
 export class ResultStore {
   readonly db: DatabaseSync;
   readonly #pinKey: Buffer;
+  readonly #contentKey: Buffer;
   readonly #listener: StatusListener;
   readonly #byId: StatementSync;
   readonly #byExternal: StatementSync;
@@ -54,14 +56,16 @@ export class ResultStore {
   constructor(db: DatabaseSync, pinKey: Buffer, listener: StatusListener = () => {}) {
     this.db = db;
     this.#pinKey = pinKey;
+    // Keyed, not a plain hash: the fingerprint covers names and e-mails, which are guessable.
+    this.#contentKey = createHmac('sha256', pinKey).update('result content').digest();
     this.#listener = listener;
     this.#byId = db.prepare('SELECT * FROM results WHERE tenant = ? AND id = ?');
     this.#byExternal = db.prepare('SELECT * FROM results WHERE tenant = ? AND external_id = ?');
     this.#byCode = db.prepare('SELECT * FROM results WHERE tenant = ? AND access_code = ?');
     this.#insert =
       db.prepare(`INSERT INTO results (id, tenant, external_id, recipient, title, outcome, details,
-      publish_at, expires_at, status, access_code, pin_hash, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?, ?)`);
+      publish_at, expires_at, status, access_code, pin_hash, created_at, updated_at, content_hash)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?, ?, ?)`);
     this.#event = db.prepare('INSERT INTO result_events (result_id, status, at, detail) VALUES (?, ?, ?, ?)');
   }
 
@@ -70,9 +74,27 @@ export class ResultStore {
     return this.#byId.get(tenant, id) as ResultRow | undefined;
   }
 
-  /** A tenant's result by the integrator's key. */
+  /**
+   * A tenant's result by the integrator's key — the one lookup by `externalId` (sends, batches,
+   * `GET /results/by-external-id/…`), served by the `UNIQUE (tenant, external_id)` index.
+   */
   byExternalId(tenant: string, externalId: string): ResultRow | undefined {
     return this.#byExternal.get(tenant, externalId) as ResultRow | undefined;
+  }
+
+  /**
+   * The fingerprint of a result as sent: a keyed hash of its canonical JSON, times normalised
+   * (`+09:00` and `Z` spellings of one instant are the same content).
+   */
+  contentHash(input: ResultInput): string {
+    const time = (t: string | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
+    const normal = { ...input, publishAt: time(input.publishAt), expiresAt: time(input.expiresAt) };
+    return createHmac('sha256', this.#contentKey).update(canonicalJson(normal)).digest('base64url');
+  }
+
+  /** Whether `input` is exactly what was sent for `row` (false for rows stored before fingerprints). */
+  sameContent(row: ResultRow, input: ResultInput): boolean {
+    return row.content_hash !== null && row.content_hash === this.contentHash(input);
   }
 
   /** A tenant's result by access code (already normalised). */
@@ -112,6 +134,7 @@ export class ResultStore {
         hashPin(this.#pinKey, id, pin),
         now,
         now,
+        this.contentHash(input),
       );
       this.#event.run(id, 'scheduled', now, null);
       const row = this.get(tenant, id) as ResultRow;
@@ -199,4 +222,14 @@ export class ResultStore {
       .run(hashPin(this.#pinKey, id, pin), tenant, id);
     return pin;
   }
+}
+
+/** JSON with object keys sorted at every level, `undefined` members left out. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }

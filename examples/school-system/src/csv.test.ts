@@ -33,6 +33,7 @@ describe('school-system CSV', () => {
       dryRun: false,
       complete: true,
       counts: { accepted: 1, duplicate: 0, rejected: 1, failed: 0, pending: 0, resumed: 0 },
+      rejected: [{ externalId: 'E-2', reason: 'validation_failed' }],
       items: [
         { externalId: 'E-1', outcome: 'accepted' as const, id: 'r_1' },
         { externalId: 'E-2', outcome: 'rejected' as const, reason: 'validation_failed' },

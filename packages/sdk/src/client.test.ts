@@ -48,7 +48,7 @@ describe('options', () => {
 });
 
 describe('results', () => {
-  it('sends one result with Basic auth, JSON and a key derived from externalId + body', async () => {
+  it('sends one result with Basic auth, JSON and a per-call key built on the item fingerprint', async () => {
     stub = await startStub(() => ({
       status: 201,
       body: { id: 'r_9', status: 'scheduled', accessCode: 'AC', pin: '1' },
@@ -62,10 +62,13 @@ describe('results', () => {
     expect(a).toMatchObject({ method: 'POST', url: '/api/v1/results', body: item });
     expect(a?.headers.authorization).toBe(basicAuthorization('hr-sync', 'パスワード'));
     expect(a?.headers['user-agent']).toBe('resultgate-sdk/0.1.0');
-    expect(a?.headers['idempotency-key']).toBe(await idempotencyKeyFor(item));
+    const fingerprint = await idempotencyKeyFor(item);
+    expect(a?.headers['idempotency-key']).toMatch(new RegExp(`^${fingerprint}\\.[0-9a-f]{16}$`));
     expect(b?.url).toBe('/api/v1/results?dryRun=true');
-    expect(b?.headers['idempotency-key']).toBe(a?.headers['idempotency-key']);
-    expect(changed?.headers['idempotency-key']).not.toBe(a?.headers['idempotency-key']);
+    // Same item, another call: the same fingerprint, another random part (retries share one key).
+    expect(b?.headers['idempotency-key']).toMatch(new RegExp(`^${fingerprint}\\.`));
+    expect(b?.headers['idempotency-key']).not.toBe(a?.headers['idempotency-key']);
+    expect(changed?.headers['idempotency-key']).not.toMatch(new RegExp(`^${fingerprint}`));
   });
 
   it('the derived key ignores key order and holds no personal data', async () => {

@@ -44,6 +44,7 @@ export type {
   SendManyItem,
   SendManyOptions,
   SendManyOutcome,
+  SendManyRejection,
   SendManyReport,
 } from './resources/send-many.js';
 export type * from './types.js';

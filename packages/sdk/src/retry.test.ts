@@ -44,7 +44,7 @@ describe('retries', () => {
     expect(stub.requests).toHaveLength(3);
     const keys = new Set(stub.requests.map((r) => r.headers['idempotency-key']));
     expect(keys.size).toBe(1);
-    expect([...keys][0]).toMatch(/^rg1-[0-9a-f]{48}$/);
+    expect([...keys][0]).toMatch(/^rg1-[0-9a-f]{48}\.[0-9a-f]{16}$/);
   });
 
   it('gives up after retry.limit and throws the last error, typed', async () => {

@@ -21,7 +21,13 @@ function batchService() {
       body: {
         items: items.map((it, index) => {
           if (!it.title)
-            return { index, externalId: it.externalId, outcome: 'rejected', reason: 'validation_failed' };
+            return {
+              index,
+              externalId: it.externalId,
+              outcome: 'rejected',
+              reason: 'validation_failed',
+              issues: [{ path: `items[${index}].title`, message: 'must not be empty' }],
+            };
           const times = published.get(it.externalId) ?? 0;
           if (times === 0) published.set(it.externalId, 1);
           return {
@@ -59,11 +65,24 @@ describe('sendMany', () => {
       },
     });
     expect(stub.requests.map((r) => (r.body as { items: unknown[] }).items.length)).toEqual([3, 3, 1]);
-    expect(report.complete).toBe(true);
+    // A rejected item means the run is not complete; the report says which and why.
+    expect(report.complete).toBe(false);
     expect(report.counts).toMatchObject({ accepted: 6, rejected: 1, failed: 0, pending: 0 });
     expect(report.items.map((i) => i.externalId)).toEqual(items.map((i) => i.externalId));
     expect(report.items[3]).toMatchObject({ outcome: 'rejected', reason: 'validation_failed' });
+    expect(report.rejected).toEqual([
+      {
+        externalId: 'exam-0003',
+        reason: 'validation_failed',
+        issues: [{ path: 'items[0].title', message: 'must not be empty' }],
+      },
+    ]);
     expect(snapshots).toHaveLength(3);
+    // Fixed and resumed: only the rejected item is sent again, and the run is complete.
+    (items[3] as { title: string }).title = '入学試験';
+    const fixed = await client.results.sendMany(items, { chunkSize: 3, resumeFrom: report });
+    expect(stub.requests.at(-1)?.body).toEqual({ items: [items[3]] });
+    expect(fixed).toMatchObject({ complete: true, rejected: [], counts: { accepted: 7, resumed: 6 } });
   });
 
   it('resumes from the last snapshot after a crash without publishing anything twice', async () => {

@@ -43,31 +43,43 @@ export interface StatusStep {
   status: ResultStatus;
   /** ISO 8601 UTC. */
   at: string;
-  [key: string]: unknown;
+  /** e.g. the error of a failed notification. */
+  detail?: string;
 }
 
-/** A stored result, as the service returns it. Each `…At` is ISO 8601 UTC or `null` (not yet). */
-export interface Result extends ResultInput {
+/**
+ * A stored result, as the service returns it (the OpenAPI document's `Result`). Each `…At` is
+ * ISO 8601 UTC, or `null` while that step has not happened. No index signature: a misspelt field
+ * (`r.viewedat`) does not compile.
+ */
+export interface Result {
   id: string;
+  /** The integrator's own key, unique per tenant. */
+  externalId: string;
+  recipient: Recipient;
+  title: string;
+  /** Personal data: never logged by the SDK. */
+  outcome: string;
+  /** Personal data: never logged by the SDK. */
+  details: string | Record<string, unknown>;
   status: ResultStatus;
   publishAt: string;
-  expiresAt?: string;
+  expiresAt: string | null;
   createdAt: string;
   updatedAt: string;
-  publishedAt?: string | null;
-  notifiedAt?: string | null;
-  viewedAt?: string | null;
-  withdrawnAt?: string | null;
-  expiredAt?: string | null;
-  failedAt?: string | null;
-  /** Last notification error (for `failed`). */
-  lastError?: string | null;
-  [key: string]: unknown;
+  publishedAt: string | null;
+  notifiedAt: string | null;
+  viewedAt: string | null;
+  withdrawnAt: string | null;
+  expiredAt: string | null;
+  failedAt: string | null;
+  /** Why the last notification failed (for `failed`). */
+  lastError: string | null;
 }
 
-/** What `send` returns: the stored result plus, once, the recipient's access code and PIN. */
+/** What `send` returns: the stored result plus, when this call created it, its access code and PIN. */
 export interface CreatedResult extends Result {
-  /** Returned only when the result was created: print it on the recipient's letter. */
+  /** Returned only by the call that created the result: print it on the recipient's letter. */
   accessCode?: string;
   pin?: string;
 }
@@ -75,43 +87,47 @@ export interface CreatedResult extends Result {
 /** `GET /api/v1/results/{id}/status`: the current status and the time of each step. */
 export interface ResultStatusInfo {
   id: string;
-  externalId?: string;
+  externalId: string;
   status: ResultStatus;
   /** Every step so far, oldest first. */
   steps: StatusStep[];
-  notifyAttempts?: number;
-  lastError?: string | null;
-  [key: string]: unknown;
+  notifyAttempts: number;
+  lastError: string | null;
 }
 
 /** What `send(item, { dryRun: true })` returns: the validated preview; nothing was stored. */
 export interface DryRunResult {
   dryRun: true;
-  result: ResultInput & { status: ResultStatus; publishAt: string; expiresAt: string | null };
+  result: Omit<ResultInput, 'expiresAt' | 'publishAt'> & {
+    status: 'scheduled';
+    publishAt: string;
+    expiresAt: string | null;
+  };
 }
 
-/** Per-item outcome of a batch (the service's `accepted | duplicate | rejected`). */
+/**
+ * Per-item outcome of a batch: `accepted` (stored now), `duplicate` (identical content was stored
+ * before), `rejected` (see `reason`).
+ */
 export type BatchItemOutcome = 'accepted' | 'duplicate' | 'rejected' | (string & {});
 
 /** One item's answer in a batch response. */
 export interface BatchItemResult {
   index: number;
-  externalId?: string | null;
+  externalId: string | null;
   outcome: BatchItemOutcome;
-  /** The created result (with `accessCode` and `pin`), or the existing one for a duplicate. Absent on dry runs. */
+  /** The created result (with `accessCode` and `pin`), or the stored one for a duplicate. Absent on dry runs. */
   result?: CreatedResult;
-  /** Why the item was rejected or is a duplicate (`duplicate_external_id`). */
-  reason?: string;
+  /** Why the item was rejected: `validation_failed`, or `duplicate_external_id` (other content is stored under this externalId). */
+  reason?: 'validation_failed' | 'duplicate_external_id' | (string & {});
   issues?: { path: string; message: string }[];
-  [key: string]: unknown;
 }
 
 /** `POST /api/v1/results/batch` answer. */
 export interface BatchResponse {
   items: BatchItemResult[];
-  summary?: { accepted: number; duplicate: number; rejected: number };
-  dryRun?: boolean;
-  [key: string]: unknown;
+  summary: { accepted: number; duplicate: number; rejected: number };
+  dryRun?: true;
 }
 
 /** Filters of `GET /api/v1/results`. */
@@ -128,16 +144,15 @@ export interface ListParams {
 export interface Notice {
   start: string;
   end: string;
-  announced?: string;
-  message?: string;
+  announced: string;
+  message: string | null;
   /** True while the window is in progress. */
-  active?: boolean;
-  [key: string]: unknown;
+  active: boolean;
 }
 
 /** Options of a single `send`. */
 export interface SendOptions {
-  /** Overrides the key derived from `externalId` + body. */
+  /** Overrides the per-call key (the item's fingerprint and a random part, reused by retries). */
   idempotencyKey?: string;
   /** Validate only: the service stores nothing. */
   dryRun?: boolean;

@@ -1,6 +1,6 @@
 /**
- * Result API v1 under `/api/v1` (DESIGN §8): send and batch (send.ts), get, list with an opaque
- * cursor, withdraw and the status history. Every query is scoped to the verified tenant; another
+ * Result API v1 under `/api/v1` (DESIGN §8): send and batch (send.ts), get (by id or by the
+ * integrator's externalId), list with an opaque cursor, withdraw and the status history. Every query is scoped to the verified tenant; another
  * tenant's id answers 404 exactly like an unknown one.
  */
 import { Hono } from 'hono';
@@ -65,6 +65,14 @@ export function resultApi(ctx: ServiceContext): Hono<ServiceEnv> {
       data: page.map(toResource),
       nextCursor: rows.length > q.limit && last ? encodeCursor(last.seq) : null,
     });
+  });
+
+  // Before `/results/:id/status`, which it would otherwise match for an externalId of `status`.
+  api.get('/results/by-external-id/:externalId', (c) => {
+    const externalId = c.req.param('externalId');
+    const row = ctx.store.byExternalId(c.get('identity').tenant, externalId);
+    if (!row) throw new ApiError('not_found', 'No result with this externalId.');
+    return c.json(toResource(row));
   });
 
   api.get('/results/:id', (c) => c.json(toResource(find(c.get('identity').tenant, c.req.param('id')))));

@@ -1,22 +1,15 @@
-/** `POST /results` and `POST /results/batch`: validate, reject duplicates, store, answer once. */
+/**
+ * `POST /results` and `POST /results/batch`: validate, then place each item by the one rule of
+ * place.ts (new → stored, identical → the stored result, other content → refused), answer once.
+ */
 import type { Hono } from 'hono';
 import { transaction } from '../db.js';
 import { ApiError, type ValidationIssue, zodIssues } from '../errors.js';
 import { toResource } from '../resource.js';
-import { batchInput, type ResultInput, type ResultResource, resultInput } from '../schema.js';
+import { type BatchItemOutcome, batchInput, type ResultInput, resultInput } from '../schema.js';
 import type { ServiceContext, ServiceEnv } from '../types.js';
 import { type Answer, idempotent, isDryRun, readJson } from './idempotent.js';
-
-/** One item's fate in a batch. */
-export interface BatchItemOutcome {
-  index: number;
-  externalId: string | null;
-  outcome: 'accepted' | 'duplicate' | 'rejected';
-  /** The new result (with access code and PIN) or, for a duplicate, the existing one. Absent on dry runs. */
-  result?: ResultResource;
-  reason?: string;
-  issues?: ValidationIssue[];
-}
+import { conflictMessage, place } from './place.js';
 
 function parseOne(body: unknown, prefix = ''): ResultInput | ValidationIssue[] {
   const parsed = resultInput.safeParse(body);
@@ -29,7 +22,7 @@ function preview(input: ResultInput, now: number) {
     ...input,
     publishAt: new Date(input.publishAt ? Date.parse(input.publishAt) : now).toISOString(),
     expiresAt: input.expiresAt ? new Date(Date.parse(input.expiresAt)).toISOString() : null,
-    status: 'scheduled',
+    status: 'scheduled' as const,
   };
 }
 
@@ -40,29 +33,23 @@ export function sendRoutes(api: Hono<ServiceEnv>, ctx: ServiceContext): void {
     const body = await readJson(c);
     const input = parseOne(body);
     if (Array.isArray(input)) throw new ApiError('validation_failed', 'The result is invalid.', input);
-    const duplicate = () => {
-      const existing = ctx.store.byExternalId(tenant, input.externalId);
-      if (existing)
-        throw new ApiError(
-          'duplicate_external_id',
-          `A result with externalId ${input.externalId} exists: ${existing.id}.`,
-        );
-    };
-    if (isDryRun(c)) {
-      duplicate();
-      return c.json({ dryRun: true, result: preview(input, ctx.now()) }, 200);
+    const dryRun = isDryRun(c);
+    const run = (): Answer =>
+      transaction(ctx.db, () => {
+        const placed = place(ctx, tenant, input, ctx.now(), dryRun);
+        if (placed.outcome === 'conflict')
+          throw new ApiError('duplicate_external_id', conflictMessage(input.externalId, placed.row));
+        if (dryRun) return { status: 200, body: { dryRun: true, result: preview(input, ctx.now()) } };
+        const row = placed.row as NonNullable<typeof placed.row>;
+        if (placed.outcome === 'duplicate') return { status: 200, body: toResource(row) };
+        const { accessCode, pin } = placed as { accessCode: string; pin: string };
+        return { status: 201, body: { ...toResource(row), accessCode, pin } };
+      });
+    if (dryRun) {
+      const answer = run();
+      return c.json(answer.body as object, 200);
     }
-    return idempotent(
-      c,
-      ctx,
-      body,
-      (): Answer =>
-        transaction(ctx.db, () => {
-          duplicate();
-          const { row, accessCode, pin } = ctx.store.insert(tenant, input, ctx.now());
-          return { status: 201, body: { ...toResource(row), accessCode, pin } };
-        }),
-    );
+    return idempotent(c, ctx, body, run);
   });
 
   api.post('/results/batch', async (c) => {
@@ -74,7 +61,7 @@ export function sendRoutes(api: Hono<ServiceEnv>, ctx: ServiceContext): void {
     const dryRun = isDryRun(c);
     const run = (): Answer => {
       const now = ctx.now();
-      const seen = new Map<string, ResultResource | undefined>();
+      const seen = new Map<string, string>();
       const items = envelope.data.items.map((item, index): BatchItemOutcome => {
         const input = parseOne(item, `items[${index}]`);
         if (Array.isArray(input)) {
@@ -83,30 +70,32 @@ export function sendRoutes(api: Hono<ServiceEnv>, ctx: ServiceContext): void {
             index,
             externalId: typeof externalId === 'string' ? externalId : null,
             outcome: 'rejected',
-            reason: `validation_failed: ${input.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+            reason: 'validation_failed',
             issues: input,
           };
         }
-        const externalId = input.externalId;
-        const existing = ctx.store.byExternalId(tenant, externalId);
-        if (existing || seen.has(externalId)) {
-          const result = existing ? toResource(existing) : seen.get(externalId);
+        const { externalId } = input;
+        const placed = place(ctx, tenant, input, now, dryRun, seen);
+        const result = placed.row ? toResource(placed.row) : undefined;
+        if (placed.outcome === 'conflict') {
+          const message = conflictMessage(externalId, placed.row);
           return {
             index,
             externalId,
-            outcome: 'duplicate',
+            outcome: 'rejected',
             reason: 'duplicate_external_id',
-            ...(result ? { result } : {}),
+            issues: [{ path: `items[${index}].externalId`, message }],
           };
         }
-        if (dryRun) {
-          seen.set(externalId, undefined);
-          return { index, externalId, outcome: 'accepted' };
-        }
-        const { row, accessCode, pin } = ctx.store.insert(tenant, input, now);
-        const resource = toResource(row);
-        seen.set(externalId, resource);
-        return { index, externalId, outcome: 'accepted', result: { ...resource, accessCode, pin } };
+        if (placed.outcome === 'duplicate')
+          return { index, externalId, outcome: 'duplicate', ...(result ? { result } : {}) };
+        if (!result) return { index, externalId, outcome: 'accepted' };
+        return {
+          index,
+          externalId,
+          outcome: 'accepted',
+          result: { ...result, accessCode: placed.accessCode, pin: placed.pin },
+        };
       });
       const summary = { accepted: 0, duplicate: 0, rejected: 0 };
       for (const i of items) summary[i.outcome]++;

@@ -1,5 +1,5 @@
 import type { HttpCore } from '../http.js';
-import { batchIdempotencyKey, idempotencyKeyFor } from '../idempotency.js';
+import { batchFingerprint, callKey, idempotencyKeyFor } from '../idempotency.js';
 import { Page, PagePromise } from '../pagination.js';
 import type {
   BatchOptions,
@@ -38,16 +38,19 @@ export class Results {
   }
 
   /**
-   * Sends one result. Its `Idempotency-Key` is derived from `externalId` + body before the first
-   * attempt, so a retry (or re-running the same export) never creates it twice.
-   * @returns the stored result; `accessCode` and `pin` only when it was created now
+   * Sends one result. Sending identical content again (here, or earlier through `sendBatch` or
+   * `sendMany`) answers the stored result; other content under the same `externalId` is a
+   * {@link ConflictError}. Retries of this call carry one `Idempotency-Key` and get the first
+   * answer replayed, so a lost answer never loses the access code and PIN.
+   * @returns the stored result; `accessCode` and `pin` only when it was created by this call
    * @throws {ValidationError} with `issues` when the item is invalid
+   * @throws {ConflictError} `duplicate_external_id` when a result with this externalId has other content
    * @example const r = await client.results.send({ externalId: 'E-1', recipient: { id: 'A-001' }, title: '合否', outcome: '合格' });
    */
   async send(item: ResultInput, options?: SendOptions & { dryRun?: false }): Promise<CreatedResult>;
   async send(item: ResultInput, options: SendOptions & { dryRun: true }): Promise<DryRunResult>;
   async send(item: ResultInput, options: SendOptions = {}): Promise<CreatedResult | DryRunResult> {
-    const idempotencyKey = options.idempotencyKey ?? (await idempotencyKeyFor(item));
+    const idempotencyKey = options.idempotencyKey ?? (await callKey(idempotencyKeyFor(item)));
     const { data } = await this.#http.request<CreatedResult | DryRunResult>('POST', BASE, {
       json: item,
       idempotencyKey,
@@ -58,12 +61,14 @@ export class Results {
   }
 
   /**
-   * Sends up to the service's batch limit at once; each item gets its own outcome
-   * (`accepted | duplicate | rejected`), a duplicate `externalId` is never published twice.
+   * Sends up to the service's batch limit at once; each item gets its own outcome by the same
+   * rule as {@link send}: `accepted` (stored now), `duplicate` (identical content was stored
+   * before: `result` is that one) or `rejected` (`reason` `validation_failed` or
+   * `duplicate_external_id` for other content under a stored externalId, with `issues`).
    * @example const { items } = await client.results.sendBatch(cohort, { dryRun: true });
    */
   async sendBatch(items: readonly ResultInput[], options: BatchOptions = {}): Promise<BatchResponse> {
-    const idempotencyKey = options.idempotencyKey ?? (await batchIdempotencyKey(items));
+    const idempotencyKey = options.idempotencyKey ?? (await callKey(batchFingerprint(items)));
     const { data } = await this.#http.request<BatchResponse>('POST', `${BASE}/batch`, {
       json: { items },
       idempotencyKey,
@@ -88,6 +93,17 @@ export class Results {
   /** One result by the service's id. @throws {NotFoundError} */
   async get(id: string, options: { signal?: AbortSignal } = {}): Promise<Result> {
     return (await this.#http.request<Result>('GET', idPath(id), { signal: options.signal })).data;
+  }
+
+  /**
+   * One result by the integrator's own key (the `externalId` it was sent with).
+   * @throws {NotFoundError} when this tenant has no result with that externalId
+   * @example const r = await client.results.getByExternalId('exam-2027-0001');
+   */
+  async getByExternalId(externalId: string, options: { signal?: AbortSignal } = {}): Promise<Result> {
+    if (!externalId) throw new TypeError('externalId is required');
+    const path = `${BASE}/by-external-id/${encodeURIComponent(externalId)}`;
+    return (await this.#http.request<Result>('GET', path, { signal: options.signal })).data;
   }
 
   /** The current status and the time of each step. @throws {NotFoundError} */

@@ -1,9 +1,11 @@
 /**
  * `results.sendMany`: a whole cohort in batches, one report of every item, resumable after a
- * crash. Why it cannot publish twice: every item is keyed by `externalId`; a resumed run skips
- * the items the report already settled, and an item the server stored but the crashed run never
- * recorded comes back from the service as `duplicate` (the service never publishes an
- * `externalId` twice), which the report counts as settled.
+ * crash. Why it cannot publish twice, and why its counts do not depend on `chunkSize`: the
+ * service decides each item by one rule (see `sendBatch`) — new → `accepted`, identical content
+ * already stored → `duplicate`, other content under a stored externalId → `rejected`
+ * (`duplicate_external_id`) — whatever batch the item came in. A resumed run skips the items the
+ * report already settled; an item the crashed run stored but never recorded comes back as
+ * `duplicate`.
  */
 import { isResultGateError, ValidationError } from '../errors.js';
 import type { BatchOptions, BatchResponse, ResultInput } from '../types.js';
@@ -27,12 +29,25 @@ export interface SendManyItem {
   resumed?: boolean;
 }
 
+/** A rejected item, in the report's `rejected` list. */
+export interface SendManyRejection {
+  externalId: string;
+  /** `validation_failed`, `duplicate_external_id` (other content is stored under this externalId), … */
+  reason: string;
+  issues?: { path: string; message: string }[];
+}
+
 /** The report of a `sendMany` run: JSON-serialisable, pass it back as `resumeFrom`. */
 export interface SendManyReport {
   version: 1;
   dryRun: boolean;
-  /** True when every item read was settled (accepted, duplicate or rejected). */
+  /**
+   * True only when every item is `accepted` or a `duplicate` of identical content: nothing was
+   * rejected, failed or left pending, and the run was not aborted.
+   */
   complete: boolean;
+  /** Every rejected item and why (also in `items`); fix them and resume to send them again. */
+  rejected: SendManyRejection[];
   /** Set when a batch failed in a way that stops the run (auth, allow-list, maintenance, …). */
   aborted?: { code: string; message: string; requestId?: string | undefined };
   counts: Record<SendManyOutcome, number> & { resumed: number };
@@ -47,7 +62,7 @@ export interface SendManyOptions {
   concurrency?: number;
   /** Called (awaited, one at a time) after each batch with a snapshot: persist it to resume. */
   onProgress?: (report: SendManyReport) => void | Promise<void>;
-  /** A report of an earlier run: its settled items are not sent again. */
+  /** A report of an earlier run: its accepted and duplicate items are not sent again (rejected ones are). */
   resumeFrom?: SendManyReport;
   /** Validate only (the service stores nothing). */
   dryRun?: boolean;
@@ -56,16 +71,24 @@ export interface SendManyOptions {
 
 type SendBatch = (items: ResultInput[], options: BatchOptions) => Promise<BatchResponse>;
 
-const SETTLED = new Set<SendManyOutcome>(['accepted', 'duplicate', 'rejected']);
+/** Outcomes the service answered. */
+const ANSWERED = new Set<SendManyOutcome>(['accepted', 'duplicate', 'rejected']);
+/** Outcomes a resumed run does not send again. */
+const DONE = new Set<SendManyOutcome>(['accepted', 'duplicate']);
 
 function tally(report: SendManyReport): SendManyReport {
   const counts = { accepted: 0, duplicate: 0, rejected: 0, failed: 0, pending: 0, resumed: 0 };
+  report.rejected = [];
   for (const item of report.items) {
     counts[item.outcome]++;
     if (item.resumed) counts.resumed++;
+    if (item.outcome === 'rejected') {
+      const { externalId, reason = 'rejected', issues } = item;
+      report.rejected.push({ externalId, reason, ...(issues ? { issues } : {}) });
+    }
   }
   report.counts = counts;
-  report.complete = !report.aborted && counts.failed === 0 && counts.pending === 0;
+  report.complete = !report.aborted && counts.accepted + counts.duplicate === report.items.length;
   return report;
 }
 
@@ -92,12 +115,13 @@ export async function sendMany(
   if (previous && previous.dryRun !== dryRun)
     throw new TypeError('resumeFrom comes from a run with another dryRun');
   const settled = new Map<string, SendManyItem>();
-  for (const item of previous?.items ?? []) if (SETTLED.has(item.outcome)) settled.set(item.externalId, item);
+  for (const item of previous?.items ?? []) if (DONE.has(item.outcome)) settled.set(item.externalId, item);
 
   const report: SendManyReport = tally({
     version: 1,
     dryRun,
     complete: false,
+    rejected: [],
     counts: {} as never,
     items: [],
   });
@@ -113,9 +137,9 @@ export async function sendMany(
       );
       for (const [i, { entry }] of chunk.entries()) {
         const got = answer.items?.find((a) => a.index === i) ?? answer.items?.[i];
-        if (!got) Object.assign(entry, { outcome: 'failed', reason: 'no answer for this item' });
+        if (!got) Object.assign(entry, { outcome: 'failed', reason: 'no_answer' });
         else {
-          const outcome = SETTLED.has(got.outcome as SendManyOutcome) ? got.outcome : 'rejected';
+          const outcome = ANSWERED.has(got.outcome as SendManyOutcome) ? got.outcome : 'rejected';
           Object.assign(entry, { outcome });
           if (got.result?.id) entry.id = got.result.id;
           if (got.result?.accessCode)
