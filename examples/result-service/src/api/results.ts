@@ -5,6 +5,7 @@
  */
 import { Hono } from 'hono';
 import { ApiError, zodIssues } from '../errors.js';
+import { openApiDocument } from '../openapi.js';
 import { iso, toResource } from '../resource.js';
 import { listQuery } from '../schema.js';
 import type { ServiceContext, ServiceEnv } from '../types.js';
@@ -41,6 +42,7 @@ export function resultApi(ctx: ServiceContext): Hono<ServiceEnv> {
     c.header('Cache-Control', 'no-store');
   });
   sendRoutes(api, ctx);
+  api.get('/openapi.json', (c) => c.json(openApiDocument()));
 
   const find = (tenant: string, id: string) => {
     const row = ctx.store.get(tenant, id);
