@@ -57,6 +57,7 @@ export function createContext(options: ResultAppOptions): ServiceContext {
     identitySecret: options.identitySecret,
     notifyWebhooks: options.notifyWebhooks ?? {},
     recipientUrls: options.recipientUrls ?? {},
+    publicBaseUrl: options.publicBaseUrl ?? 'https://{tenant}.localhost',
     notifyRetryMs: options.notifyRetryMs ?? NOTIFY_RETRY_MS,
     pinLimit: options.pinLimit ?? { max: 5, windowMs: 15 * 60_000 },
     timeZone: options.timeZone ?? 'Asia/Tokyo',

@@ -1,16 +1,33 @@
 /**
- * Runs the result service alone: `npm start -w @resultgate/example-result-service`.
+ * Runs the result service alone: `npm start -w @resultgate/example-result-service [-- --config FILE]`.
  *
- * Environment: `PORT` (3000), `HOST` (127.0.0.1), `RESULTS_DB` (var/results.db),
- * `IDENTITY_SECRET_FILE` (var/identity.key — the gateway's `identity.secretFile`; created with a
- * random key when missing), `SMTP_URL` + `MAIL_FROM` (else the file outbox `var/outbox`),
- * `DEMO_TENANTS` (comma-separated tenants to seed demo results for).
+ * Configuration (config.ts): a JSON file from `--config FILE` or `RESULT_SERVICE_CONFIG` — listening
+ * address, public base URL, database, identity key file, SMTP, and per tenant its status webhook
+ * and notify webhook (URL and secret or secret file) — overridden by the environment: `HOST`,
+ * `PORT` (127.0.0.1:3000), `PUBLIC_BASE_URL`, `RESULTS_DB` (var/results.db), `IDENTITY_SECRET_FILE`
+ * (var/identity.key — the gateway's `identity.secretFile`; created with a random key when
+ * missing), `SMTP_URL` + `MAIL_FROM` (else the file outbox `var/outbox`), `WEBHOOK_URL` +
+ * `WEBHOOK_SECRET` or `WEBHOOK_SECRET_FILE` + `WEBHOOK_TENANTS`; `DEMO_TENANTS` (comma-separated
+ * tenants to seed demo results for).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadServiceConfig } from './config.js';
 import { seedDemo } from './seed.js';
 import { startResultService } from './service.js';
+
+const HELP = `Usage: result-service [--config FILE]
+
+Runs the reference result service (only requests signed by the gateway are served).
+
+  --config FILE   JSON configuration (also RESULT_SERVICE_CONFIG); see the README
+  -h, --help      this text
+
+Environment (overrides the file): HOST, PORT, PUBLIC_BASE_URL, RESULTS_DB, IDENTITY_SECRET_FILE,
+SMTP_URL, MAIL_FROM, WEBHOOK_URL, WEBHOOK_SECRET | WEBHOOK_SECRET_FILE, WEBHOOK_TENANTS, DEMO_TENANTS
+`;
 
 // Same format as the gateway's key files: one key a line, newest first; the UTF-8 bytes are the key.
 function loadSecret(file: string): Buffer {
@@ -28,14 +45,36 @@ function loadSecret(file: string): Buffer {
 }
 
 const env = process.env;
+const { values } = parseArgs({
+  options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+});
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+let config: ReturnType<typeof loadServiceConfig>;
+try {
+  config = loadServiceConfig(values.config ?? env.RESULT_SERVICE_CONFIG, env);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(2);
+}
 const service = await startResultService({
-  port: Number(env.PORT ?? 3000),
-  host: env.HOST ?? '127.0.0.1',
-  dbFile: env.RESULTS_DB ?? 'var/results.db',
-  identitySecret: loadSecret(env.IDENTITY_SECRET_FILE ?? 'var/identity.key'),
-  ...(env.SMTP_URL ? { smtp: { transport: env.SMTP_URL, from: env.MAIL_FROM ?? 'results@localhost' } } : {}),
+  port: config.port,
+  host: config.host,
+  dbFile: config.dbFile,
+  identitySecret: loadSecret(config.identitySecretFile),
+  ...(config.outboxDir ? { outboxDir: config.outboxDir } : {}),
+  ...(config.smtp ? { smtp: config.smtp } : {}),
+  ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
+  recipientUrls: config.recipientUrls,
+  webhooks: config.webhooks,
+  notifyWebhooks: config.notifyWebhooks,
 });
 console.log(`result service listening on ${service.url} (only requests signed by the gateway are served)`);
+const hooked = Object.keys(config.webhooks);
+if (hooked.length > 0) console.log(`  status webhooks for ${hooked.join(', ')}`);
 const tenants = (env.DEMO_TENANTS ?? '').split(',').filter(Boolean);
 for (const demo of seedDemo(service, tenants)) {
   console.log(

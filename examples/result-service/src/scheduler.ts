@@ -65,7 +65,7 @@ async function notify(ctx: ServiceContext, row: ResultRow, report: TickReport): 
     return;
   }
   const recipient = recipientOf(row);
-  const url = ctx.recipientUrls[row.tenant] ?? `https://${row.tenant}.localhost/r`;
+  const url = ctx.recipientUrls[row.tenant] ?? `${ctx.publicBaseUrl.replaceAll('{tenant}', row.tenant)}/r`;
   const { subject, text } = notificationText(row.title, recipient.name, url, row.access_code);
   try {
     await channel.send({

@@ -30,8 +30,13 @@ export interface ResultAppOptions {
   webhooks?: Record<string, WebhookTarget>;
   /** Tenants that notify recipients through their own system instead of e-mail. */
   notifyWebhooks?: Record<string, WebhookTarget>;
-  /** The recipient page URL per tenant, for notifications. @default `https://<tenant>.localhost/r` */
+  /** The recipient page URL per tenant, for notifications. @default `<publicBaseUrl>/r` */
   recipientUrls?: Record<string, string>;
+  /**
+   * Where recipients reach the service through the gateway, `{tenant}` replaced by the tenant id.
+   * @default 'https://{tenant}.localhost'
+   */
+  publicBaseUrl?: string;
   /** The `fetch` used for webhooks. @default globalThis.fetch */
   fetch?: typeof fetch;
   /** Waits before each notification retry; after the last the result is `failed`. @default 1m, 5m, 15m, 1h */
@@ -56,6 +61,7 @@ export interface ServiceContext {
   identitySecret: Uint8Array | string;
   notifyWebhooks: Record<string, WebhookTarget>;
   recipientUrls: Record<string, string>;
+  publicBaseUrl: string;
   notifyRetryMs: readonly number[];
   pinLimit: { max: number; windowMs: number };
   timeZone: string;
