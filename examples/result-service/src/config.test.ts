@@ -123,8 +123,10 @@ describe('the standalone service (main.ts) with a configuration file', () => {
       child.stdout?.on('data', (d) => (out += d));
       child.stderr?.on('data', (d) => (out += d));
       const until = Date.now() + 30_000;
-      while (!/listening on (http:\S+)/.test(out) && Date.now() < until)
+      // The status-webhooks line comes right after the listening line.
+      while (!out.includes('status webhooks for') && Date.now() < until)
         await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 50));
       const base = /listening on (http:\S+)/.exec(out)?.[1];
       expect(base, out).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(out).toContain('status webhooks for school-a');
@@ -144,8 +146,9 @@ describe('the standalone service (main.ts) with a configuration file', () => {
         }),
       });
       expect(res.status).toBe(201);
-      while (got.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-      const hook = got[0];
+      const published = () => got.find((h) => h.body.includes('"result.published"'));
+      while (!published() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      const hook = published();
       expect(JSON.parse(hook?.body ?? '{}')).toMatchObject({
         type: 'result.published',
         data: { externalId: 'cfg-1' },
@@ -157,8 +160,10 @@ describe('the standalone service (main.ts) with a configuration file', () => {
       const outbox = join(dir, 'outbox', 'school-a');
       const mail = () =>
         existsSync(outbox) ? readdirSync(outbox).map((f) => readFileSync(join(outbox, f), 'utf8')) : [];
-      while (mail().length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-      expect(mail().join('')).toContain('https://school-a.results.example.jp/r');
+      const url = 'https://school-a.results.example.jp/r';
+      while (!mail().join('').includes(url) && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(mail().join('')).toContain(url);
     } finally {
       child?.kill('SIGTERM');
       await new Promise((r) => receiver.close(r));
