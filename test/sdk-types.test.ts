@@ -19,6 +19,7 @@ import type {
   StatusStep,
   ValidationIssue,
 } from '@resultgate/sdk';
+import type { RecipientNotifyEvent, ResultStatusEvent } from '@resultgate/sdk/webhooks';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { generatedTypes, normalised, TYPES } from './openapi/generate.js';
 import type { components } from './openapi/result-api.js';
@@ -64,12 +65,19 @@ describe('public result types', () => {
     expectTypeOf<SameKeys<DryRunResult, Doc['DryRunResult']>>().toEqualTypeOf<true>();
     expectTypeOf<SameKeys<ValidationIssue, Doc['ValidationIssue']>>().toEqualTypeOf<true>();
     expectTypeOf<SameKeys<ResultInput, Doc['ResultInput']>>().toEqualTypeOf<true>();
+    expectTypeOf<SameKeys<ResultStatusEvent, Doc['StatusEvent']>>().toEqualTypeOf<true>();
+    expectTypeOf<SameKeys<ResultStatusEvent['data'], Doc['StatusEvent']['data']>>().toEqualTypeOf<true>();
+    expectTypeOf<
+      SameKeys<RecipientNotifyEvent['data'], Doc['RecipientNotifyEvent']['data']>
+    >().toEqualTypeOf<true>();
 
     expectTypeOf<Doc['Result']>().toExtend<Result>();
     expectTypeOf<Doc['CreatedResult']>().toExtend<CreatedResult>();
     expectTypeOf<Doc['ResultStatus']>().toExtend<ResultStatusInfo>();
     expectTypeOf<Doc['BatchResponse']>().toExtend<BatchResponse>();
     expectTypeOf<Doc['DryRunResult']>().toExtend<DryRunResult>();
+    expectTypeOf<Doc['StatusEvent']>().toExtend<ResultStatusEvent>();
+    expectTypeOf<Doc['RecipientNotifyEvent']>().toExtend<RecipientNotifyEvent>();
     // What the SDK lets one send is what the document accepts (details: any JSON object or a string).
     expectTypeOf<ResultInput>().toExtend<Omit<Doc['ResultInput'], 'details'>>();
     expect(true).toBe(true);

@@ -5,6 +5,50 @@
  * secret `whsec_<base64>`. WebCrypto only, so it runs in any runtime.
  */
 
+/**
+ * The body of a status webhook (the OpenAPI document's `StatusEvent`): use it as the type
+ * argument of {@link verifyWebhook}.
+ * @example const { payload } = await verifyWebhook<ResultStatusEvent>(rawBody, headers, secret);
+ */
+export interface ResultStatusEvent {
+  type:
+    | 'result.published'
+    | 'result.notified'
+    | 'result.viewed'
+    | 'result.withdrawn'
+    | 'result.expired'
+    | 'result.failed'
+    | (string & {});
+  /** ISO 8601 UTC: when the event was queued. */
+  timestamp: string;
+  data: {
+    id: string;
+    externalId: string;
+    status: string;
+    /** ISO 8601 UTC: when the result entered this status. */
+    at: string;
+    /** For `result.failed`: why. */
+    error?: string;
+  };
+}
+
+/** The body of a `recipient.notify` webhook (tenants that tell recipients through their own system). */
+export interface RecipientNotifyEvent {
+  type: 'recipient.notify';
+  timestamp: string;
+  data: {
+    resultId: string;
+    externalId: string;
+    /** Personal data: the person to tell. */
+    recipient: { id: string; name?: string; email?: string };
+    subject: string;
+    /** The ja/en notification text, with the link. */
+    text: string;
+    /** The recipient page. */
+    url: string;
+  };
+}
+
 /** Why a delivery was refused; `reason` is stable for tests and metrics. */
 export class WebhookVerificationError extends Error {
   override name = 'WebhookVerificationError';
