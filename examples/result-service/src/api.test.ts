@@ -116,7 +116,7 @@ describe('POST /results', () => {
     expect((await svc.call('b', 'GET', '/api/v1/results/by-external-id/hr%2F42%20x')).status).toBe(404);
     expect((await svc.call('a', 'GET', '/api/v1/results/by-external-id/nope')).status).toBe(404);
     const plan = svc.db
-      .prepare('EXPLAIN QUERY PLAN SELECT * FROM results WHERE tenant = ? AND external_id = ?')
+      .prepare('EXPLAIN QUERY PLAN SELECT * FROM results WHERE tenant = ? AND external_id_hash = ?')
       .all('a', 'x') as { detail: string }[];
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX/);
   });
@@ -204,7 +204,7 @@ describe('POST /results/batch', () => {
     expect(body.items[0].result.pin).toMatch(/^\d{6}$/);
     expect(body.items[4].result.id).toBe(body.items[0].result.id);
     expect(body.items[4].result.pin).toBeUndefined();
-    const rows = svc.db.prepare("SELECT external_id FROM results WHERE tenant = 'a' ORDER BY seq").all();
+    const rows = svc.context.store.list('a', { limit: 10 });
     expect(rows.map((r) => r.external_id)).toEqual(['old', 'n1', 'n2']);
   });
 

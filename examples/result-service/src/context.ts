@@ -1,8 +1,13 @@
 /** Builds the service context from options: database, stores, keys, mailer, webhook queue. */
+import { randomBytes } from 'node:crypto';
+import { Keyring } from './crypto/keyring.js';
+import { loadMasterKey } from './crypto/master-key.js';
+import { RowCipher } from './crypto/row-cipher.js';
 import { openDatabase } from './db.js';
 import { IdempotencyStore } from './idempotency.js';
 import { fileOutbox, smtpMailer } from './notify/mailer.js';
 import { WEBHOOK_RETRY_MS, WebhookOutbox } from './notify/webhooks.js';
+import { dataPaths } from './paths.js';
 import { iso } from './resource.js';
 import { deriveKeys } from './secrets.js';
 import { ResultStore } from './store.js';
@@ -21,7 +26,9 @@ export function createContext(options: ResultAppOptions): ServiceContext {
   }
   const now = options.now ?? Date.now;
   const fetchFn = options.fetch ?? globalThis.fetch;
-  const db = openDatabase(options.dbFile ?? 'var/results.db', now);
+  const dbFile = options.dbFile ?? 'var/results.db';
+  const cipher = new RowCipher(openKeyring(dbFile, options, now));
+  const db = openDatabase(dbFile, now);
   const keys = deriveKeys(options.pinKey ?? options.identitySecret);
   const outbox = new WebhookOutbox(
     db,
@@ -29,18 +36,24 @@ export function createContext(options: ResultAppOptions): ServiceContext {
     now,
     fetchFn,
     options.webhookRetryMs ?? WEBHOOK_RETRY_MS,
+    cipher,
   );
   // Status webhooks are queued in the same transaction as the change: none is lost or invented.
-  const store = new ResultStore(db, keys.pin, (row, status, at, detail) => {
-    if (status === 'scheduled') return;
-    outbox.enqueue(row.tenant, `result.${status}`, {
-      id: row.id,
-      externalId: row.external_id,
-      status,
-      at: iso(at),
-      ...(detail ? { error: detail } : {}),
-    });
-  });
+  const store = new ResultStore(
+    db,
+    keys.pin,
+    (row, status, at, detail) => {
+      if (status === 'scheduled') return;
+      outbox.enqueue(row.tenant, `result.${status}`, {
+        id: row.id,
+        externalId: row.external_id,
+        status,
+        at: iso(at),
+        ...(detail ? { error: detail } : {}),
+      });
+    },
+    cipher,
+  );
   const mailer =
     options.mailer ??
     (options.smtp
@@ -53,6 +66,9 @@ export function createContext(options: ResultAppOptions): ServiceContext {
     outbox,
     mailer,
     keys,
+    cipher,
+    dbFile,
+    statusFile: dbFile === ':memory:' ? undefined : (options.statusFile ?? dataPaths(dbFile).statusFile),
     now,
     identitySecret: options.identitySecret,
     notifyWebhooks: options.notifyWebhooks ?? {},
@@ -63,4 +79,28 @@ export function createContext(options: ResultAppOptions): ServiceContext {
     timeZone: options.timeZone ?? 'Asia/Tokyo',
     fetch: fetchFn,
   };
+}
+
+/**
+ * The keyring of a database: in memory with a throw-away master key for `:memory:` (unless a
+ * master key is given), else the keyring file with the configured (or default, created) master key.
+ */
+function openKeyring(dbFile: string, options: ResultAppOptions, now: () => number): Keyring {
+  const enc = options.encryption ?? {};
+  if (dbFile === ':memory:' && !enc.keyringFile) {
+    const master = enc.masterKey === undefined ? randomBytes(32) : loadMasterKey({ key: enc.masterKey });
+    return new Keyring({ masterKey: () => master, now });
+  }
+  const paths = dataPaths(dbFile);
+  const source = {
+    key: enc.masterKey,
+    file: enc.masterKeyFile ?? paths.masterKeyFile,
+    // Only the default location is created on first use: a configured file that is missing is an error.
+    create: enc.masterKeyFile === undefined,
+  };
+  return new Keyring({
+    file: enc.keyringFile ?? paths.keyringFile,
+    masterKey: () => loadMasterKey(source),
+    now,
+  });
 }

@@ -107,7 +107,31 @@ const MIGRATIONS: readonly Migration[] = [
     name: 'result content fingerprint',
     sql: 'ALTER TABLE results ADD COLUMN content_hash TEXT;',
   },
+  {
+    // Personal fields move into `sealed` (AES-256-GCM with the tenant's key, see crypto/); the
+    // looked-up ones keep only a keyed hash. Rows written before this are sealed by ResultStore on
+    // open (it holds the keys); the old plaintext columns are then left empty, and their content
+    // fingerprints (keyed with the service key, not the tenant's) are dropped.
+    version: 4,
+    name: 'sealed personal fields',
+    sql: `
+      ALTER TABLE results RENAME COLUMN external_id TO external_id_hash;
+      ALTER TABLE results RENAME COLUMN access_code TO access_code_hash;
+      ALTER TABLE results ADD COLUMN key_id TEXT;
+      ALTER TABLE results ADD COLUMN sealed BLOB;
+      ALTER TABLE pin_failures RENAME COLUMN access_code TO access_code_hash;
+    `,
+  },
 ];
+
+/** The schema version this code writes (the newest migration). */
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
+
+/** The schema version recorded in a database (0 when none). */
+export function schemaVersion(db: DatabaseSync): number {
+  const row = db.prepare('SELECT MAX(version) AS v FROM migrations').get() as { v: number | null };
+  return row.v ?? 0;
+}
 
 /**
  * Runs `fn` in a transaction: committed when it returns, rolled back when it throws. Inside an
@@ -136,21 +160,27 @@ export function transaction<T>(db: DatabaseSync, fn: () => T): T {
 export function openDatabase(file: string, now: () => number = Date.now): DatabaseSync {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new DatabaseSync(file);
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+  // secure_delete: deleted and overwritten content is zeroed in the file (and the WAL), so a purge
+  // or the sealing of old plaintext rows leaves nothing readable in free pages.
+  db.exec(
+    'PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON;',
+  );
   migrate(db, now);
   return db;
 }
 
-/** Applies every migration newer than the recorded version; returns the versions applied. */
-export function migrate(db: DatabaseSync, now: () => number = Date.now): number[] {
+/**
+ * Applies every migration newer than the recorded version; returns the versions applied.
+ * @param upTo stop after this version (tests build older schemas with it) @default the newest
+ */
+export function migrate(db: DatabaseSync, now: () => number = Date.now, upTo = SCHEMA_VERSION): number[] {
   db.exec(
     'CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
   );
-  const row = db.prepare('SELECT MAX(version) AS v FROM migrations').get() as { v: number | null };
-  const current = row.v ?? 0;
+  const current = schemaVersion(db);
   const applied: number[] = [];
   for (const m of MIGRATIONS) {
-    if (m.version <= current) continue;
+    if (m.version <= current || m.version > upTo) continue;
     transaction(db, () => {
       db.exec(m.sql);
       db.prepare('INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)').run(

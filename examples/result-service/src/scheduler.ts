@@ -18,8 +18,6 @@ export interface TickReport {
   webhooksDelivered: number;
 }
 
-const LIVE = "('scheduled','published','notified','viewed','failed')";
-
 /** Runs one pass of every due job. */
 export async function tick(ctx: ServiceContext): Promise<TickReport> {
   const report: TickReport = {
@@ -31,18 +29,15 @@ export async function tick(ctx: ServiceContext): Promise<TickReport> {
     webhooksDelivered: 0,
   };
   const now = ctx.now();
-  const due = (sql: string) => ctx.db.prepare(sql).all(now) as unknown as ResultRow[];
 
-  for (const row of due("SELECT * FROM results WHERE status = 'scheduled' AND publish_at <= ? LIMIT 1000")) {
+  for (const row of ctx.store.due('publish', now, 1000)) {
     if (ctx.store.transition(row, 'published', now)) report.published++;
   }
   // Expire before notifying: nobody is told about a result that is already gone.
-  for (const row of due(`SELECT * FROM results WHERE status IN ${LIVE} AND expires_at <= ? LIMIT 1000`)) {
+  for (const row of ctx.store.due('expire', now, 1000)) {
     if (ctx.store.transition(row, 'expired', now)) report.expired++;
   }
-  for (const row of due(
-    "SELECT * FROM results WHERE status = 'published' AND next_notify_at <= ? LIMIT 100",
-  )) {
+  for (const row of ctx.store.due('notify', now, 100)) {
     await notify(ctx, row, report);
   }
   report.webhooksDelivered = await ctx.outbox.deliverDue();
@@ -61,7 +56,7 @@ async function notify(ctx: ServiceContext, row: ResultRow, report: TickReport): 
   const channel = channelFor(ctx, row);
   if (!channel) {
     // No e-mail and no tenant webhook: the recipient learns of it from the printed letter.
-    ctx.db.prepare('UPDATE results SET next_notify_at = NULL WHERE id = ?').run(row.id);
+    ctx.store.clearNotify(row);
     return;
   }
   const recipient = recipientOf(row);

@@ -2,11 +2,9 @@
  * Demo data for `npm start`: a few results per tenant, so the admin page has something to show
  * and the console can print an access code and PIN that open a result at `/r`.
  */
-import type { DatabaseSync } from 'node:sqlite';
 import { transaction } from './db.js';
 import type { ResultApp } from './app.js';
-import { deriveKeys } from './secrets.js';
-import { ResultStore } from './store.js';
+import type { ResultStore } from './store.js';
 
 /** One seeded result and how to open it. */
 export interface DemoCredential {
@@ -25,18 +23,17 @@ const DAY = 86_400_000;
  * Seeds three results per tenant (one open now, one opening tomorrow, one already viewed) and
  * returns their access codes with a fresh PIN each. Running it again keeps the rows and only
  * issues new PINs, so every start prints working credentials.
- * @param target a running service / in-process app, or a bare database plus its PIN key
+ * @param target a running service / in-process app, or a bare store
  * @param tenants tenant ids, as in the gateway policy
  * @returns per result: tenant, id, access code and PIN — the first per tenant opens right away
  * @example for (const c of seedDemo(service, ['school-a'])) console.log(c.accessCode, c.pin)
  */
 export function seedDemo(
-  target: Pick<ResultApp, 'context'> | { db: DatabaseSync; pinKey: string | Uint8Array },
+  target: Pick<ResultApp, 'context'> | { store: ResultStore },
   tenants: readonly string[],
   now = Date.now(),
 ): DemoCredential[] {
-  const store =
-    'context' in target ? target.context.store : new ResultStore(target.db, deriveKeys(target.pinKey).pin);
+  const store = 'context' in target ? target.context.store : target.store;
   const iso = (ms: number) => new Date(ms).toISOString();
   const out: DemoCredential[] = [];
   transaction(store.db, () => {

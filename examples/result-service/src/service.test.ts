@@ -106,6 +106,7 @@ describe('migrations', () => {
       { version: 1, applied_at: 1000 },
       { version: 2, applied_at: 1000 },
       { version: 3, applied_at: 1000 },
+      { version: 4, applied_at: 1000 },
     ]);
     db.close();
   });

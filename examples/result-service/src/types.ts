@@ -5,6 +5,7 @@ import type { Identity } from '@resultgate/gateway/identity';
 import type { IdempotencyStore } from './idempotency.js';
 import type { Mailer } from './notify/mailer.js';
 import type { WebhookOutbox, WebhookTarget } from './notify/webhooks.js';
+import type { RowCipher } from './crypto/row-cipher.js';
 import type { ServiceKeys } from './secrets.js';
 import type { ResultStore } from './store.js';
 
@@ -47,6 +48,28 @@ export interface ResultAppOptions {
   pinLimit?: { max: number; windowMs: number };
   /** Time zone of times shown on the pages. @default 'Asia/Tokyo' */
   timeZone?: string;
+  /**
+   * Encryption at rest of personal fields (see crypto/). The master key comes from `masterKey`
+   * (32 bytes or base64url), else `masterKeyFile` (created on first use when missing).
+   * @default for a file database: `<db dir>/master.key` and `<db dir>/keyring.json`; for
+   * `:memory:` a throw-away key and an in-memory keyring
+   */
+  encryption?: EncryptionOptions;
+  /**
+   * Where the service reports its backups, restores, encryption and purges for
+   * `resultgate report --data-status FILE`. @default `<db dir>/data-status.json` (none for `:memory:`)
+   */
+  statusFile?: string;
+}
+
+/** Options of encryption at rest. */
+export interface EncryptionOptions {
+  /** The master key itself (32 bytes, or base64url of them); wins over `masterKeyFile`. */
+  masterKey?: Uint8Array | string;
+  /** The master key file. @default `<db dir>/master.key` */
+  masterKeyFile?: string;
+  /** The keyring file (tenant keys wrapped by the master key). @default `<db dir>/keyring.json` */
+  keyringFile?: string;
 }
 
 /** Everything a route or the scheduler needs, built once per app. */
@@ -57,6 +80,12 @@ export interface ServiceContext {
   outbox: WebhookOutbox;
   mailer: Mailer;
   keys: ServiceKeys;
+  /** Seals personal fields with tenant keys; its keyring is shared with purge and rotation. */
+  cipher: RowCipher;
+  /** The database file (`:memory:` for none). */
+  dbFile: string;
+  /** The data-status file, or undefined for an in-memory database. */
+  statusFile: string | undefined;
   now: () => number;
   identitySecret: Uint8Array | string;
   notifyWebhooks: Record<string, WebhookTarget>;

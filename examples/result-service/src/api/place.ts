@@ -35,7 +35,7 @@ export function place(
   }
   if (dryRun) {
     const earlier = seen.get(input.externalId);
-    const hash = ctx.store.contentHash(input);
+    const hash = ctx.store.contentHash(tenant, input);
     if (earlier !== undefined)
       return { outcome: earlier === hash ? 'duplicate' : 'conflict', row: undefined };
     seen.set(input.externalId, hash);

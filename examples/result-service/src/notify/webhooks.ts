@@ -7,6 +7,7 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { RowCipher } from '../crypto/row-cipher.js';
 
 /** Where a tenant receives its webhooks. */
 export interface WebhookTarget {
@@ -50,10 +51,13 @@ export class WebhookOutbox {
   readonly #due: StatementSync;
   readonly #attempt: StatementSync;
   readonly #update: StatementSync;
+  readonly #cipher: RowCipher | undefined;
 
   /**
    * @param targets tenant → URL and secret; tenants without one get no webhooks
    * @param retryMs waits before each retry @default WEBHOOK_RETRY_MS
+   * @param cipher seals queued payloads with the tenant's key (they carry the external id and
+   *   notification errors); without one they are stored as they are sent
    */
   constructor(
     db: DatabaseSync,
@@ -61,7 +65,9 @@ export class WebhookOutbox {
     now: () => number,
     fetchFn: typeof fetch = fetch,
     retryMs: readonly number[] = WEBHOOK_RETRY_MS,
+    cipher?: RowCipher,
   ) {
+    this.#cipher = cipher;
     this.#targets = targets;
     this.#now = now;
     this.#fetch = fetchFn;
@@ -85,7 +91,8 @@ export class WebhookOutbox {
     const now = this.#now();
     const id = `msg_${randomUUID().replaceAll('-', '')}`;
     const payload = JSON.stringify({ type, timestamp: new Date(now).toISOString(), data });
-    this.#insert.run(id, tenant, target.url, type, payload, now, now);
+    const stored = this.#cipher ? this.#cipher.sealText(tenant, `${id}\nwebhook`, payload)! : payload;
+    this.#insert.run(id, tenant, target.url, type, stored, now, now);
     return id;
   }
 
@@ -93,6 +100,7 @@ export class WebhookOutbox {
   async deliverDue(): Promise<number> {
     let delivered = 0;
     for (const row of this.#due.all(this.#now()) as unknown as DeliveryRow[]) {
+      if (this.#cipher) row.payload = this.#cipher.openText(row.tenant, `${row.id}\nwebhook`, row.payload)!;
       if (await this.#deliver(row)) delivered++;
     }
     return delivered;

@@ -5,7 +5,6 @@
  */
 import { Hono } from 'hono';
 import { html } from 'hono/html';
-import type { ResultRow } from '../resource.js';
 import { RESULT_STATUSES, type ResultStatus } from '../schema.js';
 import type { ServiceContext, ServiceEnv } from '../types.js';
 import { formatTime, type Lang, langOf, layout, pageHeaders } from './layout.js';
@@ -66,11 +65,7 @@ export function adminPages(ctx: ServiceContext): Hono<ServiceEnv> {
     const status = RESULT_STATUSES.find((s) => s === q);
     const counts = ctx.store.counts(tenant);
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    const rows = ctx.db
-      .prepare(
-        `SELECT * FROM results WHERE tenant = ?${status ? ' AND status = ?' : ''} ORDER BY seq DESC LIMIT ${LIMIT}`,
-      )
-      .all(...(status ? [tenant, status] : [tenant])) as unknown as ResultRow[];
+    const rows = ctx.store.latest(tenant, status, LIMIT);
     const time = (ms: number) => formatTime(ms, lang, ctx.timeZone);
     const link = (s: ResultStatus | undefined, label: string, n: number) =>
       html`<a href="/admin?lang=${lang}${s ? `&status=${s}` : ''}"${s === status ? html` aria-current="page"` : ''}>${label} (${n})</a>`;

@@ -87,11 +87,6 @@ ${row.expires_at === null ? '' : html`<p>${t.until(formatTime(row.expires_at, la
  */
 export function recipientPages(ctx: ServiceContext): Hono<ServiceEnv> {
   const pages = new Hono<ServiceEnv>();
-  const failures = ctx.db.prepare(
-    'SELECT COUNT(*) AS n, MIN(at) AS first FROM pin_failures WHERE tenant = ? AND access_code = ? AND at > ?',
-  );
-  const addFailure = ctx.db.prepare('INSERT INTO pin_failures (tenant, access_code, at) VALUES (?, ?, ?)');
-  const clearFailures = ctx.db.prepare('DELETE FROM pin_failures WHERE tenant = ? AND access_code = ?');
   pages.use(pageHeaders());
 
   pages.get('/', (c) => {
@@ -109,10 +104,7 @@ export function recipientPages(ctx: ServiceContext): Hono<ServiceEnv> {
     const pin = typeof body.pin === 'string' ? body.pin.slice(0, 20) : '';
     const now = ctx.now();
 
-    const { n, first } = failures.get(tenant, code, now - ctx.pinLimit.windowMs) as {
-      n: number;
-      first: number | null;
-    };
+    const { n, first } = ctx.store.pinFailures(tenant, code, now - ctx.pinLimit.windowMs);
     if (n >= ctx.pinLimit.max) {
       const until = (first ?? now) + ctx.pinLimit.windowMs;
       c.header('Retry-After', String(Math.max(1, Math.ceil((until - now) / 1000))));
@@ -122,10 +114,10 @@ export function recipientPages(ctx: ServiceContext): Hono<ServiceEnv> {
     // Same HMAC work whether or not the code exists, so timing does not reveal valid codes.
     const ok = verifyPin(ctx.keys.pin, row?.id ?? 'none', pin, row?.pin_hash ?? '') && row !== undefined;
     if (!row || !ok) {
-      addFailure.run(tenant, code, now);
+      ctx.store.addPinFailure(tenant, code, now);
       return page(401, form(lang, T[lang].wrong, code));
     }
-    clearFailures.run(tenant, code);
+    ctx.store.clearPinFailures(tenant, code);
 
     let current: ResultRow = row;
     if (current.status === 'withdrawn') return page(404, message(lang, T[lang].unavailable));
