@@ -153,12 +153,13 @@ function openEveryRow(
     sealed: Uint8Array | null;
     key_id: string | null;
   }>) {
-    const t = (tenants[row.tenant] ??= {
+    tenants[row.tenant] ??= {
       results: 0,
       readable: 0,
       unreadable: 0,
       key: keyring.has(row.tenant) ? 'live' : 'missing',
-    });
+    };
+    const t = tenants[row.tenant]!;
     t.results++;
     if (row.sealed === null) {
       t.readable++; // a backup from before encryption: plaintext, sealed when the service opens it
