@@ -47,7 +47,6 @@ export interface DataStatus {
     masterKeyId: string;
     rotatedAt: string | null;
     keyring: string;
-    tenants: string[];
   };
   purges?: PurgeRecord[];
 }

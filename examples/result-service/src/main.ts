@@ -9,6 +9,10 @@
  * missing), `SMTP_URL` + `MAIL_FROM` (else the file outbox `var/outbox`), `WEBHOOK_URL` +
  * `WEBHOOK_SECRET` or `WEBHOOK_SECRET_FILE` + `WEBHOOK_TENANTS`; `DEMO_TENANTS` (comma-separated
  * tenants to seed demo results for).
+ * Encryption at rest and the daily backup, from the environment only: `RESULTS_MASTER_KEY`
+ * (base64url of 32 bytes) or `RESULTS_MASTER_KEY_FILE` (default `<db dir>/master.key`, created on
+ * first run); `RESULTS_BACKUP_DIR` (default `<db dir>/backups`), `RESULTS_BACKUP_AT` (HH:MM UTC,
+ * default 18:00; `off` for none), `RESULTS_BACKUP_RETENTION_DAYS` (14).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,7 +30,10 @@ Runs the reference result service (only requests signed by the gateway are serve
   -h, --help      this text
 
 Environment (overrides the file): HOST, PORT, PUBLIC_BASE_URL, RESULTS_DB, IDENTITY_SECRET_FILE,
-SMTP_URL, MAIL_FROM, WEBHOOK_URL, WEBHOOK_SECRET | WEBHOOK_SECRET_FILE, WEBHOOK_TENANTS, DEMO_TENANTS
+SMTP_URL, MAIL_FROM, WEBHOOK_URL, WEBHOOK_SECRET | WEBHOOK_SECRET_FILE, WEBHOOK_TENANTS, DEMO_TENANTS;
+encryption and backups (environment only): RESULTS_MASTER_KEY | RESULTS_MASTER_KEY_FILE,
+RESULTS_BACKUP_DIR, RESULTS_BACKUP_AT (HH:MM UTC, or off), RESULTS_BACKUP_RETENTION_DAYS.
+Backups, restores, keys and purges: npm run result-service -- --help
 `;
 
 // Same format as the gateway's key files: one key a line, newest first; the UTF-8 bytes are the key.
@@ -71,6 +78,20 @@ const service = await startResultService({
   recipientUrls: config.recipientUrls,
   webhooks: config.webhooks,
   notifyWebhooks: config.notifyWebhooks,
+  encryption: {
+    ...(env.RESULTS_MASTER_KEY ? { masterKey: env.RESULTS_MASTER_KEY } : {}),
+    ...(env.RESULTS_MASTER_KEY_FILE ? { masterKeyFile: env.RESULTS_MASTER_KEY_FILE } : {}),
+  },
+  backup:
+    env.RESULTS_BACKUP_AT === 'off'
+      ? false
+      : {
+          ...(env.RESULTS_BACKUP_DIR ? { dir: env.RESULTS_BACKUP_DIR } : {}),
+          ...(env.RESULTS_BACKUP_AT ? { at: env.RESULTS_BACKUP_AT } : {}),
+          ...(env.RESULTS_BACKUP_RETENTION_DAYS
+            ? { retentionDays: Number(env.RESULTS_BACKUP_RETENTION_DAYS) }
+            : {}),
+        },
 });
 console.log(`result service listening on ${service.url} (only requests signed by the gateway are served)`);
 const hooked = Object.keys(config.webhooks);

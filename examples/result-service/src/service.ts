@@ -47,7 +47,13 @@ export interface RunningResultService extends ResultApp {
  * try { console.log(service.url) } finally { await service.close() }
  */
 export async function startResultService(options: ResultServiceOptions): Promise<RunningResultService> {
-  if (options.backup) nextRunAt(0, options.backup.at ?? '18:00'); // a malformed time fails before anything starts
+  // A malformed schedule fails before anything starts.
+  if (options.backup) {
+    nextRunAt(0, options.backup.at ?? '18:00');
+    const days = options.backup.retentionDays ?? 14;
+    if (!Number.isInteger(days) || days < 1)
+      throw new Error(`backup.retentionDays must be a whole number of days ≥ 1, not ${days}`);
+  }
   const dbFile = options.dbFile ?? 'var/results.db';
   const paths = dbFile === ':memory:' ? undefined : dataPaths(dbFile);
   // `restore` refuses to replace a database a live service holds.
@@ -93,7 +99,6 @@ export async function startResultService(options: ResultServiceOptions): Promise
         masterKeyId: info.masterKeyId,
         rotatedAt: info.rotatedAt,
         keyring: keyring.file ?? 'memory',
-        tenants: keyring.tenants(),
       };
     },
     context.now,

@@ -114,7 +114,8 @@ export function verifyBackup(
     rmSync(scratch, { recursive: true, force: true });
   }
   const ok = checks.every((c) => c.ok);
-  const out: Verification = { file, ok, schemaVersion: version, checks, tenants };
+  const sorted = Object.fromEntries(Object.entries(tenants).sort(([a], [b]) => a.localeCompare(b)));
+  const out: Verification = { file, ok, schemaVersion: version, checks, tenants: sorted };
   updateDataStatus(
     statusFile,
     (s) => {
