@@ -54,11 +54,17 @@ function rows(tenants: BackupEntry['tenants']): string {
   );
 }
 
+const parseBackup = (argv: string[]) =>
+  parseArgs({ args: argv, options: COMMON_OPTIONS, allowPositionals: true, strict: true });
+const RESTORE_OPTIONS = { ...COMMON_OPTIONS, verify: { type: 'boolean' }, yes: { type: 'boolean' } } as const;
+const parseRestore = (argv: string[]) =>
+  parseArgs({ args: argv, options: RESTORE_OPTIONS, allowPositionals: true, strict: true });
+
 /** Runs `backup now|list`. */
 export async function backupCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseBackup>;
   try {
-    parsed = parseArgs({ args: argv, options: COMMON_OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseBackup(argv);
   } catch (err) {
     return usage(io, 'backup', (err as Error).message);
   }
@@ -120,14 +126,9 @@ function printVerification(v: Verification, io: CliIo) {
 
 /** Runs `restore --verify FILE` or `restore FILE --yes`. */
 export async function restoreCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseRestore>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      options: { ...COMMON_OPTIONS, verify: { type: 'boolean' }, yes: { type: 'boolean' } },
-      allowPositionals: true,
-      strict: true,
-    });
+    parsed = parseRestore(argv);
   } catch (err) {
     return usage(io, 'restore', (err as Error).message);
   }

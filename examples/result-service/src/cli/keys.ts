@@ -20,16 +20,15 @@ export const KEYS_HELP = `Usage: result-service keys status|rotate [--new-key-fi
 
 ${COMMON_HELP}`;
 
+const OPTIONS = { ...COMMON_OPTIONS, 'new-key-file': { type: 'string' } } as const;
+const parse = (argv: string[]) =>
+  parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+
 /** Runs `keys status|rotate`. */
 export async function keysCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parse>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      options: { ...COMMON_OPTIONS, 'new-key-file': { type: 'string' } },
-      allowPositionals: true,
-      strict: true,
-    });
+    parsed = parse(argv);
   } catch (err) {
     return usage(io, 'keys', (err as Error).message);
   }

@@ -30,16 +30,15 @@ Without --yes it only says what it would remove.
 
 ${COMMON_HELP}`;
 
+const OPTIONS = { ...COMMON_OPTIONS, yes: { type: 'boolean' } } as const;
+const parse = (argv: string[]) =>
+  parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+
 /** Runs `purge TENANT [--yes]`. */
 export async function purgeCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parse>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      options: { ...COMMON_OPTIONS, yes: { type: 'boolean' } },
-      allowPositionals: true,
-      strict: true,
-    });
+    parsed = parse(argv);
   } catch (err) {
     return usage(io, 'purge', (err as Error).message);
   }
@@ -50,7 +49,7 @@ export async function purgeCommand(argv: string[], io: CliIo): Promise<number> {
   const [tenant, ...extra] = parsed.positionals;
   if (!tenant || extra.length > 0) return usage(io, 'purge', 'give one tenant id');
   const w = where(parsed.values, io);
-  const show = (p: string) => p.split(io.cwd + '/').join('');
+  const show = (p: string) => p.split(`${io.cwd}/`).join('');
   try {
     const keyring = openKeyring(w, io);
     const db = openLive(w.db);
