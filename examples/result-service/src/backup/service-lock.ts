@@ -3,7 +3,8 @@
  * `restore FILE` refuses to replace a database that a live process holds — a restore under a
  * running service would be overwritten by its next write or leave it serving a deleted file.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** The live process holding the lock, or undefined (no lock, or a stale one). */
 export function lockHolder(lockFile: string): number | undefined {
@@ -33,6 +34,7 @@ export function acquireLock(lockFile: string): () => void {
   if (holder !== undefined && holder !== process.pid) {
     throw new Error(`${lockFile}: the database is in use by process ${holder}`);
   }
+  mkdirSync(dirname(lockFile), { recursive: true });
   writeFileSync(lockFile, `${process.pid}\n`, { mode: 0o644 });
   return () => {
     if (lockHolder(lockFile) === process.pid) rmSync(lockFile, { force: true });

@@ -89,6 +89,86 @@ describe('resultgate report', () => {
     );
   });
 
+  it('takes backup, encryption and deletion evidence from the data-status file', async () => {
+    const none = JSON.parse((await run(['report', '--format', 'json'])).out).tenants[0].items;
+    type Item = { id: string; status: string; value: string };
+    const byId = (items: Item[]): Record<string, Item> => Object.fromEntries(items.map((i) => [i.id, i]));
+    expect(byId(none).backup).toMatchObject({
+      status: 'not enforced',
+      value: expect.stringContaining('--data-status'),
+    });
+    const now = Date.now();
+    const status = {
+      version: 1,
+      updatedAt: new Date(now).toISOString(),
+      backup: {
+        dir: '/srv/backups',
+        dailyAt: '18:00',
+        retentionDays: 14,
+        last: {
+          file: '/srv/backups/b.db',
+          at: new Date(now - 3_600_000).toISOString(),
+          bytes: 4096,
+          sha256: 'ab'.repeat(32),
+        },
+        lastError: null,
+      },
+      encryption: {
+        enabled: true,
+        algorithm: 'AES-256-GCM',
+        masterKeyId: '0123456789abcdef',
+        rotatedAt: null,
+        keyring: 'k',
+      },
+      purges: [
+        {
+          tenant: 'old-co',
+          at: '2026-11-01T00:00:00.000Z',
+          keyId: 'fedcba9876543210',
+          removed: [{ where: 'database table results', what: 'rows deleted', count: 7 }],
+        },
+      ],
+    };
+    await writeFile(join(root, 'data-status.json'), JSON.stringify(status));
+    // A backup but no restore check: weak.
+    const weak = byId(
+      JSON.parse((await run(['report', '--format', 'json', '--data-status', 'data-status.json'])).out)
+        .tenants[0].items,
+    );
+    expect(weak.backup).toMatchObject({
+      status: 'weak',
+      value: expect.stringContaining('no restore check yet'),
+    });
+    expect(weak.encryption).toMatchObject({
+      status: 'enforced',
+      value: expect.stringContaining('master key 0123456789abcdef, rotated never'),
+    });
+    expect(weak.deletion?.value).toMatch(
+      /purges done: old-co 2026-11-01T00:00:00.000Z \(key fedcba9876543210 destroyed, 7 rows deleted\)$/,
+    );
+    // With a passed restore check of a fresh backup: enforced; a two-day-old backup: weak again.
+    const verified = {
+      lastVerified: { file: 'b.db', at: new Date(now).toISOString(), ok: true, summary: 'ok' },
+      lastRestored: null,
+    };
+    await writeFile(join(root, 'data-status.json'), JSON.stringify({ ...status, restore: verified }));
+    const md = (await run(['report', '--data-status', 'data-status.json'])).out;
+    expect(md).toMatch(
+      /^\| Daily backups, checked by restore \| enforced \| daily at 18:00 UTC, kept 14 days; last backup /m,
+    );
+    status.backup.last.at = new Date(now - 2 * 86_400_000).toISOString();
+    await writeFile(join(root, 'data-status.json'), JSON.stringify({ ...status, restore: verified }));
+    const stale = byId(
+      JSON.parse((await run(['report', '--format', 'json', '--data-status', 'data-status.json'])).out)
+        .tenants[0].items,
+    );
+    expect(stale.backup?.status).toBe('weak');
+    await writeFile(join(root, 'bad.json'), '{"version":1}');
+    const bad = await run(['report', '--data-status', 'bad.json']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('not a result-service data-status file');
+  });
+
   it('exits 1 on an invalid policy and 2 on a bad format', async () => {
     expect((await run(['report', '--policy', 'missing.json'])).code).toBe(1);
     expect((await run(['report', '--format', 'pdf'])).code).toBe(2);

@@ -10,6 +10,7 @@ import { loadPolicyFile, PolicyError } from '../policy/load.js';
 import type { Policy, Tenant, Zone } from '../policy/schema.js';
 import { HSTS } from '../tls/headers.js';
 import { type CliCommand, EXIT, policyPath } from './command.js';
+import { type DataStatus, dataItems, readDataStatus } from './data-status.js';
 
 /** `enforced`, `weak` (on, but below the checklist's promise) or `not enforced`. */
 export type ReportStatus = 'enforced' | 'weak' | 'not enforced';
@@ -167,8 +168,13 @@ function item(id: string, status: ReportStatus, value: string): ReportItem {
   return { id, title: TITLES[id]!, status, value };
 }
 
-/** Builds the checklist report of every tenant of a validated policy. */
-export function buildReport(policy: Policy): TenantReport[] {
+/**
+ * Builds the checklist report of every tenant of a validated policy.
+ * @param data the result service's data-status file (backup, encryption, deletion evidence);
+ *   without it those three items say "not enforced" and why
+ * @param now the clock of the backup's freshness @default Date.now()
+ */
+export function buildReport(policy: Policy, data?: DataStatus, now = Date.now()): TenantReport[] {
   const audit = item(
     'audit',
     'enforced',
@@ -189,6 +195,7 @@ export function buildReport(policy: Policy): TenantReport[] {
       roles(t),
       maintenance(t),
       isolation(id, t, policy),
+      ...dataItems(data, now),
     ],
   }));
 }
@@ -210,7 +217,7 @@ export function reportMarkdown(reports: TenantReport[]): string {
   return `${out.join('\n')}\n`;
 }
 
-const HELP = `Usage: resultgate report [--policy FILE] [--format md|json]
+const HELP = `Usage: resultgate report [--policy FILE] [--data-status FILE] [--format md|json]
 
 Prints, for each tenant, each promise of the security checklist (IP restriction, Basic auth, idle
 timeout per zone, TLS only and HSTS, log retention, audit tamper evidence, password policy,
@@ -218,8 +225,14 @@ lockout, roles, maintenance notice at least 7 days ahead, tenant isolation) with
 that enforces it. Status: "enforced", "weak" (on, but below the promise: retention under 30 days,
 passwords under 8 characters, an idle timeout over 1h) or "not enforced".
 
+Backups, encryption at rest and deletion at contract end are the upstream's data, not the
+policy's: their evidence (last backup, last restore check, encryption on, purges done) comes from
+the result service's data-status file (<its db dir>/data-status.json, written by the service and
+its CLI). Without it these items say "not enforced".
+
 Options:
-  --policy FILE    the policy file (default $RESULTGATE_POLICY, else ./policy.json)
+  --policy FILE       the policy file (default $RESULTGATE_POLICY, else ./policy.json)
+  --data-status FILE  the result service's data-status.json (default $RESULTGATE_DATA_STATUS)
   --format md|json Markdown tables (default) or JSON
 `;
 
@@ -228,11 +241,15 @@ export const command: CliCommand = {
   summary: 'the security checklist per tenant, with the policy values that enforce it',
   help: HELP,
   async run(argv, io) {
-    let values: { policy?: string; format?: string };
+    let values: { policy?: string; format?: string; 'data-status'?: string };
     try {
       ({ values } = parseArgs({
         args: argv,
-        options: { policy: { type: 'string' }, format: { type: 'string', default: 'md' } },
+        options: {
+          policy: { type: 'string' },
+          'data-status': { type: 'string' },
+          format: { type: 'string', default: 'md' },
+        },
         strict: true,
       }));
     } catch (err) {
@@ -250,7 +267,17 @@ export const command: CliCommand = {
       io.stderr.write(`resultgate report: ${err instanceof PolicyError ? err.message : String(err)}\n`);
       return EXIT.failed;
     }
-    const reports = buildReport(policy);
+    const dataFile = values['data-status'] ?? io.env.RESULTGATE_DATA_STATUS;
+    let data: DataStatus | undefined;
+    if (dataFile) {
+      try {
+        data = await readDataStatus(resolve(io.cwd, dataFile));
+      } catch (err) {
+        io.stderr.write(`resultgate report: ${(err as Error).message}\n`);
+        return EXIT.failed;
+      }
+    }
+    const reports = buildReport(policy, data);
     io.stdout.write(
       values.format === 'json'
         ? `${JSON.stringify({ tenants: reports }, null, 2)}\n`

@@ -1,7 +1,10 @@
 /**
- * `resultgate tenants purge T [--policy FILE] [--yes]` — the end of a tenant's contract: removes
- * the tenant from the policy (atomically; a running gateway reloads without it), deletes all its
- * log files, and writes a `tenant_purged` line to the `_gateway` audit chain.
+ * `resultgate tenants purge T [--policy FILE] [--data-status FILE] [--yes]` — the end of a
+ * tenant's contract, gateway half: removes the tenant from the policy (atomically; a running
+ * gateway reloads without it), deletes all its log files, and writes a `tenant_purged` line to the
+ * `_gateway` audit chain. The result service's half (`result-service purge T`: the tenant key
+ * destroyed, its rows and outbox deleted) follows; with the service's data-status file the output
+ * says whether it is done and what it removed where (README: "Purging a tenant").
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -11,21 +14,27 @@ import { GATEWAY_TENANT, isTenantDirName } from '../logs/index.js';
 import { loadPolicyFile, PolicyError } from '../policy/load.js';
 import { writeCliAudit } from './audit.js';
 import { type CliCommand, type CliIo, EXIT, policyPath } from './command.js';
+import { type DataStatus, readDataStatus } from './data-status.js';
 
-const HELP = `Usage: resultgate tenants purge T [--policy FILE] [--yes]
+const HELP = `Usage: resultgate tenants purge T [--policy FILE] [--data-status FILE] [--yes]
 
-Ends tenant T's contract:
+Ends tenant T's contract at the gateway (step 1 of 2):
   1. removes "tenants.T" from the policy file (temp file + rename: a running gateway reloads it
      and stops serving T's hosts; the rest of the file is kept as written);
   2. ends T's sessions: they are stateless signed cookies bound to the tenant, so once the
      tenant is gone (its hosts answer 404 unknown_host) no session of it opens anything;
   3. deletes every log file of T (<logs.dir>/T, access and audit);
   4. writes a "tenant_purged" line to the _gateway audit chain.
+Then step 2, the result service's data: \`result-service purge T --yes\` destroys T's tenant key
+(its rows in every backup become unreadable at once), deletes its rows and outbox files, and
+records what it removed where in its data-status file. Given that file, this command says whether
+step 2 is done and lists what it removed; \`resultgate report --data-status FILE\` lists every purge.
 Without --yes it only says what it would remove.
 
 Options:
-  --policy FILE    the policy file (default $RESULTGATE_POLICY, else ./policy.json)
-  --yes            really do it
+  --policy FILE       the policy file (default $RESULTGATE_POLICY, else ./policy.json)
+  --data-status FILE  the result service's data-status.json (default $RESULTGATE_DATA_STATUS)
+  --yes               really do it
 `;
 
 function usage(message: string, io: CliIo): number {
@@ -38,11 +47,14 @@ async function countFiles(dir: string): Promise<number> {
 }
 
 async function purge(argv: string[], io: CliIo): Promise<number> {
-  let parsed: { values: { policy?: string; yes?: boolean }; positionals: string[] };
+  let parsed: {
+    values: { policy?: string; yes?: boolean; 'data-status'?: string };
+    positionals: string[];
+  };
   try {
     parsed = parseArgs({
       args: argv,
-      options: { policy: { type: 'string' }, yes: { type: 'boolean' } },
+      options: { policy: { type: 'string' }, 'data-status': { type: 'string' }, yes: { type: 'boolean' } },
       allowPositionals: true,
       strict: true,
     });
@@ -65,6 +77,13 @@ async function purge(argv: string[], io: CliIo): Promise<number> {
   }
   const tenantLogs = join(logsDir, tenant);
   const files = await countFiles(tenantLogs);
+  const dataFile = parsed.values['data-status'] ?? io.env.RESULTGATE_DATA_STATUS;
+  if (!inPolicy && files === 0 && (await upstreamPurge(tenant, dataFile, io))) {
+    // Both halves done: say so, with what the result service removed where.
+    io.stdout.write(`nothing of ${tenant} is left at the gateway (policy, logs)\n`);
+    await resultServiceHalf(tenant, dataFile, io);
+    return EXIT.ok;
+  }
   if (!inPolicy && files === 0) {
     io.stderr.write(
       `resultgate tenants purge: no tenant "${tenant}" in ${file} and no logs in ${tenantLogs}\n`,
@@ -98,7 +117,34 @@ async function purge(argv: string[], io: CliIo): Promise<number> {
     return EXIT.failed;
   }
   io.stdout.write(`done: audit line written to ${join(logsDir, GATEWAY_TENANT)}\n`);
+  await resultServiceHalf(tenant, dataFile, io);
   return EXIT.ok;
+}
+
+/** The result service's latest purge record of a tenant, from its data-status file. */
+async function upstreamPurge(tenant: string, file: string | undefined, io: CliIo) {
+  if (!file) return undefined;
+  let status: DataStatus;
+  try {
+    status = await readDataStatus(resolve(io.cwd, file));
+  } catch (err) {
+    io.stderr.write(`resultgate tenants purge: ${(err as Error).message}\n`);
+    return undefined;
+  }
+  return status.purges?.filter((p) => p.tenant === tenant).at(-1);
+}
+
+/** Says whether the result service's half of the purge is done, and what it removed where. */
+async function resultServiceHalf(tenant: string, file: string | undefined, io: CliIo): Promise<void> {
+  const done = await upstreamPurge(tenant, file, io);
+  if (!done) {
+    io.stdout.write(
+      `next: the result service's data — \`result-service purge ${tenant} --yes\` (destroys the tenant key, so its rows in every backup become unreadable; deletes its rows and outbox files)\n`,
+    );
+    return;
+  }
+  io.stdout.write(`done (result service, ${done.at}):\n`);
+  for (const r of done.removed) io.stdout.write(`  ${r.where}: ${r.what} (${r.count})\n`);
 }
 
 export const command: CliCommand = {
