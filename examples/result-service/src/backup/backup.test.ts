@@ -269,6 +269,32 @@ describe('online backup and restore', () => {
   }, 30_000);
 });
 
+describe('a purge from another process', () => {
+  it('makes the running service drop the destroyed key within seconds', async () => {
+    const service = await start();
+    try {
+      expect((await send(service, 'acme-hr', 'x1')).status).toBe(201);
+      expect(service.context.cipher.keyring.has('acme-hr')).toBe(true);
+      // The CLI's purge: its own connection and its own keyring over the same files.
+      const db = new DatabaseSync(dbFile);
+      try {
+        purgeTenant(db, keyringOf(), 'acme-hr');
+      } finally {
+        db.close();
+      }
+      const deadline = Date.now() + 10_000;
+      while (service.context.cipher.keyring.has('acme-hr') && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(service.context.cipher.keyring.has('acme-hr')).toBe(false);
+      expect(service.context.cipher.keyring.keys('acme-hr')).toBeUndefined();
+      expect(service.context.store.byExternalId('acme-hr', 'x1')).toBeUndefined();
+    } finally {
+      await service.close();
+    }
+  }, 30_000);
+});
+
 describe('retention and schedule', () => {
   it('lists newest first and prunes backups past the retention, always keeping the newest', async () => {
     const service = await start();
