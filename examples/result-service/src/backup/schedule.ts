@@ -136,7 +136,7 @@ export function recordBackup(
       s.backup = {
         dir: options.dir,
         dailyAt: s.backup?.dailyAt ?? options.at ?? null,
-        retentionDays: options.retentionDays,
+        retentionDays: s.backup?.retentionDays ?? options.retentionDays, // the service's, when `backup now` runs beside it
         last: {
           file: entry.path,
           at: entry.createdAt,

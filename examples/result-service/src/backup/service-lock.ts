@@ -25,15 +25,12 @@ export function lockHolder(lockFile: string): number | undefined {
 }
 
 /**
- * Takes the lock for this process (replacing a stale one).
+ * Takes the lock for this process. It does not refuse to start when the file names another live
+ * process: after a crash and a reboot that process id may belong to anything, and a service that
+ * will not start is worse than two that share a database (which SQLite allows).
  * @returns a release function
- * @throws Error when another live process holds it
  */
 export function acquireLock(lockFile: string): () => void {
-  const holder = lockHolder(lockFile);
-  if (holder !== undefined && holder !== process.pid) {
-    throw new Error(`${lockFile}: the database is in use by process ${holder}`);
-  }
   mkdirSync(dirname(lockFile), { recursive: true });
   writeFileSync(lockFile, `${process.pid}\n`, { mode: 0o644 });
   return () => {

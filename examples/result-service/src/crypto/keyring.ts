@@ -23,6 +23,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
@@ -86,6 +87,15 @@ function derive(tenant: string, keyId: string, key: Buffer): TenantKeys {
   // createHmac/createCipheriv call; a KeyObject is made once (3-5x faster per call here).
   const hkdf = (info: string) => createSecretKey(Buffer.from(hkdfSync('sha256', key, keyId, info, 32)));
   return { tenant, keyId, data: hkdf('data'), lookup: hkdf('lookup') };
+}
+
+/** When a file was last modified (ms), or now when it is gone. */
+function lockAge(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return Date.now();
+  }
 }
 
 /** Waits without spinning (the lock is held for a file write, a few milliseconds). */
@@ -245,8 +255,10 @@ export class Keyring {
       try {
         fd = openSync(lock, 'wx', 0o600);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || i > 200) throw err;
-        sleepSync(10);
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        // A writer holds it for milliseconds; one that is older was left by a crash.
+        if (i > 200 || Date.now() - lockAge(lock) > 10_000) rmSync(lock, { force: true });
+        else sleepSync(10);
       }
     }
     try {
