@@ -95,7 +95,9 @@ async function purge(argv: string[], io: CliIo): Promise<number> {
     `delete ${files} file(s) under ${tenantLogs}`,
   ];
   if (!parsed.values.yes) {
-    io.stdout.write(`Would:\n${plan.map((p) => `  - ${p}\n`).join('')}Run again with --yes to do it.\n`);
+    io.stdout.write(
+      `Would:\n${plan.map((p) => `  - ${p}\n`).join('')}Run again with --yes to do it; then \`result-service purge ${tenant} --yes\` for the result service's data.\n`,
+    );
     return EXIT.usage;
   }
   try {
