@@ -63,6 +63,23 @@ describe('personal fields at rest', () => {
     expect(findings(rawFiles(svc.dir), ['school-a', '2027 entrance exam'])).toEqual(['school-a']);
   });
 
+  it('unwraps a tenant key once, not per request: 20 recipient page views cost no key derivation', async () => {
+    svc = testService();
+    const created = await (
+      await svc.call('t', 'POST', '/api/v1/results', {
+        body: sample('k1', { publishAt: '2026-11-30T00:00:00Z' }),
+      })
+    ).json();
+    const keyring = svc.context.cipher.keyring;
+    const before = keyring.unwraps;
+    for (let i = 0; i < 20; i++) {
+      const page = await svc.openResult('t', created.accessCode, created.pin);
+      expect(page.status).toBe(200);
+    }
+    expect(keyring.unwraps).toBe(before);
+    expect(before).toBe(1);
+  });
+
   it('finds by external id and access code through keyed hashes, per tenant', async () => {
     svc = testService();
     const a = await (await svc.call('a', 'POST', '/api/v1/results', { body: sample('same-id') })).json();

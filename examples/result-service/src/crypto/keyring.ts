@@ -111,6 +111,12 @@ export class Keyring {
   #master: Buffer;
   #doc: KeyringFile;
   readonly #cache = new Map<string, TenantKeys>();
+  #unwraps = 0;
+
+  /** How many times a tenant key was unwrapped (and its keys derived) — once per tenant, not per request. */
+  get unwraps(): number {
+    return this.#unwraps;
+  }
 
   /** @throws Error when the file was wrapped by another master key */
   constructor(options: KeyringOptions) {
@@ -170,6 +176,7 @@ export class Keyring {
       entry = this.#doc.tenants[tenant];
     }
     if (!entry) return undefined;
+    this.#unwraps++;
     const keys = derive(tenant, entry.keyId, unwrap(this.#master, tenant, entry.keyId, entry.wrapped));
     this.#cache.set(tenant, keys);
     return keys;
