@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -158,6 +158,7 @@ describe('online backup and restore', () => {
     try {
       expect((await send(service, 'school-a', 'x1')).status).toBe(201);
       file = (await service.backupNow()).path;
+      expect(statSync(file).mode & 0o777).toBe(0o600);
       const live = readFileSync(dbFile);
       const good = verifyBackup(file, keyringOf());
       expect(good.ok).toBe(true);

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   closeSync,
   fsyncSync,
   mkdirSync,
@@ -118,6 +119,7 @@ export async function backupNow(
     } finally {
       copy.close();
     }
+    chmodSync(tmp, 0o600); // sealed, but still the tenants' data: owner only, like the live file should be
     fsyncPath(tmp, 'r+');
     const full: BackupManifest = { ...manifest, bytes: statSync(tmp).size, sha256: sha256File(tmp) };
     const path = join(dir, name);
