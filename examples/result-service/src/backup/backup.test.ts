@@ -5,6 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { identityHeaders } from '@resultgate/gateway/identity';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Keyring } from '../crypto/keyring.js';
+import { SCHEMA_VERSION } from '../db.js';
 import { loadMasterKey } from '../crypto/master-key.js';
 import { RowCipher, SealedDataError } from '../crypto/row-cipher.js';
 import { readDataStatus } from '../data-status.js';
@@ -94,7 +95,7 @@ describe('online backup and restore', () => {
       backupFile = entry.path;
       expect(entry.bytes).toBeGreaterThan(0);
       expect(entry.sha256).toMatch(/^[0-9a-f]{64}$/);
-      expect(entry.schemaVersion).toBe(3);
+      expect(entry.schemaVersion).toBe(SCHEMA_VERSION);
       const copy = new DatabaseSync(backupFile, { readOnly: true });
       try {
         inBackup = count(copy, 'results');

@@ -52,7 +52,7 @@ describe('result-service CLI', () => {
     expect(backup.out).toMatch(/^backup written: backups\/results-\d{8}T\d{9}Z\.db\n/);
     const file = /^backup written: (\S+)/.exec(backup.out)![1]!;
     expect((await run(['backup', 'list'])).out).toMatch(
-      /^1 backup\(s\) in backups, newest first:\n {2}\S+ +\d+ bytes {2}schema 3 .*\(a 1\)\n$/,
+      /^1 backup\(s\) in backups, newest first:\n {2}\S+ +\d+ bytes {2}schema 4 .*\(a 1\)\n$/,
     );
     const dry = await run(['restore', file]);
     expect(dry.code).toBe(2);
