@@ -5,9 +5,11 @@
  * image's own HEALTHCHECK, HTTPS through the gateway container to the result service with a
  * signed identity, the HTTP redirect, a policy edit in the mounted folder picked up live,
  * non-root and read-only, and `docker stop` draining an in-flight request and exiting 0.
+ * Then compose.yaml, up with the same images, its own folder and ports.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPassword } from '@resultgate/gateway';
@@ -237,5 +239,77 @@ describe('the gateway and result-service images', () => {
     expect(Date.now() - started).toBeLessThan(25_000);
     const out = await logs(gatewayName);
     expect(out).toMatch(/draining…[\s\S]*stopped/);
+  });
+});
+
+/** A free loopback port (closed again at once; compose binds it a moment later). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** `docker compose` where the plugin is installed, else `docker-compose` (Debian's package). */
+async function composeCli(): Promise<string[]> {
+  const plugin = await run(docker, ['compose', 'version'], { allowFailure: true }).catch(() => undefined);
+  return plugin?.code === 0 ? [docker, 'compose'] : ['docker-compose'];
+}
+
+describe('compose.yaml', () => {
+  it('names the images this version builds', async () => {
+    const text = await readFile(join(REPO, 'compose.yaml'), 'utf8');
+    expect(text).toContain(`image: ${GATEWAY_IMAGE}`);
+    expect(text).toContain(`image: ${RESULTS_IMAGE}`);
+  });
+
+  it('docker compose up: HTTPS through the gateway to the result service; stop exits 0', async () => {
+    const [cmd, ...pre] = await composeCli();
+    const project = `rg-compose-${suffix}`;
+    const demo = await mkdtemp(join(tmpdir(), 'rg-compose-'));
+    await chmod(demo, 0o755);
+    await cp(join(REPO, 'deploy/demo/policy.json'), join(demo, 'policy.json'));
+    await chmod(join(demo, 'policy.json'), 0o644);
+    await demoSecrets(demo);
+    const ports = { https: await freePort(), http: await freePort(), admin: await freePort() };
+    const env = {
+      ...process.env,
+      RESULTGATE_DEMO_DIR: demo,
+      RESULTGATE_HTTPS_PORT: String(ports.https),
+      RESULTGATE_HTTP_PORT: String(ports.http),
+      RESULTGATE_ADMIN_PORT: String(ports.admin),
+    };
+    const compose = (...args: string[]) =>
+      run(cmd!, [...pre, '-p', project, '-f', join(REPO, 'compose.yaml'), ...args], { cwd: REPO, env });
+    try {
+      await compose('up', '-d', '--no-build');
+      await until('compose /readyz', async () => {
+        const a = await request({ port: ports.admin, path: '/readyz' });
+        return a.status === 200 ? a : undefined;
+      });
+      const demoCa = await readFile(join(demo, 'tls/cert.pem'), 'utf8');
+      const auth = `${SYNC.user}:${SYNC.password}`;
+      const answer = await until('results through compose', async () => {
+        const a = await request({
+          port: ports.https,
+          path: '/api/v1/results',
+          host: 'school-a.localhost',
+          ca: demoCa,
+          auth,
+        });
+        return a.status === 200 ? a : undefined;
+      });
+      expect(JSON.parse(answer.body).data.length).toBe(3);
+      await compose('stop');
+      const { stdout } = await compose('ps', '-q', 'gateway');
+      expect(await inspect(stdout.trim(), '{{.State.ExitCode}}')).toBe('0');
+    } finally {
+      await compose('down', '-v').catch(() => {});
+      await rm(demo, { recursive: true, force: true });
+    }
   });
 });
