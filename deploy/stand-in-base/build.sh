@@ -23,6 +23,11 @@ rootfs_tag="resultgate-stand-in/rootfs:bookworm-node$node_version"
 final_tag="resultgate-stand-in/node:$node_version"
 
 if ! "$DOCKER" image inspect "$rootfs_tag" >/dev/null 2>&1; then
+  if [ "$(id -u)" != 0 ] || ! command -v debootstrap >/dev/null 2>&1; then
+    echo "stand-in base: building it needs root and debootstrap (apt-get install debootstrap);" \
+      "where an image registry is reachable, set NODE_IMAGE=node:24-slim instead" >&2
+    exit 1
+  fi
   start=$SECONDS
   npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
   [ -f "$npm_dir/package.json" ] || { echo "stand-in base: cannot find npm's folder" >&2; exit 1; }
