@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', identity: 'src/proxy/identity.ts', cli: 'src/cli/main.ts' },
+  entry: { index: 'src/index.ts', identity: 'src/proxy/identity.ts', cli: 'src/cli/bin.ts' },
   format: ['esm'],
   target: 'node22',
   dts: { entry: { index: 'src/index.ts', identity: 'src/proxy/identity.ts' } },

@@ -1,5 +1,5 @@
 /**
- * The Node flags the gateway is launched with, read from the CLI's shebang (`src/cli/main.ts`,
+ * The Node flags the gateway is launched with, read from the CLI's shebang (`src/cli/bin.ts`,
  * which says why) — the one place they are written. The Dockerfile repeats them (a test keeps the
  * two equal) and the benchmark starts its gateway targets with them, so what is measured is what
  * ships.
@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('./bin.ts', import.meta.url));
 
 /**
  * The flags of `#!/usr/bin/env -S node <flags>` at the top of the CLI's source.

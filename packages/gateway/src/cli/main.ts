@@ -1,16 +1,14 @@
-#!/usr/bin/env -S node --max-semi-space-size=16
 /**
  * `resultgate` — the gateway's command line. Each command lives in its own file and is loaded
  * only when called, so `resultgate check` does not start a server's worth of modules.
  *
- * The launch flag (the Dockerfile's ENTRYPOINT repeats it; a test keeps the two equal): V8 grows
- * its young generation up to 2 × 64 MB on a machine with this much memory, garbage a
- * request/response server never needs — under load the gateway's RSS was ~270 MB for ~35 MB live.
- * Capped at 2 × 16 MB it stays under 200 MB, with no measurable CPU cost in `npm run bench`
- * (8 MB did cost: more objects of the 50 in-flight requests survive each scavenge). V8 reads this
- * size only when the process starts, so it cannot be set from code.
+ * The installed command starts at `bin.ts` (dist/cli.js), which checks the Node version before
+ * loading this file; in the workspace (`npm run resultgate`, the tests) this file runs itself.
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { CliCommand, CliIo } from './command.js';
+import { packageVersion } from './version.js';
 
 const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   serve: () => import('./serve.js'),
@@ -40,6 +38,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(await usage(io));
     return name ? 0 : 2;
   }
+  if (name === '--version' || name === '-V') {
+    io.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
   const load = COMMANDS[name];
   if (!load) {
     io.stderr.write(`resultgate: unknown command "${name}"\n\n${await usage(io)}`);
@@ -53,9 +55,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   return command.run(rest, io);
 }
 
-const isEntry =
-  process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
-if (isEntry) {
+/** Runs the CLI on this process's arguments and streams, setting its exit code. */
+export function runCli(): void {
   const io: CliIo = {
     stdin: process.stdin,
     stdout: process.stdout,
@@ -74,3 +75,18 @@ if (isEntry) {
     },
   );
 }
+
+/**
+ * Whether this file is the one Node was started with. Compared as real paths: started through
+ * a symlink (npm's `node_modules/.bin/resultgate`, npx) the name in argv[1] is not this file's.
+ */
+function isEntry(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) runCli();

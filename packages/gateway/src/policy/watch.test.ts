@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -51,6 +51,25 @@ describe('watchPolicy', () => {
     await writeFileAtomic(file, '{"b":2}');
     await until(() => counter.calls >= 2);
     expect(counter.calls).toBe(2);
+  });
+
+  it('sees a Kubernetes ConfigMap update (the ..data symlink swapped, policy.json untouched)', async () => {
+    // The kubelet's layout: policy.json -> ..data/policy.json, ..data -> ..<timestamp>/.
+    const k8s = join(dir, 'configmap');
+    await mkdir(join(k8s, '..v1'), { recursive: true });
+    await writeFile(join(k8s, '..v1', 'policy.json'), '{"v":1}');
+    await symlink('..v1', join(k8s, '..data'));
+    await symlink('..data/policy.json', join(k8s, 'policy.json'));
+    const counter = { calls: 0 };
+    stops.push(watchPolicy(join(k8s, 'policy.json'), () => counter.calls++, { debounceMs: 30 }));
+    // An update: a new timestamped folder, a new symlink renamed over ..data, the old folder removed.
+    await mkdir(join(k8s, '..v2'));
+    await writeFile(join(k8s, '..v2', 'policy.json'), '{"v":2}');
+    await symlink('..v2', join(k8s, '..data_tmp'));
+    await rename(join(k8s, '..data_tmp'), join(k8s, '..data'));
+    await rm(join(k8s, '..v1'), { recursive: true });
+    await until(() => counter.calls >= 1);
+    expect(counter.calls).toBe(1);
   });
 
   it('ignores other files in the directory', async () => {

@@ -2,9 +2,15 @@
  * Watches the policy file for changes. It watches the file's directory, not the file: editors and
  * `resultgate users` replace the file by renaming a new one over it, which a watch on the old
  * inode would never see. Bursts of events (write, chmod, rename) are debounced into one call.
+ * A Kubernetes ConfigMap volume changes no file of that name: `policy.json` is a symlink into
+ * `..data`, itself a symlink that the kubelet swaps by renaming a new one over it — so a change
+ * of `..data` counts as a change of the policy too.
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+
+/** The symlink a Kubernetes ConfigMap or Secret volume swaps on each update (its "atomic writer"). */
+const KUBERNETES_DATA = '..data';
 
 /** Options of {@link watchPolicy}. */
 export interface WatchPolicyOptions {
@@ -39,7 +45,7 @@ export function watchPolicy(
   };
   const watcher: FSWatcher = watch(dirname(path), { persistent: false }, (_event, changed) => {
     // Some platforms omit the name; then any change in the directory may be ours.
-    if (changed !== null && changed.toString() !== name) return;
+    if (changed !== null && changed.toString() !== name && changed.toString() !== KUBERNETES_DATA) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(fire, debounceMs);
   });

@@ -1,0 +1,26 @@
+/**
+ * The gateway package's version, read from its package.json: the nearest one above this file
+ * named `@resultgate/gateway` (src/cli/ in the workspace, dist/ once built and installed).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** `resultgate --version`: e.g. "0.1.0". */
+export function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === '@resultgate/gateway' && pkg.version) return pkg.version;
+    } catch {
+      // No package.json here (or not JSON): keep going up.
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the package.json of @resultgate/gateway');
+    dir = parent;
+  }
+}
