@@ -11,7 +11,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createGateway, memoryDeps, type PolicyInput } from '@resultgate/gateway';
 import { generate } from 'selfsigned';
-import { hashPassword } from '../../packages/gateway/src/basic-auth/password.js';
+import { hashPassword } from '../../packages/gateway/src/credentials/password.js';
 import { AccessLogWriter } from '../../packages/gateway/src/logs/access-sink.js';
 import { LogHealth } from '../../packages/gateway/src/logs/health.js';
 import { parsePolicy } from '../../packages/gateway/src/policy/load.js';

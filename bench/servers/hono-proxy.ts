@@ -20,7 +20,7 @@ import { type HttpBindings, serve } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono } from 'hono';
 import { Pool } from 'undici';
-import { credentialCacheKey } from '../../packages/gateway/src/basic-auth/verifier.js';
+import { credentialCacheKey } from '../../packages/gateway/src/credentials/verifier.js';
 import { AccessLogWriter } from '../../packages/gateway/src/logs/access-sink.js';
 import { LogHealth } from '../../packages/gateway/src/logs/health.js';
 import { isoTime } from '../../packages/gateway/src/logs/middleware.js';

@@ -1,6 +1,6 @@
 export { createGateway, type GatewayOptions } from './app.js';
 export { type GatewayDeps, memoryDeps } from './deps.js';
-export { hashPassword, verifyPassword } from './basic-auth/password.js';
+export { hashPassword, verifyPassword } from './credentials/password.js';
 export { ERROR_CODES, type ErrorCode, GatewayError, isGatewayError } from './errors.js';
 export { readKeyFile } from './ops/secrets.js';
 export { escapeHtml, type Lang, pickLang, renderPage } from './pages/layout.js';

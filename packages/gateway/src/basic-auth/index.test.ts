@@ -4,7 +4,7 @@ import { memoryDeps } from '../deps.js';
 import type { Policy } from '../policy/schema.js';
 import { type AccessReply, accessApp, basic, from, testPolicy, testUsers } from '../roles/access-test-app.js';
 import { CREDENTIAL_CACHE } from './index.js';
-import { scryptRuns } from './password.js';
+import { scryptRuns } from '../credentials/password.js';
 
 let policy: Policy;
 const API = 'https://acme.localhost/api/v1/results';
@@ -16,7 +16,7 @@ beforeAll(async () => {
       acme: {
         name: 'Acme HR',
         hosts: ['acme.localhost'],
-        lockout: { maxFailures: 3, window: '1m', duration: '2m' },
+        lockout: { maxFailures: 3, addressMaxFailures: 6, window: '1m', duration: '2m' },
         users: await testUsers([
           ['hr-sync', PW, ['integration']],
           ['先生', 'パスワード-Ａ1', ['integration']],
@@ -83,7 +83,7 @@ describe('basic auth', () => {
     expect(deps.auditEvents.map((e) => [e.type, e.user, e.reason, e.ip, e.tenant, e.zone])).toEqual([
       ['auth_failure', 'hr-sync', 'bad_password', '203.0.113.1', 'acme', 'api'],
       ['auth_failure', undefined, 'unknown_user', '203.0.113.2', 'acme', 'api'],
-      ['auth_failure', 'gone', 'disabled', '203.0.113.3', 'acme', 'api'],
+      ['auth_failure', 'gone', 'user_disabled', '203.0.113.3', 'acme', 'api'],
     ]);
     const logged = JSON.stringify(deps.auditEvents);
     for (const secret of ['wrong-1', 'secret-typed', PW, 'nobody']) expect(logged).not.toContain(secret);
@@ -162,15 +162,22 @@ describe('credential cache', () => {
 });
 
 describe('lockout', () => {
-  it('locks the user after maxFailures, refusing even the right password with Retry-After', async () => {
+  it('locks the user after maxFailures, refusing even the right password with Retry-After and the end', async () => {
     const { call, deps, advance } = setup();
-    for (let i = 0; i < 3; i++)
+    for (let i = 0; i < 2; i++)
       expect((await call(basic('hr-sync', `wrong-${i}`), `198.51.100.${i}`)).res.status).toBe(401);
+    // The failure that reaches the threshold is answered as the lockout, at once.
+    expect((await call(basic('hr-sync', 'wrong-2'), '198.51.100.2')).res.status).toBe(429);
     const { res, body } = await call(basic('hr-sync', PW));
     expect(res.status).toBe(429);
     expect(body.error?.code).toBe('locked_out');
     expect(res.headers.get('retry-after')).toBe('120');
-    expect(deps.auditEvents.filter((e) => e.type === 'lockout')).toHaveLength(1);
+    expect(body.error?.message).toBe(
+      `Too many failed attempts. Locked until ${new Date(1_000_000 + 120_000).toISOString()}.`,
+    );
+    expect(deps.auditEvents.filter((e) => e.type === 'lockout')).toMatchObject([
+      { user: 'hr-sync', scope: 'user', until: new Date(1_000_000 + 120_000).toISOString() },
+    ]);
     advance(60_000);
     expect((await call(basic('hr-sync', PW))).res.headers.get('retry-after')).toBe('60');
     advance(60_001);
@@ -188,13 +195,27 @@ describe('lockout', () => {
     expect(scryptRuns.count).toBe(before);
   });
 
-  it('locks an address that sprays user names, including malformed headers', async () => {
+  it('locks an address that sprays user names at addressMaxFailures, not at maxFailures', async () => {
     const { call } = setup();
-    await call(basic('a', 'x'), '198.51.100.9');
-    await call('Basic !!!', '198.51.100.9');
-    await call(basic('b', 'x'), '198.51.100.9');
-    expect((await call(basic('hr-sync', PW), '198.51.100.9')).res.status).toBe(429);
-    expect((await call(basic('hr-sync', PW), '198.51.100.10')).res.status).toBe(200);
+    const spray = '198.51.100.9';
+    for (const name of ['a', 'b', 'c', 'd', 'e'])
+      expect((await call(basic(name, 'x'), spray)).res.status).toBe(401);
+    // Five failures from one address (above maxFailures 3): a colleague behind it still gets in.
+    expect((await call(basic('hr-sync', PW), spray)).res.status).toBe(200);
+    expect((await call(basic('f', 'x'), spray)).res.status).toBe(429);
+    // The address is locked for new guesses, including the right password of a new header…
+    expect((await call(basic('先生', 'パスワード-Ａ1'), spray)).res.status).toBe(429);
+    // …but a header already proven (the credential cache) is no guess and still passes.
+    expect((await call(basic('hr-sync', PW), spray)).res.status).toBe(200);
+    expect((await call(basic('先生', 'パスワード-Ａ1'), '198.51.100.10')).res.status).toBe(200);
+  });
+
+  it('audits a malformed header but counts it towards no lockout (it cannot be a right guess)', async () => {
+    const { call, deps } = setup();
+    for (let i = 0; i < 10; i++) expect((await call('Basic !!!', '198.51.100.11')).res.status).toBe(401);
+    expect((await call(basic('hr-sync', PW), '198.51.100.11')).res.status).toBe(200);
+    expect(deps.auditEvents.filter((e) => e.reason === 'malformed')).toHaveLength(10);
+    expect(deps.auditEvents.filter((e) => e.type === 'lockout')).toEqual([]);
   });
 
   it('lets no more than maxFailures concurrent guesses reach scrypt', async () => {
@@ -205,7 +226,8 @@ describe('lockout', () => {
     );
     expect(scryptRuns.count - before).toBe(3);
     const statuses = results.map((r) => r.res.status);
-    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(17);
+    // Two wrong guesses, then the third locks (answered 429, as every later one).
+    expect(statuses.filter((s) => s === 401)).toHaveLength(2);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(18);
   });
 });

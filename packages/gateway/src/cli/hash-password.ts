@@ -7,7 +7,7 @@
 import { createInterface } from 'node:readline';
 import type { ReadStream } from 'node:tty';
 import { parseArgs } from 'node:util';
-import { hashPassword, passwordProblems } from '../basic-auth/password.js';
+import { hashPassword, passwordProblems } from '../credentials/password.js';
 import { loadPolicyFile } from '../policy/load.js';
 import { DEFAULT_PASSWORD_POLICY } from '../policy/schema.js';
 import { type CliCommand, type CliIo, EXIT, policyPath } from './command.js';

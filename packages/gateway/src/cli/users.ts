@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { hashPassword } from '../basic-auth/password.js';
+import { hashPassword } from '../credentials/password.js';
 import { editPolicyFile } from '../policy/edit.js';
 import { loadPolicyFile } from '../policy/load.js';
 import { type Policy, USER_NAME } from '../policy/schema.js';

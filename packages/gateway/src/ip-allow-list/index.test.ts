@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { scryptRuns } from '../basic-auth/password.js';
+import { scryptRuns } from '../credentials/password.js';
 import { type AccessReply, accessApp, basic, from, testPolicy, testUsers } from '../roles/access-test-app.js';
 import type { Policy } from '../policy/schema.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../basic-auth/password.js';
+import { hashPassword } from '../credentials/password.js';
 import { memoryDeps } from '../deps.js';
 import { errorHandler } from '../pages/index.js';
 import { parsePolicy } from '../policy/load.js';
@@ -24,7 +24,7 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'rg-route-'));
   const tenant = async (host: string) => ({
     hosts: [host],
-    lockout: { maxFailures: 3 },
+    lockout: { maxFailures: 3, addressMaxFailures: 3 },
     users: {
       admin: { passwordHash: await hashPassword('admin-pass-123', FAST), roles: ['admin'] },
       clerk: { passwordHash: await hashPassword('clerk-pass-123', FAST), roles: ['integration'] },

@@ -6,11 +6,7 @@
  * lockout. Only the host's tenant's directory is ever read.
  */
 import type { Context, Handler } from 'hono';
-import { basicChallenge, parseBasicAuthorization } from '../basic-auth/header.js';
-import { lockoutStore } from '../basic-auth/lockout.js';
-import { KeyedQueue } from '../basic-auth/queue.js';
-import { type CompiledTenant, compileTenant } from '../basic-auth/verifier.js';
-import { verifyPassword } from '../basic-auth/password.js';
+import { basicChallenge, credentials, lockedOut, parseBasicAuthorization } from '../credentials/index.js';
 import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../pipeline.js';
 import { requireNetwork, zoneNetworks } from '../reserved.js';
@@ -41,10 +37,7 @@ export interface LogsRouteOptions {
 export function logsRoute(ctx: PipelineContext, options: LogsRouteOptions = {}): Handler<GatewayEnv> {
   const { policy, deps } = ctx;
   const role = options.role ?? 'admin';
-  const lockouts = lockoutStore(deps);
-  // Guesses are verified one at a time per (tenant, user) and (tenant, address), each after a
-  // fresh lockout check, as Basic auth does: parallel guesses cannot outrun maxFailures.
-  const queue = new KeyedQueue();
+  const creds = credentials(ctx);
   // The logs are an admin screen: open only to the networks of the zones of that role.
   const networks = new Map(
     Object.entries(policy.tenants).map(([id, t]) => [
@@ -52,20 +45,8 @@ export function logsRoute(ctx: PipelineContext, options: LogsRouteOptions = {}):
       zoneNetworks(t.zones.filter((z) => z.roles?.includes(role))),
     ]),
   );
-  const compiled = new Map<string, CompiledTenant>();
-  const tenantOf = (id: string): CompiledTenant | undefined => {
-    let t = compiled.get(id);
-    const tenant = policy.tenants[id];
-    if (!t && tenant) {
-      t = compileTenant(id, tenant);
-      compiled.set(id, t);
-    }
-    return t;
-  };
 
   async function basicUser(c: Ctx, tenantId: string): Promise<GatewayUser> {
-    const tenant = tenantOf(tenantId);
-    if (!tenant) throw new GatewayError('no_route');
     const challenge = basicChallenge(
       `${policy.tenants[tenantId]?.name ?? tenantId} logs`,
       `${tenantId} logs`,
@@ -74,49 +55,22 @@ export function logsRoute(ctx: PipelineContext, options: LogsRouteOptions = {}):
       new GatewayError('unauthorized', { headers: { 'WWW-Authenticate': challenge } });
     const ip = rq(c).clientIp ?? '';
     const parsed = parseBasicAuthorization(c.req.header('authorization'));
-    const name = parsed.kind === 'credentials' ? parsed.user : undefined;
-    const state = lockouts.check(tenantId, name, ip, deps.now());
-    if (state.locked)
-      throw new GatewayError('locked_out', { headers: { 'Retry-After': String(state.retryAfterSeconds) } });
-    if (parsed.kind !== 'credentials') throw unauthorized();
+    const attempt = { tenantId, ip, via: 'logs' as const, reqId: rq(c).requestId, zone: '/.gateway/logs' };
+    if (parsed.kind === 'absent') throw unauthorized();
+    if (parsed.kind === 'malformed') {
+      creds.auditFailure(attempt, 'malformed');
+      throw unauthorized();
+    }
     // Only users of the role log in here: a right password of another user must not be told
     // apart from a wrong one (a 403 would confirm it to a client the user's zones refuse).
-    const found = tenant.users.get(parsed.user);
-    const user = found?.identity.roles.includes(role) ? found : undefined;
-    const keys = [`user\0${tenantId}\0${parsed.user}`, `ip\0${tenantId}\0${ip}`];
-    const outcome = await queue.run(keys, async () => {
-      const again = lockouts.check(tenantId, parsed.user, ip, deps.now());
-      if (again.locked) return again;
-      // Unknown and disabled users are checked against the dummy hash: same time, no enumeration.
-      const ok = await verifyPassword(parsed.password, user?.hash ?? (await tenant.dummy));
-      if (ok && user?.hash !== undefined) {
-        lockouts.succeed(tenantId, parsed.user);
-        return user.identity;
-      }
-      // Counted inside the queue, so the next queued guess already sees this failure.
-      const started = lockouts.fail(tenantId, user ? parsed.user : undefined, ip, tenant.lockout, deps.now());
-      const event = {
-        type: 'auth_failure' as const,
-        tenant: tenantId,
-        user: found ? parsed.user : undefined,
-        ip,
-        reqId: rq(c).requestId,
-        zone: '/.gateway/logs',
-        reason: !found
-          ? 'unknown_user'
-          : !user
-            ? 'missing_role'
-            : found.disabled
-              ? 'disabled'
-              : 'bad_password',
-      };
-      deps.audit.write(event);
-      if (started) deps.audit.write({ ...event, type: 'lockout', reason: 'max_failures' });
-      return undefined;
+    const outcome = await creds.authenticate({
+      ...attempt,
+      user: parsed.user,
+      password: parsed.password,
+      role,
     });
-    if (outcome && 'locked' in outcome)
-      throw new GatewayError('locked_out', { headers: { 'Retry-After': String(outcome.retryAfterSeconds) } });
-    if (outcome) return outcome;
+    if (outcome.ok) return outcome.user.identity;
+    if (outcome.code === 'locked_out') throw lockedOut(outcome.until, deps.now());
     throw unauthorized();
   }
 

@@ -57,6 +57,14 @@ export interface LoginPageOptions {
   /** The user name to refill after a failed attempt (never the password). */
   username?: string;
   message?: LoginMessage;
+  /** With `locked_out`: when the lockout ends (ms), shown as a UTC time. */
+  lockedUntil?: number | undefined;
+}
+
+/** "… Locked until 2026-12-06 15:45 UTC." in the page's language. */
+function untilText(lang: Lang, until: number): string {
+  const at = `${new Date(until).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return lang === 'ja' ? `（${at} まで）` : ` Locked until ${at}.`;
 }
 
 function hidden(name: string, value: string | undefined): string {
@@ -77,7 +85,7 @@ export function renderLoginPage(o: LoginPageOptions): string {
   const other: Lang = o.lang === 'ja' ? 'en' : 'ja';
   const isError = o.message !== undefined && o.message !== 'logged_out';
   const message = o.message
-    ? `<p id="login-message" class="${isError ? 'error' : 'muted'}" role="${isError ? 'alert' : 'status'}">${escapeHtml(messageText(o.lang, o.message))}</p>`
+    ? `<p id="login-message" class="${isError ? 'error' : 'muted'}" role="${isError ? 'alert' : 'status'}">${escapeHtml(messageText(o.lang, o.message) + (o.message === 'locked_out' && o.lockedUntil ? untilText(o.lang, o.lockedUntil) : ''))}</p>`
     : '';
   const described = isError ? ' aria-describedby="login-message" aria-invalid="true"' : '';
   const query = new URLSearchParams({ lang: other, ...(o.next ? { next: o.next } : {}) });

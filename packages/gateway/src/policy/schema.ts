@@ -156,7 +156,16 @@ export function zonePathKey(path: string): string {
 }
 
 const lockoutSchema = z.strictObject({
-  maxFailures: z.number().int().min(1).default(5),
+  maxFailures: z
+    .number()
+    .int()
+    .min(1)
+    .default(5)
+    .meta({ description: 'Failed logins of one user name within window that lock that name' }),
+  addressMaxFailures: z.number().int().min(1).default(50).meta({
+    description:
+      'Failed logins from one client address (an IPv6 /64) within window that lock the address: higher than maxFailures, so one person behind a shared NAT does not lock out the others',
+  }),
   window: duration.prefault('15m'),
   duration: duration.prefault('15m'),
 });
@@ -288,7 +297,20 @@ export const policySchema = z.strictObject({
       failClosed: z.boolean().default(false),
     })
     .prefault({}),
-  sharedState: z.strictObject({ redis: z.strictObject({ url: z.string() }).optional() }).optional(),
+  sharedState: z
+    .strictObject({
+      dir: z.string().optional().meta({
+        description:
+          'Directory of the local security state (lockouts, logouts) that survives restarts; default: state/ beside logs.dir',
+      }),
+      redis: z
+        .strictObject({
+          url: z.string().meta({ description: 'redis://[user:pass@]host:port[/db] shared by every gateway' }),
+          prefix: z.string().optional().meta({ description: 'Key prefix (default "resultgate:")' }),
+        })
+        .optional(),
+    })
+    .optional(),
   tenants: z
     .record(
       z.string().regex(TENANT_ID, { message: 'tenant ids are lowercase letters, digits and -' }),

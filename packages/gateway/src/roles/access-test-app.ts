@@ -7,7 +7,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { basicAuth } from '../basic-auth/index.js';
-import { hashPassword } from '../basic-auth/password.js';
+import { hashPassword } from '../credentials/password.js';
 import { clientIp } from '../client-ip/index.js';
 import { type GatewayDeps, memoryDeps } from '../deps.js';
 import { isGatewayError } from '../errors.js';
@@ -24,7 +24,7 @@ export interface AccessReply {
   clientIp?: string;
   user?: GatewayUser | null;
   zone?: string | null;
-  error?: { code: string };
+  error?: { code: string; message?: string };
 }
 
 /** Cheap scrypt for tests where timing does not matter. */
@@ -75,7 +75,8 @@ export function accessApp(policy: Policy, deps: GatewayDeps = memoryDeps()): Hon
   const ctx = { policy, deps };
   const app = new Hono<GatewayEnv>();
   app.onError((err, c) => {
-    if (isGatewayError(err)) return c.json({ error: { code: err.code } }, err.status as 400, err.headers);
+    if (isGatewayError(err))
+      return c.json({ error: { code: err.code, message: err.message } }, err.status as 400, err.headers);
     return c.json({ error: { code: 'internal_error', message: String(err) } }, 500);
   });
   app.use(clientIp(ctx));

@@ -4,7 +4,7 @@
  * fingerprint of their password hash), and handles on the long-lived stores.
  */
 import { createHash } from 'node:crypto';
-import { type LockoutStore, lockoutStore } from '../basic-auth/lockout.js';
+import { type Credentials, credentials } from '../credentials/index.js';
 import type { GatewayDeps } from '../deps.js';
 import type { PipelineContext } from '../pipeline.js';
 import type { Policy } from '../policy/schema.js';
@@ -29,7 +29,8 @@ export interface SessionCore {
   tokens: SessionTokens;
   csrf: CsrfGuard;
   revoked: RevocationList;
-  lockouts: LockoutStore;
+  /** The one password check (lockouts, queues, audit), shared with Basic auth and the logs route. */
+  credentials: Credentials;
   /** The tenant's enabled user, or undefined (unknown, removed or disabled). */
   activeUser(tenant: string, user: string): ActiveUser | undefined;
 }
@@ -63,8 +64,8 @@ export function sessionCore(ctx: PipelineContext): SessionCore {
     tokens: sessionTokens(ctx.deps.sessionKeys),
     csrf: csrfGuard(ctx.deps.sessionKeys),
     revoked: revocations(ctx.deps),
-    // The counters Basic auth uses too: failures on either count towards one lockout.
-    lockouts: lockoutStore(ctx.deps),
+    // The check Basic auth uses too: failures on either count towards one lockout.
+    credentials: credentials(ctx),
     activeUser: (tenant, user) => users.get(tenant)?.get(user),
   };
   cores.set(ctx.policy, core);

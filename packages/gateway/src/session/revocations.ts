@@ -1,40 +1,28 @@
 /**
- * Ended sessions: a logout puts the session id here until the token's own expiry, so replaying
- * the old cookie fails even though its signature is still valid. Long-lived (module state, it
- * survives policy reloads) and bounded; the scale-out issue moves it to Redis with these methods.
+ * Ended sessions: a logout puts the session id in the security state until the token's own
+ * expiry, so replaying the old cookie fails even though its signature is still valid. The state
+ * (`state/`) keeps it across policy reloads and restarts (node:sqlite) and, with
+ * `sharedState.redis`, on every gateway of the fleet; the check per request reads memory only.
  */
-import { LRUCache } from 'lru-cache';
-import { type GatewayDeps, moduleState } from '../deps.js';
+import type { GatewayDeps } from '../deps.js';
+import { type SecurityState, securityState } from '../state/index.js';
 
 /** Revoked session ids, each kept until its token would have expired anyway. */
 export class RevocationList {
-  // Value: the token's expiry (ms, on the injected clock). lru-cache's own TTL (real clock) only
-  // frees memory; the decision compares with the injected clock, so tests need not sleep.
-  private readonly ended: LRUCache<string, number>;
+  constructor(private readonly state: SecurityState) {}
 
-  /**
-   * @param max most sessions kept (default 500,000). Each entry needs a successful login, so
-   *   filling it takes an attacker with a password and days of scrypt; when full, the
-   *   least recently ended session is forgotten first.
-   */
-  constructor(max = 500_000) {
-    this.ended = new LRUCache({ max, ttlAutopurge: false });
-  }
-
-  /** Ends a session until `expiresAt` (ms). */
-  revoke(sid: string, expiresAt: number, now: number): void {
-    const ttl = Math.max(1, expiresAt - now);
-    this.ended.set(sid, expiresAt, { ttl });
+  /** Ends a session until `expiresAt` (ms); resolves once recorded (locally, and in Redis if up). */
+  revoke(sid: string, expiresAt: number, now: number): Promise<void> {
+    return this.state.revoke(sid, Math.max(expiresAt, now + 1));
   }
 
   /** True when the session was ended and its token has not yet expired. */
   isRevoked(sid: string, now: number): boolean {
-    const until = this.ended.get(sid);
-    return until !== undefined && until > now;
+    return this.state.isRevoked(sid, now);
   }
 }
 
-/** The gateway's revocation list (one per deps, kept across reloads). */
+/** The gateway's revocation list (over the long-lived security state). */
 export function revocations(deps: GatewayDeps): RevocationList {
-  return moduleState(deps, 'session-revocations', () => new RevocationList());
+  return new RevocationList(securityState(deps));
 }

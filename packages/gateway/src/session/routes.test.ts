@@ -162,12 +162,25 @@ describe('login POST', () => {
     expect(answers.at(-1)!.status).toBe(429);
   });
 
-  it('counts unknown users towards the address lockout (no free guessing of names)', async () => {
-    const { b } = setup();
-    await b.login('nobody-1', 'x');
-    await b.login('nobody-2', 'x');
-    expect((await b.login('nobody-3', 'x')).status).toBe(429);
+  it('counts unknown users towards the address lockout, at its own higher threshold', async () => {
+    const p = await testPolicy((raw) => {
+      raw.tenants['school-a'].lockout.addressMaxFailures = 5;
+    });
+    const b = browser(testApp(p, memoryDeps()));
+    for (let i = 1; i <= 4; i++) expect((await b.login(`nobody-${i}`, 'x')).status).toBe(401);
+    // Four failures from this address (above maxFailures 3): the admin still logs in.
+    expect((await b.login('admin', PASSWORD)).status).toBe(303);
+    const fifth = await b.login('nobody-5', 'x');
+    expect(fifth.status).toBe(429);
+    expect(await fifth.text()).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     expect((await b.login('admin', PASSWORD)).status).toBe(429);
+  });
+
+  it('locks the victim, not the admin typing from the same address', async () => {
+    const { b } = setup();
+    for (let i = 0; i < 3; i++) await b.login('victim', `bad-${i}`);
+    expect((await b.login('victim', 'bad-4')).status).toBe(429);
+    expect((await b.login('admin', PASSWORD)).status).toBe(303);
   });
 
   it('refuses a disabled user like a wrong password', async () => {

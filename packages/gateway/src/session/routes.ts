@@ -7,8 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { DUMMY_HASH_PROMISE, verifyPassword } from '../basic-auth/password.js';
-import { KeyedQueue } from '../basic-auth/queue.js';
+import { retryAfterSeconds } from '../credentials/index.js';
 import type { CidrSet } from '../client-ip/cidr.js';
 import { type ErrorCode, GatewayError } from '../errors.js';
 import { type Lang, pickLang } from '../pages/layout.js';
@@ -74,8 +73,6 @@ export function sessionRoutes(ctx: PipelineContext): ReservedRoutes {
   const landing = new Map<string, string>();
   // Who may log in at all: the networks of the form zones (the login page serves only those).
   const networks = new Map<string, CidrSet | undefined>();
-  /** Login guesses, queued per (tenant, user) and per (tenant, address) under the lockout. */
-  const guesses = new KeyedQueue();
   for (const [id, tenant] of Object.entries(ctx.policy.tenants)) {
     const zone = tenant.zones.find((z) => z.auth === 'form');
     if (zone) landing.set(id, zone.path);
@@ -103,7 +100,7 @@ export function sessionRoutes(ctx: PipelineContext): ReservedRoutes {
   }
 
   async function login(c: Ctx) {
-    const { tenantId, tenant } = formTenant(c);
+    const { tenantId } = formTenant(c);
     requireNetwork(networks.get(tenantId), rq(c).clientIp);
     const method = c.req.method;
     if (method === 'GET' || method === 'HEAD') {
@@ -126,65 +123,33 @@ export function sessionRoutes(ctx: PipelineContext): ReservedRoutes {
       return loginPage(c, 403, { ...state, message: 'csrf_failed' });
     }
     const now = core.deps.now();
-    const ip = rq(c).clientIp;
-    // An unknown user name is left out of the audit line, as Basic auth does: it is often a
-    // password typed into the wrong field.
-    const known = Object.hasOwn(tenant.users, username);
-    const base = {
-      tenant: tenantId,
-      reqId: rq(c).requestId,
+    const ip = rq(c).clientIp ?? '';
+    // The one credential check (credentials/): lockout per name and per address, guesses queued,
+    // scrypt (a dummy for unknown or disabled users), failures counted and audited.
+    const outcome = await core.credentials.authenticate({
+      tenantId,
+      user: username,
+      password: text(form.password),
       ip,
-      user: known ? username : undefined,
       via: 'form',
-    };
-    const locked = (retryAfterSeconds: number) => {
-      markDenied(c, 'locked_out');
-      const headers = { 'Retry-After': String(retryAfterSeconds) };
-      return loginPage(c, 429, { ...state, message: 'locked_out' }, headers);
-    };
-    const user = known ? tenant.users[username] : undefined;
-    // One guess at a time per (tenant, user) and per (tenant, address), as Basic auth does: guesses
-    // sent in parallel would otherwise all pass the lockout check while scrypt runs, and the right
-    // password could finish before the wrong ones had locked the account.
-    const keys = [`user\0${tenantId}\0${username}`, `ip\0${tenantId}\0${ip}`];
-    const denied = await guesses.run(keys, async (): Promise<Response | undefined> => {
-      const lock = core.lockouts.check(tenantId, username, ip, core.deps.now());
-      if (lock.locked) {
-        core.deps.audit.write({ type: 'auth_failure', ...base, reason: 'locked_out' });
-        return locked(lock.retryAfterSeconds);
-      }
-      const usable = user !== undefined && !user.disabled;
-      // An unknown or disabled user costs the same scrypt as a wrong password: no user enumeration.
-      const matches = await verifyPassword(
-        text(form.password),
-        usable ? user.passwordHash : await DUMMY_HASH_PROMISE,
-      );
-      if (!usable || !matches) {
-        const reason = user === undefined ? 'unknown_user' : user.disabled ? 'user_disabled' : 'bad_password';
-        core.deps.audit.write({ type: 'auth_failure', ...base, reason });
-        const started = core.lockouts.fail(
-          tenantId,
-          username || undefined,
-          ip,
-          tenant.lockout,
-          core.deps.now(),
-        );
-        if (started) {
-          core.deps.audit.write({ type: 'lockout', ...base, reason: 'max_failures' });
-          return locked(Math.ceil(tenant.lockout.duration / 1000));
-        }
-        markDenied(c, 'unauthorized');
-        return loginPage(c, 401, { ...state, message: 'bad_credentials' });
-      }
-      core.lockouts.succeed(tenantId, username);
-      return undefined;
+      reqId: rq(c).requestId,
     });
-    if (denied || !user) return denied ?? loginPage(c, 401, { ...state, message: 'bad_credentials' });
+    if (!outcome.ok && outcome.code === 'locked_out') {
+      markDenied(c, 'locked_out');
+      const headers = { 'Retry-After': String(retryAfterSeconds(outcome.until, core.deps.now())) };
+      return loginPage(c, 429, { ...state, message: 'locked_out', lockedUntil: outcome.until }, headers);
+    }
+    if (!outcome.ok) {
+      markDenied(c, 'unauthorized');
+      return loginPage(c, 401, { ...state, message: 'bad_credentials' });
+    }
+    const user = outcome.user;
+    const base = { tenant: tenantId, reqId: rq(c).requestId, ip, user: user.name, via: 'form' };
     await endSession(c, core, tenantId, now);
     const token = await core.tokens.sign({
       tenant: tenantId,
-      user: username,
-      roles: [...user.roles],
+      user: user.name,
+      roles: [...user.identity.roles],
       sid: randomBytes(16).toString('base64url'),
       authAt: now,
       lastActive: now,
@@ -235,12 +200,13 @@ interface LoginPageState {
   next?: string | undefined;
   username?: string;
   message?: LoginMessage | undefined;
+  lockedUntil?: number | undefined;
 }
 
 /** Revokes the session this browser holds, if it is an authentic one of this tenant. */
 async function endSession(c: Ctx, core: SessionCore, tenantId: string, now: number) {
   const old = readCookie(c, SESSION_COOKIE);
   const claims = old ? await core.tokens.verify(old, tenantId, now) : null;
-  if (claims) core.revoked.revoke(claims.sid, claims.expiresAt, now);
+  if (claims) await core.revoked.revoke(claims.sid, claims.expiresAt, now);
   return claims;
 }

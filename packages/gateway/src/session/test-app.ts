@@ -5,7 +5,7 @@
  * the other modules. Not exported from the package.
  */
 import { Hono } from 'hono';
-import { hashPassword } from '../basic-auth/password.js';
+import { hashPassword } from '../credentials/password.js';
 import type { GatewayDeps, memoryDeps } from '../deps.js';
 import { GatewayError } from '../errors.js';
 import { parsePolicy } from '../policy/load.js';

@@ -11,17 +11,22 @@ import { hash, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Policy } from '../policy/schema.js';
 import type { GatewayUser } from '../types.js';
-import type { BasicCredentials } from './header.js';
 import type { LockoutPolicy } from './lockout.js';
-import { dummyHashLike, parseHash, verifyPassword } from './password.js';
+import { dummyHashLike, parseHash } from './password.js';
 
 /** Bounds of the credential cache. A cached check is trusted for `ttl` ms at most. */
 export const CREDENTIAL_CACHE = { max: 10_000, ttl: 5 * 60_000 } as const;
 
-interface CompiledUser {
+/** One user of a tenant, compiled once per policy load. */
+export interface CompiledUser {
+  /** The name as in the policy. */
+  name: string;
   /** The hash to verify against, or `undefined` (disabled or unusable: verify the dummy). */
   hash: string | undefined;
+  /** The stored hash as written (also for a disabled user), for session fingerprints. */
+  passwordHash: string;
   disabled: boolean;
+  /** The identity a Basic-auth request gets. */
   identity: GatewayUser;
 }
 
@@ -34,8 +39,8 @@ export interface CompiledTenant {
   lockout: LockoutPolicy;
 }
 
-/** Why a check failed, for the audit log. */
-export type FailureReason = 'unknown_user' | 'disabled' | 'bad_password';
+/** Why a check failed, for the audit log (one vocabulary for Basic auth, the login form and the logs route). */
+export type FailureReason = 'unknown_user' | 'user_disabled' | 'bad_password' | 'missing_role';
 
 /** A cached successful check: the (NFC) user name the header held, for the lockout check, and the identity. */
 export interface CachedCredential {
@@ -43,16 +48,15 @@ export interface CachedCredential {
   identity: GatewayUser;
 }
 
-/** Outcome of {@link CredentialVerifier.verify}. */
-export type VerifyResult = { ok: true; user: GatewayUser } | { ok: false; reason: FailureReason };
-
 /** Compiles one tenant's users; user names are NFC-normalised like the parsed header's. */
 export function compileTenant(id: string, tenant: Policy['tenants'][string]): CompiledTenant {
   const users = new Map<string, CompiledUser>();
   for (const [name, user] of Object.entries(tenant.users)) {
     const usable = !user.disabled && parseHash(user.passwordHash) !== null;
     users.set(name.normalize('NFC'), {
+      name,
       hash: usable ? user.passwordHash : undefined,
+      passwordHash: user.passwordHash,
       disabled: user.disabled,
       identity: Object.freeze({ name, roles: Object.freeze([...user.roles]), via: 'basic' as const }),
     });
@@ -77,20 +81,31 @@ export class CredentialVerifier {
   private readonly keyPrefix = randomBytes(32).toString('base64');
 
   /**
-   * @param policy the policy of this load; only tenants with a `basic` zone are compiled
+   * @param policy the policy of this load; a tenant is compiled when first asked for (10,000
+   *   tenants load fast, and only those with logins pay)
    * @param now the injected clock, used for the cache's TTL
    */
-  constructor(policy: Policy, now: () => number) {
-    for (const [id, tenant] of Object.entries(policy.tenants)) {
-      if (tenant.zones.some((z) => z.auth === 'basic')) this.tenants.set(id, compileTenant(id, tenant));
-    }
+  constructor(
+    private readonly policy: Policy,
+    now: () => number,
+  ) {
     // ttlResolution 0: ask the injected clock on every lookup rather than caching it for a tick.
     this.cache = new LRUCache({ ...CREDENTIAL_CACHE, ttlResolution: 0, perf: { now } });
   }
 
-  /** The compiled tenant, or `undefined` when it has no `basic` zone. */
+  /** The compiled tenant, or `undefined` when the policy has no such tenant. */
   tenant(id: string): CompiledTenant | undefined {
-    return this.tenants.get(id);
+    let compiled = this.tenants.get(id);
+    if (compiled === undefined && Object.hasOwn(this.policy.tenants, id)) {
+      compiled = compileTenant(id, this.policy.tenants[id]!);
+      this.tenants.set(id, compiled);
+    }
+    return compiled;
+  }
+
+  /** Remembers a successful check of these header bytes (Basic auth's warm path). */
+  remember(cacheKey: string, credential: CachedCredential): void {
+    this.cache.set(cacheKey, credential);
   }
 
   /** The cache key of an `Authorization` header value ({@link credentialCacheKey}). */
@@ -101,20 +116,5 @@ export class CredentialVerifier {
   /** A cached successful check, without any scrypt. */
   cached(cacheKey: string): CachedCredential | undefined {
     return this.cache.get(cacheKey);
-  }
-
-  /**
-   * Runs scrypt (on the thread pool) against the user's hash, or against the dummy hash when the
-   * user is unknown or disabled, so every failure costs the same. Caches a success.
-   */
-  async verify(tenant: CompiledTenant, creds: BasicCredentials, cacheKey: string): Promise<VerifyResult> {
-    const user = tenant.users.get(creds.user);
-    const hash = user?.hash ?? (await tenant.dummy);
-    const matches = await verifyPassword(creds.password, hash);
-    if (user?.hash !== undefined && matches) {
-      this.cache.set(cacheKey, { user: creds.user, identity: user.identity });
-      return { ok: true, user: user.identity };
-    }
-    return { ok: false, reason: !user ? 'unknown_user' : user.disabled ? 'disabled' : 'bad_password' };
   }
 }

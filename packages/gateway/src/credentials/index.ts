@@ -1,0 +1,265 @@
+/**
+ * The one password check of the gateway, used by Basic auth, the login form and the logs route:
+ * the lockout (per user name and per client address), one guess at a time per (tenant, user) and
+ * per (tenant, address), scrypt against the user's hash (or a dummy of the same cost), the
+ * failure counters and the audit events — written once, so the three entrances cannot drift.
+ *
+ * Per policy load, shared by the three (see {@link credentials}); the queues and the counters are
+ * long-lived (deps), so a reload neither forgets failures nor lets guesses overtake each other.
+ */
+import type { GatewayDeps } from '../deps.js';
+import { GatewayError } from '../errors.js';
+import { moduleState } from '../deps.js';
+import type { Policy } from '../policy/schema.js';
+import { securityState } from '../state/index.js';
+import type { AuditEvent } from '../types.js';
+import { addressLockKey, userLockKey } from './lockout.js';
+import { verifyPassword } from './password.js';
+import { KeyedQueue } from './queue.js';
+import {
+  type CompiledTenant,
+  type CompiledUser,
+  CredentialVerifier,
+  type FailureReason,
+} from './verifier.js';
+
+export { basicChallenge, type BasicCredentials, parseBasicAuthorization } from './header.js';
+export { addressKey, addressLockKey, type LockoutPolicy, userLockKey } from './lockout.js';
+export { hashPassword, verifyPassword } from './password.js';
+export {
+  CREDENTIAL_CACHE,
+  type CompiledTenant,
+  type CompiledUser,
+  CredentialVerifier,
+  credentialCacheKey,
+  type FailureReason,
+} from './verifier.js';
+
+/** Which entrance a check came through (the audit line's `via`). */
+export type CredentialEntrance = 'basic' | 'form' | 'logs';
+
+/** One login attempt. */
+export interface AuthAttempt {
+  tenantId: string;
+  /** The user name as typed (NFC-normalised here). */
+  user: string;
+  password: string;
+  /** The client address (`rq(c).clientIp`). */
+  ip: string;
+  via: CredentialEntrance;
+  reqId?: string | undefined;
+  /** The zone (or the reserved path) the attempt was made at, for the audit line. */
+  zone?: string | undefined;
+  /** Only users with this role may log in here; another user's right password is a failure. */
+  role?: string | undefined;
+  /** Basic auth: the credential cache key of the header; a success is cached under it. */
+  cacheKey?: string | undefined;
+}
+
+/** What an attempt came to. */
+export type AuthOutcome =
+  | { ok: true; user: CompiledUser }
+  | { ok: false; code: 'locked_out'; until: number }
+  | { ok: false; code: 'unauthorized'; reason: FailureReason };
+
+/**
+ * Told of every successful password check (the user, the password typed and the hash it matched),
+ * e.g. to re-hash a legacy hash on login. Runs inside the user's queue, before the answer; it must
+ * not throw, and must never log the password.
+ */
+export type VerifiedHook = (event: {
+  tenantId: string;
+  user: string;
+  password: string;
+  passwordHash: string;
+}) => void | Promise<void>;
+
+/** Long-lived credential hooks (`credentialHooks(deps).onVerified.push(fn)`). */
+export interface CredentialHooks {
+  onVerified: VerifiedHook[];
+}
+
+/** The hooks of these deps (kept across reloads). */
+export function credentialHooks(deps: GatewayDeps): CredentialHooks {
+  return moduleState(deps, 'credential-hooks', () => ({ onVerified: [] }));
+}
+
+/** Seconds until `until`, at least 1 (the `Retry-After` of a lockout answer). */
+export function retryAfterSeconds(until: number, now: number): number {
+  return Math.max(1, Math.ceil((until - now) / 1000));
+}
+
+/**
+ * The `locked_out` answer: `Retry-After` in seconds and the time it ends in the message, so a
+ * person (or an SDK's error) can say until when.
+ */
+export function lockedOut(until: number, now: number): GatewayError {
+  return new GatewayError('locked_out', {
+    message: `Too many failed attempts. Locked until ${new Date(until).toISOString()}.`,
+    headers: { 'Retry-After': String(retryAfterSeconds(until, now)) },
+  });
+}
+
+/** The password checks of one policy load (see the module comment). */
+export class Credentials {
+  readonly verifier: CredentialVerifier;
+  private readonly state;
+  private readonly queue: KeyedQueue;
+  private readonly hooks: CredentialHooks;
+
+  constructor(
+    policy: Policy,
+    private readonly deps: GatewayDeps,
+  ) {
+    this.verifier = new CredentialVerifier(policy, () => deps.now());
+    this.state = securityState(deps);
+    this.queue = moduleState(deps, 'credential-queue', () => new KeyedQueue());
+    this.hooks = credentialHooks(deps);
+  }
+
+  /** The compiled tenant, or undefined when the policy has none of that id. */
+  tenant(id: string): CompiledTenant | undefined {
+    return this.verifier.tenant(id);
+  }
+
+  /**
+   * The end of the user name's lockout (or 0), synchronously from memory: the warm path's check.
+   * An address lockout is not checked here: it stops guesses, and a cached header is no guess.
+   */
+  userLockedUntil(tenantId: string, user: string, now: number): number {
+    return this.state.lockedUntil(userLockKey(tenantId, user), now);
+  }
+
+  /** The end of the user name's or the address's lockout (or 0), synchronously from memory. */
+  lockedUntil(tenantId: string, user: string | undefined, ip: string, now: number): number {
+    const byAddress = this.state.lockedUntil(addressLockKey(tenantId, ip), now);
+    const byUser = user === undefined ? 0 : this.state.lockedUntil(userLockKey(tenantId, user), now);
+    return Math.max(byAddress, byUser);
+  }
+
+  /** Audits a failure that is not a password guess (a malformed header): counted nowhere. */
+  auditFailure(a: Omit<AuthAttempt, 'user' | 'password'>, reason: string): void {
+    this.deps.audit.write({
+      type: 'auth_failure',
+      tenant: a.tenantId,
+      ip: a.ip,
+      reqId: a.reqId,
+      zone: a.zone,
+      via: a.via,
+      reason,
+    });
+  }
+
+  /**
+   * Checks one attempt: refused at once while the name or the address is locked out; otherwise
+   * queued behind earlier guesses on the same name or address, checked against the authoritative
+   * lockout state again, then verified with scrypt. A failure is counted on both keys and audited
+   * (the name left out when no such user exists: it is often a password typed into the wrong
+   * field); the failure that reaches a threshold is answered as a lockout and audited once.
+   */
+  async authenticate(a: AuthAttempt): Promise<AuthOutcome> {
+    const tenant = this.tenant(a.tenantId);
+    const name = a.user.normalize('NFC');
+    const now = this.deps.now();
+    const early = this.lockedUntil(a.tenantId, name, a.ip, now);
+    if (early > now) return { ok: false, code: 'locked_out', until: early };
+    if (!tenant) return { ok: false, code: 'unauthorized', reason: 'unknown_user' };
+    const userKey = userLockKey(a.tenantId, name);
+    const addrKey = addressLockKey(a.tenantId, a.ip);
+    return this.queue.run([userKey, addrKey], () => this.verifyQueued(a, tenant, name, userKey, addrKey));
+  }
+
+  private async verifyQueued(
+    a: AuthAttempt,
+    tenant: CompiledTenant,
+    name: string,
+    userKey: string,
+    addrKey: string,
+  ): Promise<AuthOutcome> {
+    // Earlier queued guesses may have locked the name or the address (here or on another gateway).
+    const until = await this.state.lockedUntilFresh([userKey, addrKey], this.deps.now());
+    if (until > this.deps.now()) return { ok: false, code: 'locked_out', until };
+    if (a.cacheKey) {
+      const hit = this.verifier.cached(a.cacheKey);
+      const found = tenant.users.get(name);
+      if (hit && found) return { ok: true, user: found };
+    }
+    const found = tenant.users.get(name);
+    const allowed = found !== undefined && (a.role === undefined || found.identity.roles.includes(a.role));
+    // Unknown, disabled, unusable or role-less: the dummy hash, so every failure costs the same.
+    const hash = allowed && found.hash !== undefined ? found.hash : await tenant.dummy;
+    const matches = await verifyPassword(a.password, hash);
+    if (allowed && found.hash !== undefined && matches) {
+      await this.state.succeed(userKey);
+      if (a.cacheKey) this.verifier.remember(a.cacheKey, { user: name, identity: found.identity });
+      for (const hook of this.hooks.onVerified) {
+        await hook({
+          tenantId: a.tenantId,
+          user: found.name,
+          password: a.password,
+          passwordHash: found.hash,
+        });
+      }
+      return { ok: true, user: found };
+    }
+    const reason: FailureReason = !found
+      ? 'unknown_user'
+      : found.disabled
+        ? 'user_disabled'
+        : !allowed
+          ? 'missing_role'
+          : 'bad_password';
+    const { lockout } = tenant;
+    const now = this.deps.now();
+    const results = await this.state.fail(
+      [
+        { key: userKey, max: lockout.maxFailures },
+        { key: addrKey, max: lockout.addressMaxFailures },
+      ],
+      lockout.window,
+      lockout.duration,
+      now,
+    );
+    const event: AuditEvent = {
+      type: 'auth_failure',
+      tenant: a.tenantId,
+      user: found ? found.name : undefined,
+      ip: a.ip,
+      reqId: a.reqId,
+      zone: a.zone,
+      via: a.via,
+      reason,
+    };
+    this.deps.audit.write(event);
+    let lockedUntil = 0;
+    for (const [i, r] of results.entries()) {
+      lockedUntil = Math.max(lockedUntil, r.until);
+      if (!r.started) continue;
+      this.deps.audit.write({
+        ...event,
+        type: 'lockout',
+        reason: 'max_failures',
+        scope: i === 0 ? 'user' : 'address',
+        until: new Date(r.until).toISOString(),
+      });
+    }
+    if (lockedUntil > now) return { ok: false, code: 'locked_out', until: lockedUntil };
+    return { ok: false, code: 'unauthorized', reason };
+  }
+}
+
+const loads = new WeakMap<Policy, Credentials>();
+
+/**
+ * The credential checks of this policy load, shared by Basic auth, the login form and the logs
+ * route (one compile, one cache).
+ * @example const outcome = await credentials(ctx).authenticate({ tenantId, user, password, ip, via: 'form' })
+ */
+export function credentials(ctx: { policy: Policy; deps: GatewayDeps }): Credentials {
+  let c = loads.get(ctx.policy);
+  if (c === undefined || (c as unknown as { deps: GatewayDeps }).deps !== ctx.deps) {
+    c = new Credentials(ctx.policy, ctx.deps);
+    loads.set(ctx.policy, c);
+  }
+  return c;
+}
