@@ -29,6 +29,7 @@ import { watchPolicy } from './policy/watch.js';
 import type { Policy } from './policy/schema.js';
 import { closeUpstreamPools } from './proxy/index.js';
 import type { ReservedRoutes } from './reserved.js';
+import { SECURITY_STATE, SecurityState, securityState, stateDir } from './state/index.js';
 import { sessionUser } from './session/index.js';
 import { sessionRoutes } from './session/routes.js';
 import { setPageHeaders } from './tls/headers.js';
@@ -164,6 +165,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     if (!options.deps?.accessLog) deps.accessLog = logs.accessLog;
     if (!options.deps?.audit) deps.audit = logs.audit;
   }
+  // Lockouts, failure windows and logouts: on disk in the state directory (a restart keeps them)
+  // and, with sharedState.redis, shared with the fleet. Opened once, like the logs directory.
+  let ownState: SecurityState | undefined;
+  if (!deps.state.has(SECURITY_STATE)) {
+    ownState = new SecurityState({ dir: stateDir(policy), redis: policy.sharedState?.redis, now: deps.now });
+    deps.state.set(SECURITY_STATE, ownState);
+  }
+  securityState(deps).registerMetrics(gatewayMetrics(deps).registry);
   const build = (p: Policy): Hono<GatewayEnv> => {
     const ctx: PipelineContext = { policy: p, deps };
     const reserved: ReservedRoutes = {
@@ -234,6 +243,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     await Promise.all([...servers, ...(adminServer ? [adminServer] : [])].map((srv) => closeServer(srv, 0)));
     await closeUpstreamPools(deps);
     await logs?.close();
+    await ownState?.close();
     throw err;
   }
 
@@ -269,7 +279,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     closing ??= Promise.all(servers.map((s) => closeServer(s, options.drainTimeout ?? 10_000)))
       .then(() => closeUpstreamPools(deps))
       .then(() => (adminServer ? closeServer(adminServer, 0) : undefined))
-      .then(() => logs?.close());
+      .then(() => logs?.close())
+      .then(() => ownState?.close());
     return closing;
   }
 

@@ -38,6 +38,7 @@ export type AuditEventType =
   | 'policy_reload_refused'
   | 'user_added'
   | 'user_removed'
+  | 'unlock'
   | 'tenant_purged';
 
 /** One audit event; the audit log adds `ts`, `seq`, `prev` and `hash`. Never a password. */

@@ -5,11 +5,14 @@
  * atomically so a running gateway reloads it whole.
  */
 import { resolve } from 'node:path';
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { addressKey, addressLockKey, userLockKey } from '../credentials/lockout.js';
 import { hashPassword } from '../credentials/password.js';
 import { editPolicyFile } from '../policy/edit.js';
 import { loadPolicyFile } from '../policy/load.js';
 import { type Policy, USER_NAME } from '../policy/schema.js';
+import { SecurityState, stateDir } from '../state/index.js';
 import type { AuditEvent } from '../types.js';
 import { writeCliAudit } from './audit.js';
 import { type CliCommand, type CliIo, EXIT, policyPath } from './command.js';
@@ -21,7 +24,7 @@ import { acceptablePassword, readNewPassword, UsageError, usageFailure } from '.
  */
 export type UsersAudit = (event: AuditEvent, policy: Policy, io: CliIo) => void | Promise<void>;
 
-const HELP = `Usage: resultgate users <add|remove|list> --tenant T [--policy FILE] [options]
+const HELP = `Usage: resultgate users <add|remove|list|unlock> --tenant T [--policy FILE] [options]
 
 Manages a tenant's users in the policy file. The file is edited in place (only that user's
 entry changes), validated, then replaced atomically; a running gateway reloads it.
@@ -33,11 +36,16 @@ entry changes), validated, then replaced atomically; a running gateway reloads i
       removes user U (their sessions end at the next request)
   users list --tenant T
       lists the tenant's users and roles (never password hashes)
+  users unlock --tenant T (USER | --user U | --address IP)
+      ends a lockout at once — of a user name, or of a client address (an IPv6 address
+      unlocks its /64) — in the state directory and, with sharedState.redis, on every
+      gateway; running gateways honour it on their next request. Audited.
 
 Options:
   --tenant T       the tenant id (required)
   --user U         the user name (add, remove); no ":", spaces or control characters
   --roles a,b      comma-separated roles (add)
+  --address IP     the client address to unlock (unlock)
   --policy FILE    the policy file (default $RESULTGATE_POLICY, else ./policy.json)
   -h, --help       this text
 
@@ -49,6 +57,7 @@ interface UsersArgs {
   action: string;
   tenant: string;
   user?: string;
+  address?: string;
   roles: string[];
   policy?: string;
 }
@@ -60,17 +69,37 @@ function parseUsersArgs(argv: string[]): UsersArgs {
       tenant: { type: 'string' },
       user: { type: 'string' },
       roles: { type: 'string' },
+      address: { type: 'string' },
       policy: { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
   });
   const [action, ...extra] = positionals;
-  if (!action || !['add', 'remove', 'list'].includes(action)) {
-    throw new UsageError(action ? `unknown action "${action}" (add, remove, list)` : 'add, remove or list?');
+  if (!action || !['add', 'remove', 'list', 'unlock'].includes(action)) {
+    throw new UsageError(
+      action ? `unknown action "${action}" (add, remove, list, unlock)` : 'add, remove, list or unlock?',
+    );
   }
+  // `users unlock --tenant T USER`: the user may be given without --user.
+  if (action === 'unlock' && extra.length === 1 && values.user === undefined) values.user = extra.shift();
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   if (!values.tenant) throw new UsageError('--tenant is required');
+  if (values.address !== undefined && action !== 'unlock') throw new UsageError('--address goes with unlock');
+  if (action === 'unlock') {
+    if ((values.user === undefined) === (values.address === undefined))
+      throw new UsageError('users unlock needs a user name or --address IP (one of them)');
+    if (values.address !== undefined && isIP(values.address) === 0)
+      throw new UsageError(`--address: "${values.address}" is not an IP address`);
+    return {
+      action,
+      tenant: values.tenant,
+      user: values.user,
+      address: values.address,
+      roles: [],
+      policy: values.policy,
+    };
+  }
   if (action !== 'list' && !values.user) throw new UsageError(`users ${action} needs --user`);
   if (values.user !== undefined && !USER_NAME.test(values.user)) {
     throw new UsageError('user names cannot contain ":", spaces or control characters');
@@ -96,11 +125,46 @@ async function list(file: string, args: UsersArgs, io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
+/**
+ * Ends a lockout in the state directory (and Redis): running gateways confirm every lockout they
+ * hold in memory against the store before refusing, and Redis tells the fleet, so it takes
+ * effect on the next request.
+ */
+async function unlock(
+  file: string,
+  args: UsersArgs,
+  io: CliIo,
+  audit: UsersAudit | undefined,
+): Promise<number> {
+  const policy = await loadPolicyFile(file);
+  if (!policy.tenants[args.tenant]) return usageFailure('users', `no tenant "${args.tenant}" in ${file}`, io);
+  const redis = policy.sharedState?.redis;
+  const state = new SecurityState({ dir: stateDir(policy), redis, warn: () => {} });
+  try {
+    if (redis && !(await state.ready(3000)))
+      io.stderr.write('resultgate users: Redis is unreachable; unlocked in the local state directory only\n');
+    const key =
+      args.address !== undefined
+        ? addressLockKey(args.tenant, args.address)
+        : userLockKey(args.tenant, args.user!);
+    const was = await state.unlock(key);
+    const what = args.address !== undefined ? `address ${addressKey(args.address)}` : `user ${args.user}`;
+    io.stdout.write(`${was ? 'unlocked' : 'was not locked:'} ${what} in tenant ${args.tenant}\n`);
+    const event: AuditEvent = { type: 'unlock', tenant: args.tenant, reason: 'cli', wasLocked: was };
+    if (args.user !== undefined) event.user = args.user;
+    if (args.address !== undefined) event.ip = args.address;
+    await audit?.(event, policy, io);
+    return EXIT.ok;
+  } finally {
+    await state.close();
+  }
+}
+
 /** Builds the `users` command; `audit` receives user_added / user_removed events. */
 export function createUsersCommand(options: { audit?: UsersAudit } = {}): CliCommand {
   return {
     name: 'users',
-    summary: 'add, remove or list a tenant’s users (edits the policy file atomically)',
+    summary: 'add, remove, list or unlock a tenant’s users (edits the policy file atomically)',
     help: HELP,
     async run(argv, io) {
       let args: UsersArgs;
@@ -111,6 +175,7 @@ export function createUsersCommand(options: { audit?: UsersAudit } = {}): CliCom
       }
       const file = policyPath(args.policy, io);
       if (args.action === 'list') return list(file, args, io);
+      if (args.action === 'unlock') return unlock(file, args, io, options.audit);
 
       const tenantPath = ['tenants', args.tenant];
       const user = args.user!;
@@ -157,7 +222,7 @@ export function createUsersCommand(options: { audit?: UsersAudit } = {}): CliCom
   };
 }
 
-/** `resultgate users`: each change is an audit line in the tenant's chain under `logs.dir`. */
+/** `resultgate users`: each change (and each unlock) is an audit line in the tenant's chain under `logs.dir`. */
 export const command: CliCommand = createUsersCommand({
   audit: async (event, policy, io) => {
     if (!(await writeCliAudit(resolve(io.cwd, policy.logs.dir), event, io))) {
