@@ -63,6 +63,12 @@ export interface StartGatewayOptions {
   onReload?: (error?: unknown) => void;
   /** How long SIGTERM/close waits for in-flight requests, in ms. @default 10000 */
   drainTimeout?: number;
+  /**
+   * Write `policy_reload` / `policy_reload_refused` audit lines. A cluster worker passes false:
+   * the primary, which validated the file before telling every worker, writes the one line.
+   * @default true
+   */
+  auditReloads?: boolean;
 }
 
 /** A running gateway. */
@@ -254,12 +260,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       (https as unknown as import('node:tls').Server).setSecureContext(await tls(candidate));
       policy = candidate;
       app = nextApp;
-      deps.audit.write({ type: 'policy_reload', tenant: '_gateway', file: file ?? null });
+      if (options.auditReloads !== false)
+        deps.audit.write({ type: 'policy_reload', tenant: '_gateway', file: file ?? null });
       options.onReload?.();
     } catch (err) {
       const reason =
         err instanceof PolicyError ? err.issues.join('; ') : err instanceof Error ? err.message : String(err);
-      deps.audit.write({ type: 'policy_reload_refused', tenant: '_gateway', file: file ?? null, reason });
+      if (options.auditReloads !== false)
+        deps.audit.write({ type: 'policy_reload_refused', tenant: '_gateway', file: file ?? null, reason });
       options.onReload?.(err);
       throw err;
     }

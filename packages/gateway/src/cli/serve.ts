@@ -2,18 +2,26 @@
  * `resultgate serve [--policy FILE]` — runs the gateway until SIGTERM/SIGINT (drains in-flight
  * requests first). SIGHUP reloads the policy; an invalid one is refused and the old keeps serving.
  */
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { WORKER_ENV } from '../cluster/messages.js';
+import { runPrimary } from '../cluster/primary.js';
+import { runWorker } from '../cluster/worker.js';
 import { PolicyError } from '../policy/load.js';
 import { startGateway } from '../server.js';
 import { type CliCommand, EXIT, policyPath } from './command.js';
 
-const HELP = `Usage: resultgate serve [--policy FILE]
+const HELP = `Usage: resultgate serve [--policy FILE] [--workers N|auto]
 
 Runs the gateway: HTTPS (proxies), plain HTTP (redirects to HTTPS) and the admin port
 (/healthz, /readyz, /metrics), as set in the policy's "server" section.
 
 Options:
-  --policy FILE   the policy file (default: $RESULTGATE_POLICY, else ./policy.json)
-  -h, --help      show this help
+  --policy FILE      the policy file (default: $RESULTGATE_POLICY, else ./policy.json)
+  --workers N|auto   run N worker processes sharing the ports (auto: one per CPU). They share
+                     lockouts and logouts; the primary writes the audit chain, reloads every
+                     worker at once and drains them all on SIGTERM
+  -h, --help         show this help
 
 Signals:
   SIGHUP          reload the policy (an invalid policy is refused; the old one keeps serving)
@@ -25,15 +33,39 @@ export const command: CliCommand = {
   summary: 'run the gateway (HTTPS proxy, HTTP redirect, admin port)',
   help: HELP,
   async run(argv, io) {
+    const workerOf = io.env[WORKER_ENV];
+    if (cluster.isWorker && workerOf) {
+      await runWorker(workerOf);
+      // The worker exits when the primary tells it to drain.
+      return new Promise<number>(() => {});
+    }
     let flag: string | undefined;
+    let workers: number | undefined;
     for (let i = 0; i < argv.length; i++) {
       if (argv[i] === '--policy' && argv[i + 1]) flag = argv[++i];
-      else {
+      else if (argv[i] === '--workers' && argv[i + 1]) {
+        const value = argv[++i]!;
+        workers = value === 'auto' ? availableParallelism() : Number(value);
+        if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
+          io.stderr.write(
+            `resultgate serve: --workers takes a number from 1 to 256 or "auto", not "${value}"\n`,
+          );
+          return EXIT.usage;
+        }
+      } else {
         io.stderr.write(`resultgate serve: unknown option "${argv[i]}"\n\n${HELP}`);
         return EXIT.usage;
       }
     }
     const file = policyPath(flag, io);
+    if (workers !== undefined) {
+      try {
+        return await runPrimary({ policyFile: file, workers, io });
+      } catch (err) {
+        io.stderr.write(`resultgate serve: ${err instanceof Error ? err.message : String(err)}\n`);
+        return EXIT.failed;
+      }
+    }
     let gateway: Awaited<ReturnType<typeof startGateway>>;
     try {
       gateway = await startGateway({
