@@ -11,6 +11,7 @@ export const TARGET_NAMES = [
   'gateway-10k',
   'gateway-nolog',
   'gateway-open',
+  'gateway-workers',
   'nginx',
 ] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
@@ -24,6 +25,8 @@ export interface BenchOptions {
   pipelining: number;
   only: TargetName[];
   tenants: number;
+  /** Worker processes of the `gateway-workers` target (`serve --workers N`). */
+  workers: number;
   profile: boolean;
   /** Count instructions per request under callgrind instead of timing (see lib/instructions.ts). */
   instructions: boolean;
@@ -50,6 +53,7 @@ interleaved, round after round.
   --pipelining N    requests in flight per connection              (default 1)
   --only LIST       comma-separated subset of: ${TARGET_NAMES.join(', ')}
   --tenants N       tenants of the scale policy                    (default 10000)
+  --workers N       worker processes of the gateway-workers row    (default 2)
   --quick           1 round × 2 s, 0.5 s warm-up (a smoke run; figures are noisy)
   --profile         also CPU-profile the bare proxy and the gateway under load (node --cpu-prof,
                     bench/results/*.cpuprofile) and rank where the gateway's time goes
@@ -90,6 +94,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       pipelining: { type: 'string' },
       only: { type: 'string' },
       tenants: { type: 'string' },
+      workers: { type: 'string' },
       quick: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       instructions: { type: 'boolean', default: false },
@@ -115,6 +120,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     pipelining: positive('pipelining', values.pipelining, 1),
     only: only as TargetName[],
     tenants: positive('tenants', values.tenants, 10_000),
+    workers: positive('workers', values.workers, 2),
     profile: values.profile,
     instructions: values.instructions,
     annotate: values.annotate,

@@ -40,6 +40,7 @@ export function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
  * for its ready message.
  * @param nodeArgs extra Node flags, e.g. `--cpu-prof`
  * @param wrapper a command (and its arguments) that runs `node` itself, e.g. valgrind
+ * @param withChildren count the target's child processes (cluster workers) in `pids()`
  * @throws when the target exits or stays silent for `timeoutMs`
  */
 export async function startNodeTarget(
@@ -49,7 +50,8 @@ export async function startNodeTarget(
     nodeArgs = [],
     timeoutMs = 60_000,
     wrapper = [],
-  }: { nodeArgs?: string[]; timeoutMs?: number; wrapper?: string[] } = {},
+    withChildren = false,
+  }: { nodeArgs?: string[]; timeoutMs?: number; wrapper?: string[]; withChildren?: boolean } = {},
 ): Promise<RunningTarget> {
   const file = (await buildTargets()).get(script);
   if (!file) throw new Error(`${script}: no such target script`);
@@ -75,7 +77,7 @@ export async function startNodeTarget(
         port: message.port,
         info: message.info ?? {},
         startupMs: Date.now() - spawnedAt,
-        pids: () => (child.pid ? [child.pid] : []),
+        pids: () => (child.pid ? [child.pid, ...(withChildren ? childPids(child.pid) : [])] : []),
         stop: () => stopChild(child),
         memory: () =>
           new Promise((resolveMemory) => {

@@ -50,6 +50,7 @@ export const LABELS: Record<TargetName, string> = {
   gateway: 'gateway, every check on',
   'gateway-nolog': 'gateway, every check, no log',
   'gateway-open': 'gateway, auth none, no log',
+  'gateway-workers': 'gateway, every check, --workers',
   'gateway-10k': 'gateway, every check, 10k tenants',
   nginx: 'nginx allow + auth_basic apr1 + log',
 };
@@ -184,6 +185,8 @@ export function cpuNotes(summary: Map<TargetName, TargetSummary>): string[] {
     summary.get('gateway-nolog'),
     summary.get('gateway-open'),
   );
+  // #15's target: per-request CPU with workers (primary + workers, summed) within 10 % of one process.
+  pair('--workers vs one process (every check on)', summary.get('gateway-workers'), gw);
   return notes;
 }
 

@@ -45,6 +45,8 @@ export function gatewayConfig(
   if (name === 'gateway-open') return { mode: 'none', tenants: 1, upstream, dir, accessLog: false };
   if (name === 'gateway-nolog') return { mode: 'all', tenants: 1, upstream, dir, accessLog: false };
   if (name === 'gateway-10k') return { mode: 'all', tenants: o.tenants, upstream, dir, accessLog: true };
+  if (name === 'gateway-workers')
+    return { mode: 'all', tenants: 1, upstream, dir, accessLog: true, workers: o.workers };
   return { mode: 'all', tenants: 1, upstream, dir, accessLog: true };
 }
 
@@ -91,6 +93,8 @@ export async function startTargets(
           nodeArgs: [...launchFlags(), '--expose-gc', ...nodeArgs],
           timeoutMs: wrapper.length > 0 ? 600_000 : 120_000,
           wrapper,
+          // --workers: the primary and its workers, CPU and RSS summed over all of them.
+          withChildren: name === 'gateway-workers',
         });
       }
       const tenant = name === 'gateway-10k' ? o.tenants >> 1 : 0;

@@ -17,6 +17,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { resolve } from 'node:path';
 import { openLogs } from '../logs/open.js';
+import { readKeyFile } from '../ops/secrets.js';
 import { loadPolicyFile, PolicyError } from '../policy/load.js';
 import { watchPolicy } from '../policy/watch.js';
 import type { CliIo } from '../cli/command.js';
@@ -40,6 +41,9 @@ export async function runPrimary(o: PrimaryOptions): Promise<number> {
   const { io } = o;
   const file = resolve(o.io.cwd, o.policyFile);
   let policy = await loadPolicyFile(file);
+  // The key files are made here, once, if missing: workers starting together must not race.
+  await readKeyFile(policy.sessions.secretFile);
+  await readKeyFile(policy.identity.secretFile);
   const logs = await openLogs(policy.logs);
   const audit = logs.audit;
   const workers = new Set<Worker>();
