@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SecurityState, stateDir } from './index.js';
+
+const key = 'u\0t\0alice';
+const fail = (s: SecurityState, now: number) => s.fail([{ key, max: 2 }], 60_000, 120_000, now);
+
+describe('SecurityState', () => {
+  it('answers the hot path from memory and keeps lockouts and logouts across a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rg-state-'));
+    try {
+      const a = new SecurityState({ dir, now: () => 1000 });
+      expect(a.lockedUntil(key, 1000)).toBe(0);
+      await fail(a, 1000);
+      const [r] = await fail(a, 1001);
+      expect(r).toMatchObject({ started: true, until: 121_001 });
+      expect(a.lockedUntil(key, 2000)).toBe(121_001);
+      await a.revoke('sid-1', 50_000);
+      expect(a.isRevoked('sid-1', 2000)).toBe(true);
+      await a.close();
+
+      const b = new SecurityState({ dir, now: () => 3000 });
+      expect(b.lockedUntil(key, 3000)).toBe(121_001);
+      expect(b.isRevoked('sid-1', 3000)).toBe(true);
+      expect(b.isRevoked('sid-1', 50_001)).toBe(false);
+      // Another process (users unlock) ends the lockout in the file: the mirror follows at once.
+      const cli = new SecurityState({ dir, now: () => 3000 });
+      expect(await cli.unlock(key)).toBe(true);
+      await cli.close();
+      expect(b.lockedUntil(key, 3001)).toBe(0);
+      await b.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('passes every change to its peers (cluster workers) and applies theirs', async () => {
+    const a = new SecurityState();
+    const b = new SecurityState();
+    a.peers = (e) => b.apply(e);
+    await fail(a, Date.now());
+    await fail(a, Date.now());
+    expect(b.lockedUntil(key, Date.now())).toBeGreaterThan(Date.now());
+    await a.revoke('sid-2', Date.now() + 60_000);
+    expect(b.isRevoked('sid-2', Date.now())).toBe(true);
+    await a.unlock(key);
+    expect(b.lockedUntil(key, Date.now())).toBe(0);
+    await a.close();
+    await b.close();
+  });
+
+  it('keeps the state directory beside the logs unless sharedState.dir says otherwise', () => {
+    expect(stateDir({ logs: { dir: '/srv/rg/log' } } as never)).toBe('/srv/rg/state');
+    expect(stateDir({ logs: { dir: '/srv/rg/log' }, sharedState: { dir: '/var/lib/rg' } } as never)).toBe(
+      '/var/lib/rg',
+    );
+  });
+});
