@@ -55,8 +55,10 @@ export function basicAuth(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     const hit = header ? creds.verifier.cached(key) : undefined;
     if (hit) {
       // Locked out even with the right password (a lockout may have begun after it was cached).
+      // The address's lockout too: a spray that guesses a cached user's password produces the
+      // cached header bytes, so letting cached headers past it would answer the spray's guesses.
       const now = deps.now();
-      const until = creds.userLockedUntil(tenantId, hit.user, now);
+      const until = creds.lockedUntil(tenantId, hit.user, state.clientIp ?? '', now);
       if (until > now) throw lockedOut(until, now);
       state.user = hit.identity;
       return next();
