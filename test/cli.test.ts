@@ -220,7 +220,14 @@ describe('resultgate users', () => {
   });
 
   it.each([
-    [['users'], 'add, remove or list?'],
+    [['users'], 'add, remove, list or unlock?'],
+    [['users', 'unlock', '--tenant', 'school-a'], 'users unlock needs a user name or --address IP'],
+    [['users', 'unlock', '--tenant', 'school-a', 'ann', '--address', '10.0.0.1'], 'one of them'],
+    [['users', 'unlock', '--tenant', 'school-a', '--address', '10.0.0.999'], 'is not an IP address'],
+    [
+      ['users', 'add', '--tenant', 'school-a', '--user', 'x', '--address', '10.0.0.1'],
+      '--address goes with unlock',
+    ],
     [['users', 'add', '--tenant', 'school-a'], 'users add needs --user'],
     [['users', 'list'], '--tenant is required'],
     [['users', 'add', '--tenant', 'school-a', '--user', 'a:b'], 'user names cannot contain ":"'],
