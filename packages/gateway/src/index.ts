@@ -1,6 +1,15 @@
 export { createGateway, type GatewayOptions } from './app.js';
 export { type GatewayDeps, memoryDeps } from './deps.js';
-export { hashPassword, verifyPassword } from './credentials/password.js';
+export {
+  type AuthAttempt,
+  type AuthOutcome,
+  type CredentialHooks,
+  credentialHooks,
+  credentials,
+  hashPassword,
+  type VerifiedHook,
+  verifyPassword,
+} from './credentials/index.js';
 export { ERROR_CODES, type ErrorCode, GatewayError, isGatewayError } from './errors.js';
 export { readKeyFile } from './ops/secrets.js';
 export { escapeHtml, type Lang, pickLang, renderPage } from './pages/layout.js';
@@ -18,4 +27,6 @@ export {
 // What a `reserved` handler (startGateway's option) reads of its request: rq(c).user, tenantId…
 export { type RequestState, rq } from './request-state.js';
 export { type RunningGateway, type StartGatewayOptions, startGateway } from './server.js';
+// The security state (lockouts, logouts; node:sqlite, Redis) other modules may share.
+export { SecurityState, type StateEvent, securityState, stateDir } from './state/index.js';
 export type { AccessRecord, AuditEvent, AuditSink, GatewayEnv, GatewayUser } from './types.js';

@@ -11,7 +11,7 @@ import type { GatewayDeps } from '../deps.js';
 import { GatewayError } from '../errors.js';
 import { moduleState } from '../deps.js';
 import type { Policy } from '../policy/schema.js';
-import { securityState } from '../state/index.js';
+import { type SecurityState, securityState } from '../state/index.js';
 import type { AuditEvent } from '../types.js';
 import { addressLockKey, userLockKey } from './lockout.js';
 import { verifyPassword } from './password.js';
@@ -103,13 +103,13 @@ export function lockedOut(until: number, now: number): GatewayError {
 /** The password checks of one policy load (see the module comment). */
 export class Credentials {
   readonly verifier: CredentialVerifier;
-  private readonly state;
+  private readonly state: SecurityState;
   private readonly queue: KeyedQueue;
   private readonly hooks: CredentialHooks;
 
   constructor(
     policy: Policy,
-    private readonly deps: GatewayDeps,
+    readonly deps: GatewayDeps,
   ) {
     this.verifier = new CredentialVerifier(policy, () => deps.now());
     this.state = securityState(deps);
@@ -127,6 +127,7 @@ export class Credentials {
    * warm path's check: nobody locked costs one size test.
    */
   lockedUntil(tenantId: string, user: string | undefined, ip: string, now: number): number {
+    if (!this.state.anyLocked) return 0;
     const byAddress = this.state.lockedUntil(addressLockKey(tenantId, ip), now);
     const byUser = user === undefined ? 0 : this.state.lockedUntil(userLockKey(tenantId, user), now);
     return Math.max(byAddress, byUser);
@@ -252,7 +253,7 @@ const loads = new WeakMap<Policy, Credentials>();
  */
 export function credentials(ctx: { policy: Policy; deps: GatewayDeps }): Credentials {
   let c = loads.get(ctx.policy);
-  if (c === undefined || (c as unknown as { deps: GatewayDeps }).deps !== ctx.deps) {
+  if (c === undefined || c.deps !== ctx.deps) {
     c = new Credentials(ctx.policy, ctx.deps);
     loads.set(ctx.policy, c);
   }

@@ -93,6 +93,11 @@ export class SecurityState {
     this.timer.unref();
   }
 
+  /** False while no lockout is in force anywhere this gateway knows of (the hot path's one test). */
+  get anyLocked(): boolean {
+    return this.locks.size > 0;
+  }
+
   /** True when Redis is configured and reachable. */
   get shared(): boolean {
     return this.remote?.up === true;
