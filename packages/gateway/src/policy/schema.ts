@@ -305,7 +305,10 @@ export const policySchema = z.strictObject({
       }),
       redis: z
         .strictObject({
-          url: z.string().meta({ description: 'redis://[user:pass@]host:port[/db] shared by every gateway' }),
+          url: z
+            .string()
+            .regex(/^rediss?:\/\/\S+$/, { message: 'a redis:// or rediss:// URL' })
+            .meta({ description: 'redis://[user:pass@]host:port[/db] shared by every gateway (Redis 6.2+)' }),
           prefix: z.string().optional().meta({ description: 'Key prefix (default "resultgate:")' }),
         })
         .optional(),

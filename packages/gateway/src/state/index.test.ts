@@ -51,6 +51,23 @@ describe('SecurityState', () => {
     await b.close();
   });
 
+  it('serves on the local store and says so when Redis is unreachable from the start', async () => {
+    const lines: string[] = [];
+    const s = new SecurityState({ redis: { url: 'redis://127.0.0.1:1' }, warn: (l) => lines.push(l) });
+    try {
+      const deadline = Date.now() + 5000;
+      while (lines.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(lines[0]).toMatch(/shared state \(Redis\) unreachable .*serving on the local store/);
+      expect(s.shared).toBe(false);
+      await fail(s, Date.now());
+      await fail(s, Date.now());
+      expect(s.lockedUntil(key, Date.now())).toBeGreaterThan(Date.now());
+      expect(await s.lockedUntilFresh([key], Date.now())).toBeGreaterThan(Date.now());
+    } finally {
+      await s.close();
+    }
+  });
+
   it('keeps the state directory beside the logs unless sharedState.dir says otherwise', () => {
     expect(stateDir({ logs: { dir: '/srv/rg/log' } } as never)).toBe('/srv/rg/state');
     expect(stateDir({ logs: { dir: '/srv/rg/log' }, sharedState: { dir: '/var/lib/rg' } } as never)).toBe(

@@ -113,7 +113,7 @@ export class SecurityState {
       );
       return;
     }
-    this.warn('resultgate: shared state (Redis) reachable again; syncing\n');
+    this.warn('resultgate: shared state (Redis) reachable; syncing\n');
     void this.resync();
   }
 

@@ -69,6 +69,8 @@ export class RedisStore {
   private readonly revokedKey: string;
   /** True while commands reach Redis. */
   up = false;
+  /** The last status told to `onStatus` (undefined before the first). */
+  private reported: boolean | undefined;
 
   constructor(private readonly options: RedisStoreOptions) {
     this.prefix = options.prefix ?? 'resultgate:';
@@ -90,11 +92,14 @@ export class RedisStore {
     this.client.on('ready', () => {
       if (this.up) return;
       this.up = true;
+      this.reported = true;
       options.onStatus(true);
     });
+    // Reported once per change — and also when Redis is unreachable from the start.
     const down = (err?: unknown) => {
-      if (!this.up) return;
+      if (this.reported === false) return;
       this.up = false;
+      this.reported = false;
       options.onStatus(false, err);
     };
     this.client.on('error', (err) => down(err));
@@ -112,6 +117,7 @@ export class RedisStore {
   failed(err: unknown): void {
     if (!this.up) return;
     this.up = false;
+    this.reported = false;
     this.options.onStatus(false, err);
     // Come back through 'ready' once a command works again: ping until then.
     const retry = setInterval(() => {
@@ -120,6 +126,7 @@ export class RedisStore {
           clearInterval(retry);
           if (!this.up) {
             this.up = true;
+            this.reported = true;
             this.options.onStatus(true);
           }
         },
