@@ -147,7 +147,9 @@ export async function countInstructions(
       // V8 writes machine code at run time: valgrind must notice code it already translated changing.
       '--smc-check=all-non-file',
       '--separate-threads=yes',
-      `--callgrind-out-file=${out}`,
+      // --workers: the cluster's workers are forked node processes, counted too (one file each).
+      ...(name === 'gateway-workers' ? ['--trace-children=yes'] : []),
+      `--callgrind-out-file=${name === 'gateway-workers' ? `${out}.%p` : out}`,
     ];
     // One target at a time (each its own upstream), so no two run under valgrind together.
     // --annotate: V8 writes a map of its generated code (and its log, kept out of the cwd).
@@ -178,10 +180,13 @@ export async function countInstructions(
           timeout: 60,
         });
       const pid = String(t.running.pids()[0]);
+      // Every process of the target (the primary and its workers with --workers): the main-thread
+      // figure is then the sum of every process's main thread.
+      const pids = t.running.pids().map(String);
       await run(INSTRUCTION_RUN.warm);
-      execFileSync('callgrind_control', ['--zero', pid], { stdio: 'ignore' });
+      for (const p of pids) execFileSync('callgrind_control', ['--zero', p], { stdio: 'ignore' });
       const r = await run(INSTRUCTION_RUN.measured);
-      execFileSync('callgrind_control', ['--dump=measured', pid], { stdio: 'ignore' });
+      for (const p of pids) execFileSync('callgrind_control', ['--dump=measured', p], { stdio: 'ignore' });
       const { main, all, mainFile } = await readDumps(scratch, `callgrind-${name}.`);
       const count: InstructionCount = {
         name,
