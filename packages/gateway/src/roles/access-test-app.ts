@@ -10,7 +10,7 @@ import { basicAuth } from '../basic-auth/index.js';
 import { hashPassword } from '../credentials/password.js';
 import { clientIp } from '../client-ip/index.js';
 import { type GatewayDeps, memoryDeps } from '../deps.js';
-import { isGatewayError } from '../errors.js';
+import { ERROR_CODES, isGatewayError } from '../errors.js';
 import { ipAllowList } from '../ip-allow-list/index.js';
 import { parsePolicy } from '../policy/load.js';
 import type { Policy } from '../policy/schema.js';
@@ -75,8 +75,11 @@ export function accessApp(policy: Policy, deps: GatewayDeps = memoryDeps()): Hon
   const ctx = { policy, deps };
   const app = new Hono<GatewayEnv>();
   app.onError((err, c) => {
-    if (isGatewayError(err))
-      return c.json({ error: { code: err.code, message: err.message } }, err.status as 400, err.headers);
+    if (isGatewayError(err)) {
+      // A detail message only when the module gave one (as the real error page does).
+      const detail = err.message !== ERROR_CODES[err.code].en ? { message: err.message } : {};
+      return c.json({ error: { code: err.code, ...detail } }, err.status as 400, err.headers);
+    }
     return c.json({ error: { code: 'internal_error', message: String(err) } }, 500);
   });
   app.use(clientIp(ctx));
