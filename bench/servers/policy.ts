@@ -65,7 +65,10 @@ export function benchPolicy(o: BenchPolicyOptions): PolicyInput {
       http: { port: 0, host: '127.0.0.1' },
       // The load generator plays the TLS-terminating load balancer in front of the gateway.
       trustedProxies: ['127.0.0.1/32'],
-      upstream: { url: o.upstream },
+      // Every request of the load generator comes from one client address (CLIENT_IP): the
+      // per-client share of the pool (#14, default connections / 4 = 32) must not turn the
+      // generator's 50 connections into 503s.
+      upstream: { url: o.upstream, connectionsPerClient: 128 },
     },
     sessions: { secretFile: `${o.dir}/session.key` },
     identity: { secretFile: `${o.dir}/identity.key` },
