@@ -89,7 +89,15 @@ beforeAll(async () => {
   ]);
   await run(docker, [
     ...['run', '-d', '--name', gatewayName, '--network', network],
-    ...['--read-only', '--tmpfs', '/tmp', '--tmpfs', '/var/log/resultgate:uid=1000,gid=1000', '--tmpfs', '/var/lib/resultgate:uid=1000,gid=1000'],
+    ...[
+      '--read-only',
+      '--tmpfs',
+      '/tmp',
+      '--tmpfs',
+      '/var/log/resultgate:uid=1000,gid=1000',
+      '--tmpfs',
+      '/var/lib/resultgate:uid=1000,gid=1000',
+    ],
     ...['-v', `${dir}:/etc/resultgate:ro`, '--health-interval', '2s', '--health-start-period', '2s'],
     ...['-p', '127.0.0.1::8443', '-p', '127.0.0.1::8080', '-p', `127.0.0.1::${ADMIN_PORT}`],
     GATEWAY_IMAGE,
