@@ -34,7 +34,13 @@ export interface ImportRow {
 }
 
 /** A parsed file: its rows, or why the file as a whole cannot be read. */
-export type ParsedImport = { ok: true; rows: ImportRow[] } | { ok: false; error: string };
+export type ParsedImport =
+  | {
+      ok: true;
+      rows: ImportRow[] /** each column's header as the file wrote it */;
+      headers: Partial<Record<ImportColumn, string>>;
+    }
+  | { ok: false; error: string };
 
 const norm = (header: string) => header.replace(/[\s\u3000]/g, '').toLowerCase();
 
@@ -141,11 +147,15 @@ export function parseImport(text: string, timeZone: string): ParsedImport {
     const inner = record.reduce((n, field) => n + (field.split('\n').length - 1), 0);
     return { line: info.lines - inner, item };
   });
-  return { ok: true, rows };
+  const headers: Partial<Record<ImportColumn, string>> = {};
+  columns.forEach((column, i) => {
+    if (column) headers[column] = head.record[i];
+  });
+  return { ok: true, rows, headers };
 }
 
 /** The CSV column an API issue path points at (`items[3].recipient.email` → `recipientEmail`). */
-export function columnOfIssue(path: string): string {
+export function columnOfIssue(path: string): ImportColumn | string {
   const field = path.replace(/^items\[\d+\]\.?/, '');
   const map: Record<string, ImportColumn> = {
     externalId: 'externalId',

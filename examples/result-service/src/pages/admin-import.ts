@@ -15,7 +15,7 @@ import { html } from 'hono/html';
 import { runBatch } from '../api/send.js';
 import { runOnce } from '../api/idempotent.js';
 import { decodeCsv } from '../csv/decode.js';
-import { columnOfIssue, type ImportRow, parseImport } from '../csv/import.js';
+import { columnOfIssue, type ImportColumn, type ImportRow, parseImport } from '../csv/import.js';
 import { transaction } from '../db.js';
 import { ApiError } from '../errors.js';
 import type { BatchItemOutcome, CreatedResult } from '../schema.js';
@@ -45,7 +45,14 @@ const issueText = (lang: Lang, message: string) =>
 type Problem = { line: number; column: string; message: string };
 
 /** The dry run of a parsed file: what would be added, skipped, and every problem. */
-function check(ctx: ServiceContext, tenant: string, rows: ImportRow[]) {
+function check(
+  ctx: ServiceContext,
+  tenant: string,
+  rows: ImportRow[],
+  headers: Partial<Record<ImportColumn, string>> = {},
+) {
+  // Name a column as the file's header row does (a school that wrote メール reads メール).
+  const named = (column: string) => headers[column as ImportColumn] ?? column;
   const answer = runBatch(
     ctx,
     tenant,
@@ -67,7 +74,7 @@ function check(ctx: ServiceContext, tenant: string, rows: ImportRow[]) {
       });
     else
       for (const issue of outcome.issues ?? [])
-        problems.push({ line: row.line, column: columnOfIssue(issue.path), message: issue.message });
+        problems.push({ line: row.line, column: named(columnOfIssue(issue.path)), message: issue.message });
   });
   return { accepted, skipped, problems };
 }
@@ -117,7 +124,7 @@ export function importPages(pages: Hono<ServiceEnv>, ctx: ServiceContext): void 
         400,
       );
     }
-    const { accepted, skipped, problems } = check(ctx, tenant, parsed.rows);
+    const { accepted, skipped, problems } = check(ctx, tenant, parsed.rows, parsed.headers);
     const time = (iso: unknown) =>
       typeof iso === 'string' && !Number.isNaN(Date.parse(iso))
         ? formatTime(Date.parse(iso), lang, ctx.timeZone)
@@ -145,7 +152,7 @@ ${uploadForm(c, lang, true)}`,
         outcome: string;
         publishAt?: string;
       };
-      return html`<tr><td data-label="${pc[0]}">${r.line}</td><td data-label="${pc[1]}">${item.externalId}</td><td data-label="${pc[2]}">${item.recipient.name ?? ''} <span class="muted">${item.recipient.id}</span></td><td data-label="${pc[3]}">${item.title}</td><td data-label="${pc[4]}">${item.outcome}</td><td data-label="${pc[5]}">${item.publishAt ? time(item.publishAt) : '—'}</td></tr>`;
+      return html`<tr><td data-label="${pc[0]}">${r.line}</td><td data-label="${pc[1]}">${item.externalId}</td><td data-label="${pc[2]}"><span>${item.recipient.name ?? ''} <span class="muted">${item.recipient.id}</span></span></td><td data-label="${pc[3]}">${item.title}</td><td data-label="${pc[4]}">${item.outcome}</td><td data-label="${pc[5]}">${item.publishAt ? time(item.publishAt) : '—'}</td></tr>`;
     });
     const confirm =
       accepted.length === 0
@@ -241,7 +248,7 @@ ${confirm}`,
     const cc = t.credCols;
     const body = html`<h1>${t.doneTitle}</h1>
 <p class="ok" role="status">${done.replayed ? t.replayed : t.done(added.length)}</p>
-${added.length ? html`<p class="next">${t.credentials}</p><table class="cards"><thead><tr>${cc.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead><tbody>${added.map((o) => html`<tr><td data-label="${cc[0]}">${o.externalId}</td><td data-label="${cc[1]}">${o.result?.recipient.name ?? ''} <span class="muted">${o.result?.recipient.id}</span></td><td data-label="${cc[2]}"><code>${(o.result as CreatedResult | undefined)?.accessCode}</code></td><td data-label="${cc[3]}"><code>${(o.result as CreatedResult | undefined)?.pin}</code></td></tr>`)}</tbody></table>` : ''}
+${added.length ? html`<p class="next">${t.credentials}</p><table class="cards"><thead><tr>${cc.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead><tbody>${added.map((o) => html`<tr><td data-label="${cc[0]}">${o.externalId}</td><td data-label="${cc[1]}"><span>${o.result?.recipient.name ?? ''} <span class="muted">${o.result?.recipient.id}</span></span></td><td data-label="${cc[2]}"><code>${(o.result as CreatedResult | undefined)?.accessCode}</code></td><td data-label="${cc[3]}"><code>${(o.result as CreatedResult | undefined)?.pin}</code></td></tr>`)}</tbody></table>` : ''}
 <p><a href="/admin?lang=${lang}">${t.list}</a></p>`;
     return page(c, lang, t.doneTitle, body);
   });

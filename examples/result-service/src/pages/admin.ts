@@ -76,7 +76,7 @@ export function adminPages(ctx: ServiceContext): Hono<ServiceEnv> {
       const action = WITHDRAWABLE.includes(r.status)
         ? html`<a href="${href(`/admin/results/${r.id}/withdraw`, lang, { status, q })}" aria-label="${t.withdrawLabel(r.external_id)}">${t.withdraw}</a>`
         : '';
-      return html`<tr data-status="${r.status}"><td data-label="${cols[0]}">${r.external_id}</td><td data-label="${cols[1]}">${recipient.name ?? ''} <span class="muted">${recipient.id}</span></td><td data-label="${cols[2]}">${r.title}</td><td data-label="${cols[3]}">${r.outcome}</td><td data-label="${cols[4]}">${STATUS_LABEL[lang][r.status]}</td><td data-label="${cols[5]}">${time(r.publish_at)}</td><td data-label="${cols[6]}">${time(r.updated_at)}</td><td data-label="${cols[7]}">${action}</td></tr>`;
+      return html`<tr data-status="${r.status}"><td data-label="${cols[0]}">${r.external_id}</td><td data-label="${cols[1]}"><span>${recipient.name ?? ''} <span class="muted">${recipient.id}</span></span></td><td data-label="${cols[2]}">${r.title}</td><td data-label="${cols[3]}">${r.outcome}</td><td data-label="${cols[4]}">${STATUS_LABEL[lang][r.status]}</td><td data-label="${cols[5]}">${time(r.publish_at)}</td><td data-label="${cols[6]}">${time(r.updated_at)}</td><td data-label="${cols[7]}">${action}</td></tr>`;
     };
     const last = rows.at(-1);
     const body = html`<h1>${t.list}</h1>${notice}
