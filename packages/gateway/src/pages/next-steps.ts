@@ -56,6 +56,10 @@ const STEPS: Partial<Record<ErrorCode, Step>> = {
     ja: '前のページに戻り、もう一度操作してください。',
     en: 'Go back to the previous page and try again.',
   },
+  request_timeout: {
+    ja: '通信が途中で止まりました。電波の良い場所で、もう一度送信してください。',
+    en: 'The connection stalled. Try again, ideally on a steadier connection.',
+  },
   payload_too_large: {
     ja: 'ファイルや入力を小さくして、もう一度送信してください。',
     en: 'Send a smaller file or less text.',
