@@ -267,7 +267,7 @@ describe.skipIf(!browserRuns)('pages in a real browser (chromium), with axe-core
 
     await checkEverywhere('/r', 'recipient form');
     expect(violations).toEqual([]);
-  }, 240_000);
+  }, 480_000);
 
   it('a school office: login → CSV import with one bad row → fix → results → withdraw → export → logout', async () => {
     violations.length = 0;
@@ -383,7 +383,7 @@ describe.skipIf(!browserRuns)('pages in a real browser (chromium), with axe-core
 
     await checkEverywhere('/.gateway/login', 'login');
     expect(violations).toEqual([]);
-  }, 240_000);
+  }, 480_000);
 
   it('error, maintenance and notice pages, each in both languages and at both widths', async () => {
     violations.length = 0;
@@ -427,7 +427,7 @@ describe.skipIf(!browserRuns)('pages in a real browser (chromium), with axe-core
     await checkEverywhere('/.gateway/notices', 'notices');
     await checkEverywhere('/r', 'maintenance', `https://univ-b.localhost:${gw.httpsPort}`);
     expect(violations).toEqual([]);
-  }, 240_000);
+  }, 480_000);
 });
 
 if (!browserRuns) {
