@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hashPassword, loadPolicy, type PolicyInput, readKeyFile, startGateway } from '@resultgate/gateway';
-import { seedDemo, startResultService } from '@resultgate/example-result-service';
+import { seedDemo, startResultService, type TenantProfileInput } from '@resultgate/example-result-service';
 import { devCertificate } from './dev-cert.js';
 
 const VAR = 'var';
@@ -57,8 +57,34 @@ function sdkSnippet(baseUrl: string, username: string, password: string): string
   ].map((line) => `    ${line}`);
 }
 
+/** Who each demo tenant is to its recipients: the name and contact line on the pages and e-mails. */
+const DEMO_PROFILES: Record<string, Omit<TenantProfileInput, 'publicUrl'>> = {
+  'school-a': {
+    name: { ja: 'A高等学校', en: 'School A' },
+    contact: {
+      ja: 'A高等学校 入試係（03-0000-0000、平日 9〜17 時）',
+      en: 'Admissions office, School A (+81 3-0000-0000, weekdays 9:00–17:00 JST)',
+    },
+  },
+  'acme-hr': {
+    name: { ja: 'ACME人事部', en: 'ACME HR' },
+    contact: {
+      ja: 'ACME 人事部 採用担当（recruit@acme.example）',
+      en: 'ACME HR recruiting (recruit@acme.example)',
+    },
+  },
+};
+
 await firstRun();
 const policy = await loadPolicy(POLICY);
+// E-mail links must be the address the gateway serves, port included (a dead link otherwise).
+const publicPort = policy.server.https.port === 443 ? '' : `:${policy.server.https.port}`;
+const profiles = Object.fromEntries(
+  Object.entries(policy.tenants).map(([id, t]) => [
+    id,
+    { ...(DEMO_PROFILES[id] ?? { name: t.name ?? id }), publicUrl: `https://${t.hosts[0]}${publicPort}` },
+  ]),
+);
 const [identitySecret] = await readKeyFile(policy.identity.secretFile);
 const upstream = new URL(policy.server.upstream.url);
 const service = await startResultService({
@@ -66,6 +92,7 @@ const service = await startResultService({
   port: Number(upstream.port || 80),
   host: upstream.hostname,
   identitySecret: identitySecret!,
+  tenants: profiles,
   // The HR demo (`npm run hr-system`, see examples/hr-system) receives acme-hr's status webhooks.
   webhooks: {
     'acme-hr': {

@@ -102,15 +102,27 @@ function api(
   return httpsRequest(req);
 }
 
-/** Opens a result at `/r` through the gateway (the recipient zone: no credentials). */
-function openResult(host: string, code: string, pin: string) {
-  return httpsRequest({
+/**
+ * Opens a result at `/r` through the gateway (the recipient zone: no credentials), following the
+ * post/redirect/get to `/r/result` with the view cookie as a browser does.
+ */
+async function openResult(host: string, code: string, pin: string) {
+  const posted = await httpsRequest({
     port: gw.httpsPort,
     host,
     method: 'POST',
     path: '/r',
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'en' },
     body: new URLSearchParams({ code, pin }).toString(),
+  });
+  const location = posted.headers.location;
+  if (posted.status !== 303 || !location) return posted;
+  const cookie = (posted.headers['set-cookie'] ?? []).map((c) => c.split(';')[0] ?? '').join('; ');
+  return httpsRequest({
+    port: gw.httpsPort,
+    host,
+    path: location,
+    headers: { cookie, 'accept-language': 'en' },
   });
 }
 

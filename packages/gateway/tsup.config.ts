@@ -1,10 +1,17 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', identity: 'src/proxy/identity.ts', cli: 'src/cli/bin.ts' },
+  entry: {
+    index: 'src/index.ts',
+    identity: 'src/proxy/identity.ts',
+    'page-style': 'src/pages/style.ts',
+    cli: 'src/cli/bin.ts',
+  },
   format: ['esm'],
   target: 'node22',
-  dts: { entry: { index: 'src/index.ts', identity: 'src/proxy/identity.ts' } },
+  dts: {
+    entry: { index: 'src/index.ts', identity: 'src/proxy/identity.ts', 'page-style': 'src/pages/style.ts' },
+  },
   clean: true,
   sourcemap: true,
 });

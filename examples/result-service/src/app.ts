@@ -13,6 +13,7 @@ import { resultApi } from './api/results.js';
 import { createContext } from './context.js';
 import { ApiError, errorBody, handleError } from './errors.js';
 import { adminPages } from './pages/admin.js';
+import { browserError } from './pages/error-page.js';
 import { recipientPages } from './pages/recipient.js';
 import { type TickReport, tick } from './scheduler.js';
 import type { ResultAppOptions, ServiceContext, ServiceEnv } from './types.js';
@@ -61,10 +62,11 @@ export function createResultApp(options: ResultAppOptions): ResultApp {
     const request = { method: c.req.method, target: receivedTarget(c) };
     const identity = verifyIdentity(c.req.raw.headers, ctx.identitySecret, { request, now: ctx.now() });
     if (!identity) {
-      return c.json(
+      const res = c.json(
         errorBody('unauthorized', 'Requests must come through the gateway.', c.get('requestId')),
         401,
       );
+      return browserError(c, ctx, res);
     }
     c.set('identity', identity);
     c.set('requestId', identity.requestId);
@@ -88,8 +90,11 @@ export function createResultApp(options: ResultAppOptions): ResultApp {
   app.route('/api/v1', resultApi(ctx));
   app.route('/r', recipientPages(ctx));
   app.route('/admin', adminPages(ctx));
-  app.notFound((c) => c.json(errorBody('not_found', 'Not found.', c.get('requestId') ?? ''), 404));
-  app.onError(handleError);
+  // JSON for API clients; a browser gets the same status as a page (pages/error-page.ts).
+  app.notFound((c) =>
+    browserError(c, ctx, c.json(errorBody('not_found', 'Not found.', c.get('requestId') ?? ''), 404)),
+  );
+  app.onError((err, c) => browserError(c, ctx, handleError(err, c)));
 
   return { app, db: ctx.db, context: ctx, tick: () => tick(ctx), close: () => ctx.db.close() };
 }

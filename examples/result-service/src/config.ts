@@ -4,6 +4,7 @@
  * at load time, one `path: message` a line. Secrets can live in files (`secretFile`), so the
  * configuration itself can be shown and committed.
  */
+import type { TenantProfileInput } from './tenants.js';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
@@ -22,6 +23,12 @@ const webhook = z
   .refine((w) => (w.secret === undefined) !== (w.secretFile === undefined), {
     message: 'give exactly one of secret and secretFile',
   });
+
+/** Text in both page languages, or one string for both. */
+const localized = z.union([
+  z.string().min(1),
+  z.strictObject({ ja: z.string().min(1), en: z.string().min(1) }),
+]);
 
 /** The configuration file's shape. Every field is optional; the defaults are those of main.ts. */
 export const serviceConfigSchema = z.strictObject({
@@ -52,6 +59,12 @@ export const serviceConfigSchema = z.strictObject({
       z.strictObject({
         /** This tenant's public base URL, when it is not the `publicBaseUrl` pattern. */
         publicBaseUrl: url.optional(),
+        /** The name recipients and staff see (header bar, e-mail sender), e.g. `{ "ja": "A高等学校", "en": "School A" }`. */
+        name: localized.optional(),
+        /** The contact line under every recipient page and in the e-mail. */
+        contact: localized.optional(),
+        /** The sender address of this tenant's notification e-mails. */
+        mailFrom: z.email('must be an e-mail address').optional(),
         /** Status webhooks (`result.published`, …). */
         webhook: webhook.optional(),
         /** `recipient.notify` webhooks instead of e-mail. */
@@ -72,6 +85,8 @@ export interface LoadedConfig {
   smtp: { transport: string; from: string } | undefined;
   publicBaseUrl: string | undefined;
   recipientUrls: Record<string, string>;
+  /** Each tenant's name, contact line and sender, as the pages and e-mails show them. */
+  tenants: Record<string, TenantProfileInput>;
   webhooks: Record<string, WebhookTarget>;
   notifyWebhooks: Record<string, WebhookTarget>;
 }
@@ -172,10 +187,17 @@ export function loadServiceConfig(file: string | undefined, env: Env = {}): Load
   const webhooks: Record<string, WebhookTarget> = {};
   const notifyWebhooks: Record<string, WebhookTarget> = {};
   const recipientUrls: Record<string, string> = {};
+  const tenants: Record<string, TenantProfileInput> = {};
   for (const [tenant, t] of Object.entries(c.tenants ?? {})) {
     if (t.webhook) webhooks[tenant] = secretOf(tenant, 'webhook', t.webhook);
     if (t.notifyWebhook) notifyWebhooks[tenant] = secretOf(tenant, 'notifyWebhook', t.notifyWebhook);
     if (t.publicBaseUrl) recipientUrls[tenant] = `${t.publicBaseUrl.replace(/\/+$/, '')}/r`;
+    if (t.name || t.contact || t.mailFrom)
+      tenants[tenant] = {
+        ...(t.name ? { name: t.name } : {}),
+        ...(t.contact ? { contact: t.contact } : {}),
+        ...(t.mailFrom ? { mailFrom: t.mailFrom } : {}),
+      };
   }
   return {
     host: c.listen?.host ?? '127.0.0.1',
@@ -186,6 +208,7 @@ export function loadServiceConfig(file: string | undefined, env: Env = {}): Load
     smtp: c.smtp ? { transport: c.smtp.url, from: c.smtp.from } : undefined,
     publicBaseUrl: c.publicBaseUrl?.replace(/\/+$/, ''),
     recipientUrls,
+    tenants,
     webhooks,
     notifyWebhooks,
   };

@@ -11,6 +11,7 @@ import { dataPaths } from './paths.js';
 import { iso } from './resource.js';
 import { deriveKeys } from './secrets.js';
 import { ResultStore } from './store.js';
+import { profileOf, validateProfiles } from './tenants.js';
 import type { ResultAppOptions, ServiceContext } from './types.js';
 
 /** Default waits before each notification retry: 1 min, 5 min, 15 min, 1 h (then `failed`). */
@@ -24,6 +25,8 @@ export function createContext(options: ResultAppOptions): ServiceContext {
   if (!options.identitySecret || options.identitySecret.length === 0) {
     throw new Error('result-service: identitySecret is required (the key of X-Gateway-Signature)');
   }
+  const profiles = options.tenants ?? {};
+  validateProfiles(profiles);
   const now = options.now ?? Date.now;
   const fetchFn = options.fetch ?? globalThis.fetch;
   const dbFile = options.dbFile ?? 'var/results.db';
@@ -74,6 +77,14 @@ export function createContext(options: ResultAppOptions): ServiceContext {
     notifyWebhooks: options.notifyWebhooks ?? {},
     recipientUrls: options.recipientUrls ?? {},
     publicBaseUrl: options.publicBaseUrl ?? 'https://{tenant}.localhost',
+    profile: (tenant) =>
+      profileOf(
+        profiles,
+        options.recipientUrls ?? {},
+        tenant,
+        options.publicBaseUrl ?? 'https://{tenant}.localhost',
+      ),
+    viewTokenTtlMs: options.viewTokenTtlMs ?? 15 * 60_000,
     notifyRetryMs: options.notifyRetryMs ?? NOTIFY_RETRY_MS,
     pinLimit: options.pinLimit ?? { max: 5, windowMs: 15 * 60_000 },
     timeZone: options.timeZone ?? 'Asia/Tokyo',

@@ -8,4 +8,5 @@ export type { TickReport } from './scheduler.js';
 export { RESULT_STATUSES, type ResultInput, type ResultResource, type ResultStatus } from './schema.js';
 export { type DemoCredential, seedDemo } from './seed.js';
 export { type ResultServiceOptions, type RunningResultService, startResultService } from './service.js';
+export type { Localized, TenantProfileInput } from './tenants.js';
 export type { ResultAppOptions } from './types.js';

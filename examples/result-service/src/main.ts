@@ -76,6 +76,7 @@ const service = await startResultService({
   ...(config.smtp ? { smtp: config.smtp } : {}),
   ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
   recipientUrls: config.recipientUrls,
+  tenants: config.tenants,
   webhooks: config.webhooks,
   notifyWebhooks: config.notifyWebhooks,
   encryption: {

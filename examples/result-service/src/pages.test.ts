@@ -44,10 +44,10 @@ describe('recipient pages at /r', () => {
     const res = await svc.openResult('a', r.accessCode, r.pin, 'ja');
     const html = await res.text();
     expect(html).toContain('Passed');
-    expect(html).toContain('<th>Score / 点数</th><td>87</td>');
+    expect(html).toContain('<th scope="row">Score / 点数</th><td>87</td>');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).not.toContain('<script>');
-    expect(html).toContain('公開期限: 2027年1月1日 09:00 JST');
+    expect(html).toContain('この結果は 2027年1月1日 09:00 JST まで表示されます。');
     expect((await (await svc.call('a', 'GET', `/api/v1/results/${r.id}`)).json()).status).toBe('viewed');
   });
 

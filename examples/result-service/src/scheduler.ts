@@ -60,8 +60,9 @@ async function notify(ctx: ServiceContext, row: ResultRow, report: TickReport): 
     return;
   }
   const recipient = recipientOf(row);
-  const url = ctx.recipientUrls[row.tenant] ?? `${ctx.publicBaseUrl.replaceAll('{tenant}', row.tenant)}/r`;
-  const { subject, text } = notificationText(row.title, recipient.name, url, row.access_code);
+  const profile = ctx.profile(row.tenant);
+  const url = profile.recipientUrl;
+  const { subject, text } = notificationText(row.title, recipient.name, url, row.access_code, profile);
   try {
     await channel.send({
       tenant: row.tenant,
@@ -72,6 +73,9 @@ async function notify(ctx: ServiceContext, row: ResultRow, report: TickReport): 
       text,
       url,
       accessCode: row.access_code,
+      senderName:
+        profile.name.ja === profile.name.en ? profile.name.ja : `${profile.name.ja} / ${profile.name.en}`,
+      ...(profile.mailFrom ? { from: profile.mailFrom } : {}),
     });
     if (ctx.store.transition(row, 'notified', ctx.now(), channel.name)) report.notified++;
   } catch (err) {

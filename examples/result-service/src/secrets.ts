@@ -12,6 +12,10 @@ const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 export interface ServiceKeys {
   pin: Buffer;
   idempotency: Buffer;
+  /** Signs the recipient's short-lived view token (pages/view-token.ts). */
+  view: Buffer;
+  /** Signs the admin pages' CSRF tokens (pages/csrf.ts). */
+  csrf: Buffer;
 }
 
 /**
@@ -22,7 +26,12 @@ export function deriveKeys(secret: string | Uint8Array): ServiceKeys {
   const ikm = typeof secret === 'string' ? Buffer.from(secret) : secret;
   const derive = (info: string) =>
     Buffer.from(hkdfSync('sha256', ikm, 'resultgate-result-service', info, 32));
-  return { pin: derive('pin'), idempotency: derive('idempotency') };
+  return {
+    pin: derive('pin'),
+    idempotency: derive('idempotency'),
+    view: derive('view-token'),
+    csrf: derive('admin-csrf'),
+  };
 }
 
 /** A new result id (`res_` + UUID without dashes). */

@@ -145,8 +145,9 @@ describe('seedDemo', () => {
             'content-type': 'application/x-www-form-urlencoded',
           },
           body: new URLSearchParams({ code: demo.accessCode, pin }),
+          redirect: 'manual',
         });
-      expect((await open(demo.pin)).status).toBe(200);
+      expect((await open(demo.pin)).status).toBe(303); // post/redirect/get to /r/result
       if (first[0]?.pin !== demo.pin) expect((await open(first[0]?.pin as string)).status).toBe(401);
       expect(service.context.store.counts('school-a')).toMatchObject({ scheduled: 1, viewed: 2 });
     } finally {

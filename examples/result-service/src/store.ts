@@ -34,6 +34,15 @@ export interface ListFilter {
   limit: number;
 }
 
+/** Filters of the admin list (newest first); `beforeSeq` pages back from a row. */
+export interface SearchFilter {
+  status?: ResultStatus | undefined;
+  /** An exact external id or recipient id. */
+  query?: string | undefined;
+  beforeSeq?: number | undefined;
+  limit: number;
+}
+
 /** The statuses a result may leave for each target (terminal ones are never left). */
 const FROM: Record<Exclude<ResultStatus, 'scheduled'>, readonly ResultStatus[]> = {
   published: ['scheduled'],
@@ -225,6 +234,46 @@ export class ResultStore {
   latest(tenant: string, status: ResultStatus | undefined, limit: number): ResultRow[] {
     const sql = `SELECT * FROM results WHERE tenant = ?${status ? ' AND status = ?' : ''} ORDER BY seq DESC LIMIT ?`;
     return this.#decodeAll(this.db.prepare(sql).all(...(status ? [tenant, status] : [tenant]), limit));
+  }
+
+  /**
+   * A page of a tenant's results, newest first, for the admin pages: by status, and by an exact
+   * external id or recipient id (what a school office has in hand when a parent calls). The
+   * external id is matched by its keyed hash; the recipient id is sealed with the row, so rows are
+   * opened newest first, 500 at a time, until the page is full (a tenant's rows, never another's).
+   */
+  search(tenant: string, filter: SearchFilter): ResultRow[] {
+    const where = ['tenant = ?', 'seq < ?'];
+    const base: (string | number)[] = [tenant];
+    if (filter.status) {
+      where.push('status = ?');
+      base.push(filter.status);
+    }
+    const sql = `SELECT * FROM results WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`;
+    const statement = this.db.prepare(sql);
+    const page = (before: number, limit: number) =>
+      statement.all(tenant, before, ...base.slice(1), limit) as unknown as StoredRow[];
+    const start = filter.beforeSeq ?? Number.MAX_SAFE_INTEGER;
+    const query = filter.query;
+    if (!query) return this.#decodeAll(page(start, filter.limit));
+    const hash = this.cipher.lookupHash(tenant, 'external_id', query);
+    const out: ResultRow[] = [];
+    const CHUNK = 500;
+    for (let before = start; out.length < filter.limit; ) {
+      const chunk = page(before, CHUNK);
+      for (const raw of chunk) {
+        if (hash !== undefined && raw.external_id_hash === hash) out.push(this.#decode(raw) as ResultRow);
+        else {
+          const row = this.#decode(raw) as ResultRow;
+          if ((JSON.parse(row.recipient) as { id?: string }).id === query) out.push(row);
+        }
+        if (out.length >= filter.limit) break;
+      }
+      const last = chunk.at(-1);
+      if (chunk.length < CHUNK || !last) break;
+      before = last.seq;
+    }
+    return out;
   }
 
   /** How many results a tenant has in each status. */

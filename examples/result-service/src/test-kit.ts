@@ -81,9 +81,12 @@ export function testService(options: Partial<ResultAppOptions> = {}) {
         ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
       });
     },
-    /** A recipient form post to `/r` as tenant `tenant` (anonymous, like the gateway's none zone). */
-    openResult(tenant: string, code: string, pin: string, lang = 'en') {
-      return service.app.request('/r', {
+    /**
+     * A recipient form post to `/r` as tenant `tenant` (anonymous, like the gateway's none zone),
+     * following the post/redirect/get to `/r/result` with the view cookie as a browser would.
+     */
+    async openResult(tenant: string, code: string, pin: string, lang = 'en') {
+      const posted = await service.app.request('/r', {
         method: 'POST',
         headers: {
           ...signed(tenant, 'POST', '/r', ''),
@@ -91,6 +94,12 @@ export function testService(options: Partial<ResultAppOptions> = {}) {
           'accept-language': lang,
         },
         body: new URLSearchParams({ code, pin }).toString(),
+      });
+      const location = posted.headers.get('location');
+      if (posted.status !== 303 || !location) return posted;
+      const cookie = (posted.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      return service.app.request(location, {
+        headers: { ...signed(tenant, 'GET', location, ''), cookie, 'accept-language': lang },
       });
     },
     /** Closes the database and removes the temp dir. */

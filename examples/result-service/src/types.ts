@@ -8,6 +8,7 @@ import type { WebhookOutbox, WebhookTarget } from './notify/webhooks.js';
 import type { RowCipher } from './crypto/row-cipher.js';
 import type { ServiceKeys } from './secrets.js';
 import type { ResultStore } from './store.js';
+import type { TenantProfile, TenantProfileInput } from './tenants.js';
 
 /** Options of `createResultApp` (and, with `port`/`host`, of `startResultService`). */
 export interface ResultAppOptions {
@@ -38,6 +39,13 @@ export interface ResultAppOptions {
    * @default 'https://{tenant}.localhost'
    */
   publicBaseUrl?: string;
+  /**
+   * Each tenant's display name, contact line, public base URL (e-mail links) and sender address,
+   * as recipients and staff see them (tenants.ts). @default the tenant id, no contact line
+   */
+  tenants?: Record<string, TenantProfileInput>;
+  /** How long the signed view token lets a recipient reload their result page. @default 15 min */
+  viewTokenTtlMs?: number;
   /** The `fetch` used for webhooks. @default globalThis.fetch */
   fetch?: typeof fetch;
   /** Waits before each notification retry; after the last the result is `failed`. @default 1m, 5m, 15m, 1h */
@@ -91,6 +99,9 @@ export interface ServiceContext {
   notifyWebhooks: Record<string, WebhookTarget>;
   recipientUrls: Record<string, string>;
   publicBaseUrl: string;
+  /** A tenant's display name, contact line and public URLs. */
+  profile(tenant: string): TenantProfile;
+  viewTokenTtlMs: number;
   notifyRetryMs: readonly number[];
   pinLimit: { max: number; windowMs: number };
   timeZone: string;

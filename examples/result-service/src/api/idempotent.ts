@@ -44,10 +44,36 @@ export function idempotent(
 ): Response {
   const key = c.req.header('idempotency-key');
   if (key === undefined) return respond(c, run());
-  if (!KEY.test(key))
-    throw new ApiError('bad_request', 'Idempotency-Key must be 1-255 visible ASCII characters.');
   const { tenant, requestId } = c.get('identity');
   const fingerprint = sha256(`${c.req.method} ${c.req.path}\n${JSON.stringify(body)}`);
+  const { answer, replayed } = runOnce(ctx, { tenant, key, fingerprint, requestId }, run);
+  if (replayed) c.header('Idempotent-Replayed', 'true');
+  return respond(c, answer);
+}
+
+/** Who runs a write once, under which key, for which request. */
+export interface OnceRequest {
+  tenant: string;
+  /** The Idempotency-Key (1-255 visible ASCII characters). */
+  key: string;
+  /** A fingerprint of method, path and body: the same key with another body is refused. */
+  fingerprint: string;
+  requestId: string;
+}
+
+/**
+ * The core of {@link idempotent}, for callers that are not the JSON API (the admin CSV import):
+ * runs `run` once per key and returns its answer, or the stored one when replayed.
+ * @throws ApiError `bad_request`, `idempotency_key_reused` or `idempotency_in_progress`
+ */
+export function runOnce(
+  ctx: ServiceContext,
+  request: OnceRequest,
+  run: () => Answer,
+): { answer: Answer; replayed: boolean } {
+  const { tenant, key, fingerprint, requestId } = request;
+  if (!KEY.test(key))
+    throw new ApiError('bad_request', 'Idempotency-Key must be 1-255 visible ASCII characters.');
   const claim = ctx.idempotency.claim(tenant, key, fingerprint);
   if (claim.kind === 'mismatch') {
     throw new ApiError(
@@ -62,8 +88,7 @@ export function idempotent(
     );
   }
   if (claim.kind === 'replay') {
-    c.header('Idempotent-Replayed', 'true');
-    return respond(c, { status: claim.status as Answer['status'], body: claim.body });
+    return { answer: { status: claim.status as Answer['status'], body: claim.body }, replayed: true };
   }
   let answer: Answer;
   try {
@@ -77,7 +102,7 @@ export function idempotent(
     }
   }
   ctx.idempotency.complete(tenant, key, answer.status, answer.body);
-  return respond(c, answer);
+  return { answer, replayed: false };
 }
 
 function respond(c: Context<ServiceEnv>, answer: Answer): Response {

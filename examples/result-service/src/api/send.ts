@@ -26,6 +26,61 @@ function preview(input: ResultInput, now: number) {
   };
 }
 
+/**
+ * Validates and stores a batch item by item (one bad item does not sink the rest): the logic of
+ * `POST /results/batch`, shared with the admin pages' CSV import so both validate alike.
+ * Run it inside a transaction (and through the idempotency store) when not a dry run.
+ * @param items the raw items, each validated with the API's schema
+ * @param dryRun validate and check duplicates only; store nothing
+ */
+export function runBatch(
+  ctx: ServiceContext,
+  tenant: string,
+  items: readonly unknown[],
+  dryRun: boolean,
+): Answer {
+  const now = ctx.now();
+  const seen = new Map<string, string>();
+  const outcomes = items.map((item, index): BatchItemOutcome => {
+    const input = parseOne(item, `items[${index}]`);
+    if (Array.isArray(input)) {
+      const externalId = (item as { externalId?: unknown } | null)?.externalId;
+      return {
+        index,
+        externalId: typeof externalId === 'string' ? externalId : null,
+        outcome: 'rejected',
+        reason: 'validation_failed',
+        issues: input,
+      };
+    }
+    const { externalId } = input;
+    const placed = place(ctx, tenant, input, now, dryRun, seen);
+    const result = placed.row ? toResource(placed.row) : undefined;
+    if (placed.outcome === 'conflict') {
+      const message = conflictMessage(externalId, placed.row);
+      return {
+        index,
+        externalId,
+        outcome: 'rejected',
+        reason: 'duplicate_external_id',
+        issues: [{ path: `items[${index}].externalId`, message }],
+      };
+    }
+    if (placed.outcome === 'duplicate')
+      return { index, externalId, outcome: 'duplicate', ...(result ? { result } : {}) };
+    if (!result) return { index, externalId, outcome: 'accepted' };
+    return {
+      index,
+      externalId,
+      outcome: 'accepted',
+      result: { ...result, accessCode: placed.accessCode, pin: placed.pin },
+    };
+  });
+  const summary = { accepted: 0, duplicate: 0, rejected: 0 };
+  for (const i of outcomes) summary[i.outcome]++;
+  return { status: 200, body: { ...(dryRun ? { dryRun: true } : {}), summary, items: outcomes } };
+}
+
 /** Mounts the two write routes of results. */
 export function sendRoutes(api: Hono<ServiceEnv>, ctx: ServiceContext): void {
   api.post('/results', async (c) => {
@@ -59,48 +114,7 @@ export function sendRoutes(api: Hono<ServiceEnv>, ctx: ServiceContext): void {
     if (!envelope.success)
       throw new ApiError('validation_failed', 'The batch is invalid.', zodIssues(envelope.error));
     const dryRun = isDryRun(c);
-    const run = (): Answer => {
-      const now = ctx.now();
-      const seen = new Map<string, string>();
-      const items = envelope.data.items.map((item, index): BatchItemOutcome => {
-        const input = parseOne(item, `items[${index}]`);
-        if (Array.isArray(input)) {
-          const externalId = (item as { externalId?: unknown } | null)?.externalId;
-          return {
-            index,
-            externalId: typeof externalId === 'string' ? externalId : null,
-            outcome: 'rejected',
-            reason: 'validation_failed',
-            issues: input,
-          };
-        }
-        const { externalId } = input;
-        const placed = place(ctx, tenant, input, now, dryRun, seen);
-        const result = placed.row ? toResource(placed.row) : undefined;
-        if (placed.outcome === 'conflict') {
-          const message = conflictMessage(externalId, placed.row);
-          return {
-            index,
-            externalId,
-            outcome: 'rejected',
-            reason: 'duplicate_external_id',
-            issues: [{ path: `items[${index}].externalId`, message }],
-          };
-        }
-        if (placed.outcome === 'duplicate')
-          return { index, externalId, outcome: 'duplicate', ...(result ? { result } : {}) };
-        if (!result) return { index, externalId, outcome: 'accepted' };
-        return {
-          index,
-          externalId,
-          outcome: 'accepted',
-          result: { ...result, accessCode: placed.accessCode, pin: placed.pin },
-        };
-      });
-      const summary = { accepted: 0, duplicate: 0, rejected: 0 };
-      for (const i of items) summary[i.outcome]++;
-      return { status: 200, body: { ...(dryRun ? { dryRun: true } : {}), summary, items } };
-    };
+    const run = () => runBatch(ctx, tenant, envelope.data.items, dryRun);
     if (dryRun) return c.json(run().body as object, 200);
     return idempotent(c, ctx, body, () => transaction(ctx.db, run));
   });

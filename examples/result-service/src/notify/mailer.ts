@@ -20,6 +20,16 @@ export interface Notification {
   /** The recipient page URL for this tenant. */
   url: string;
   accessCode: string;
+  /** The sender's display name (the tenant's name), so the message says who sent it. */
+  senderName?: string;
+  /** The tenant's own sender address, overriding the mailer's. */
+  from?: string;
+}
+
+/** `"Name" <address>` with the name RFC 2047-encoded (it is usually Japanese). */
+function fromHeader(address: string, name: string | undefined): string {
+  if (!name) return address;
+  return `=?UTF-8?B?${Buffer.from(name).toString('base64')}?= <${address}>`;
 }
 
 /** Sends notifications; a rejected promise counts as a failed attempt (retried with backoff). */
@@ -42,7 +52,7 @@ export function fileOutbox(dir = 'var/outbox', from = 'results@resultgate.localh
       await mkdir(folder, { recursive: true });
       const date = new Date();
       const body = [
-        `From: ${from}`,
+        `From: ${fromHeader(m.from ?? from, m.senderName)}`,
         `To: ${m.recipient.email ?? ''}`,
         `Subject: =?UTF-8?B?${Buffer.from(m.subject).toString('base64')}?=`,
         `Date: ${date.toUTCString()}`,
@@ -70,7 +80,13 @@ export function smtpMailer(
   return {
     name: 'smtp',
     async send(m) {
-      await transporter.sendMail({ from, to: m.recipient.email, subject: m.subject, text: m.text });
+      const sender = m.from ?? from;
+      await transporter.sendMail({
+        from: m.senderName ? { name: m.senderName, address: sender } : sender,
+        to: m.recipient.email,
+        subject: m.subject,
+        text: m.text,
+      });
     },
   };
 }
@@ -119,23 +135,44 @@ export function webhookNotifier(
   };
 }
 
-/** The bilingual text of the "your result is published" message. */
-export function notificationText(title: string, name: string | undefined, url: string, accessCode: string) {
+/** Who sends a notification: the tenant's name and contact line in both languages. */
+export interface Sender {
+  name: { ja: string; en: string };
+  contact?: { ja: string; en: string } | undefined;
+}
+
+/**
+ * The bilingual text of the "your result is published" message: who sends it (the school or
+ * company by name), the link to the recipient page, the access code (the PIN is only on the
+ * letter), and whom to contact.
+ */
+export function notificationText(
+  title: string,
+  name: string | undefined,
+  url: string,
+  accessCode: string,
+  sender?: Sender,
+) {
+  const from = sender ? { ja: `${sender.name.ja}より`, en: ` from ${sender.name.en}` } : { ja: '', en: '' };
   const subject = `【結果のお知らせ】${title} / Your result is available`;
   const text = [
     name ? `${name} 様` : 'ご担当者様',
     '',
-    `「${title}」の結果を公開しました。下記のページで、お手元の通知書に記載のアクセスコードと PIN を入力してご確認ください。`,
+    `${from.ja ? `${from.ja}、` : ''}「${title}」の結果を公開しました。下記のページで、お手元の通知書に記載のアクセスコードと PIN を入力してご確認ください。`,
     url,
     `アクセスコード: ${accessCode}`,
+    ...(sender?.contact ? ['', `お問い合わせ: ${sender.contact.ja}`] : []),
+    ...(sender ? ['', sender.name.ja] : []),
     '',
     '----',
     '',
     name ? `Dear ${name},` : 'Hello,',
     '',
-    `Your result "${title}" is now available. Open the page below and enter the access code and the PIN from your letter.`,
+    `Your result "${title}"${from.en} is now available. Open the page below and enter the access code and the PIN from your letter.`,
     url,
     `Access code: ${accessCode}`,
+    ...(sender?.contact ? ['', `Contact: ${sender.contact.en}`] : []),
+    ...(sender ? ['', sender.name.en] : []),
     '',
   ].join('\r\n');
   return { subject, text };

@@ -1,12 +1,16 @@
 /**
  * The shared frame of the recipient and admin pages: language choice (Accept-Language, `?lang=`
- * overrides), date formatting in the configured time zone, one HTML layout with inline styles only
- * (no external assets), and the headers every page carries (no-store, strict CSP).
+ * overrides), date formatting in the configured time zone, one HTML layout with the tenant's name
+ * and contact line and the gateway's stylesheet inlined (no external assets), and the headers every
+ * page carries (no-store, strict CSP).
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import { PAGE_CSS } from '@resultgate/gateway/page-style';
 import { html, raw } from 'hono/html';
 import { secureHeaders } from 'hono/secure-headers';
 import type { HtmlEscapedString } from 'hono/utils/html';
+import { ApiError } from '../errors.js';
+import type { TenantProfile } from '../tenants.js';
 
 /** The two page languages. */
 export type Lang = 'ja' | 'en';
@@ -31,6 +35,19 @@ export function pickLang(header: string | undefined, override?: string): Lang {
     if (tag === 'en' || tag.startsWith('en-')) return 'en';
   }
   return 'ja';
+}
+
+/**
+ * The posted form; a body that is not a form (a broken multipart upload) is a `400 bad_request`,
+ * not a 500.
+ * @throws ApiError bad_request
+ */
+export async function readForm(c: Context): Promise<Record<string, string | File>> {
+  try {
+    return (await c.req.parseBody()) as Record<string, string | File>;
+  } catch {
+    throw new ApiError('bad_request', 'The form is malformed.');
+  }
 }
 
 /** The request's page language. */
@@ -81,28 +98,49 @@ export function pageHeaders(): MiddlewareHandler {
   };
 }
 
-const STYLE = `
-body{font-family:system-ui,-apple-system,"Hiragino Sans","Noto Sans JP",sans-serif;margin:0;background:#f5f6f8;color:#1d2330}
-main{max-width:52rem;margin:2rem auto;background:#fff;padding:1.5rem 2rem;border-radius:8px;box-shadow:0 1px 3px #0002}
-h1{font-size:1.4rem}label{display:block;margin:.8rem 0 .2rem}input{font-size:1.1rem;padding:.4rem;width:16rem}
-button{margin-top:1rem;font-size:1rem;padding:.5rem 1.4rem}.error{color:#a4161a;font-weight:bold}
-.outcome{font-size:1.8rem;font-weight:bold;margin:1rem 0}table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd;font-size:.9rem}
-nav.lang{text-align:right;font-size:.85rem}.counts a{margin-right:1rem}
-`;
+/** What every page shows around its body. */
+export interface Frame {
+  lang: Lang;
+  /** The `<title>` (the tenant's name is added). */
+  title: string;
+  /** Whose page it is: the name in the header bar, the contact line in the footer. */
+  profile: TenantProfile;
+  body: HtmlEscapedString | Promise<HtmlEscapedString>;
+  /** Links before the language switch in the header (admin: the user and logout). */
+  nav?: HtmlEscapedString | Promise<HtmlEscapedString> | undefined;
+  /** The wide layout (admin tables). */
+  wide?: boolean;
+}
 
-/** The full HTML document around a page body. */
-export function layout(
-  lang: Lang,
-  title: string,
-  body: HtmlEscapedString | Promise<HtmlEscapedString>,
-  path: string,
-) {
+/**
+ * The same page in the other language: the current path and query with `lang` swapped (a GET, so
+ * after a POST it leads to the page the POST came from, never resubmits it).
+ */
+export function otherLangHref(c: Context, other: Lang): string {
+  const url = new URL(c.req.url);
+  url.searchParams.set('lang', other);
+  return `${url.pathname}?${url.searchParams.toString()}`;
+}
+
+const CONTACT: Record<Lang, string> = { ja: 'お問い合わせ', en: 'Contact' };
+
+/**
+ * The full HTML document around a page body: the tenant's name in a header bar with the language
+ * switch, the body, the tenant's contact line. The stylesheet is the gateway's (one look for both).
+ */
+export function layout(c: Context, frame: Frame) {
+  const { lang, profile } = frame;
   const other: Lang = lang === 'ja' ? 'en' : 'ja';
+  const name = profile.name[lang];
+  const contact = profile.contact?.[lang];
   return html`<!doctype html>
 <html lang="${lang}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex"><title>${title}</title><style>${raw(STYLE)}</style></head>
-<body><main><nav class="lang"><a href="${path}?lang=${other}">${other === 'ja' ? '日本語' : 'English'}</a></nav>
-${body}</main></body></html>`;
+<meta name="robots" content="noindex"><meta name="referrer" content="same-origin"><title>${frame.title} — ${name}</title><style>${raw(PAGE_CSS)}</style></head>
+<body><header class="site"><div class="site-inner"><p class="site-name">${name}</p>
+<nav aria-label="${lang === 'ja' ? 'メニュー' : 'Menu'}">${frame.nav ?? ''}<a href="${otherLangHref(c, other)}" lang="${other}" hreflang="${other}">${other === 'ja' ? '日本語' : 'English'}</a></nav></div></header>
+<main${frame.wide ? raw(' class="wide"') : ''}>
+${frame.body}</main>
+${contact ? html`<footer class="contact"><p>${CONTACT[lang]}: ${contact}</p></footer>` : ''}
+</body></html>`;
 }

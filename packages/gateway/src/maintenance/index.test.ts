@@ -76,4 +76,40 @@ describe('maintenance', () => {
       ],
     });
   });
+
+  it('shows a browser when the window ends, in JST, with the message once', async () => {
+    const res = await app('2026-12-01T02:00:00Z').request('https://t.localhost/r', {
+      headers: { accept: 'text/html', 'accept-language': 'ja' },
+    });
+    expect(res.status).toBe(503);
+    const html = await res.text();
+    expect(html).toContain('2026年12月1日(火) 12:00（日本時間）に終了する予定です。');
+    expect(html.split('定期メンテナンス').length - 1).toBe(1);
+    expect(html.split('メンテナンス中です').length - 1).toBe(2); // <title> and <h1>, nothing more
+    const en = await app('2026-12-01T02:00:00Z').request('https://t.localhost/r', {
+      headers: { accept: 'text/html', 'accept-language': 'en' },
+    });
+    expect(await en.text()).toContain('It is due to end on Tue, 1 Dec 2026, 12:00 JST.');
+  });
+
+  it('lists current and announced windows on a page for a browser, in JST', async () => {
+    const before = await app('2026-11-25T00:00:00Z').request(`https://t.localhost${NOTICES_PATH}`, {
+      headers: { accept: 'text/html,application/xhtml+xml', 'accept-language': 'ja' },
+    });
+    expect(before.headers.get('content-type')).toContain('text/html');
+    const html = await before.text();
+    expect(html).toContain('<h1>メンテナンスのお知らせ</h1>');
+    expect(html).toContain(
+      '<strong>予定</strong>: 2026年12月1日(火) 10:00（日本時間） から 2026年12月1日(火) 12:00（日本時間） まで',
+    );
+    expect(html).toContain('定期メンテナンス');
+    const during = await app('2026-12-01T02:00:00Z').request(`https://t.localhost${NOTICES_PATH}`, {
+      headers: { accept: 'text/html', 'accept-language': 'en' },
+    });
+    expect(await during.text()).toContain('<strong>In progress</strong>: From Tue, 1 Dec 2026, 10:00 JST to');
+    const none = await app('2026-11-19T00:00:00Z').request(`https://t.localhost${NOTICES_PATH}`, {
+      headers: { accept: 'text/html', 'accept-language': 'en' },
+    });
+    expect(await none.text()).toContain('No maintenance is planned.');
+  });
 });

@@ -9,8 +9,10 @@ import { GatewayError } from '../errors.js';
 import { compileCidrs, peerAddress } from '../ops/trusted-peer.js';
 import type { PipelineContext } from '../pipeline.js';
 import type { MaintenanceWindow } from '../policy/schema.js';
-import type { GatewayEnv } from '../types.js';
+import { pickLang, wantsHtml } from '../pages/index.js';
+import { renderNoticesPage } from '../pages/notices.js';
 import { rq } from '../request-state.js';
+import type { GatewayEnv } from '../types.js';
 
 /** The path of the notice list; reachable during maintenance. */
 export const NOTICES_PATH = '/.gateway/notices';
@@ -79,7 +81,8 @@ export interface Notice {
 }
 
 /**
- * The `/.gateway/notices` handler: the tenant's current and announced (not yet ended) windows.
+ * The `/.gateway/notices` handler: the tenant's current and announced (not yet ended) windows, as
+ * JSON for clients and as a page in JST for a browser (`Accept: text/html`).
  * @example createGateway({ policy, deps, reserved: { [NOTICES_PATH]: noticesRoute(ctx) } })
  */
 export function noticesRoute(ctx: PipelineContext): Handler<GatewayEnv> {
@@ -101,6 +104,14 @@ export function noticesRoute(ctx: PipelineContext): Handler<GatewayEnv> {
         message: w.window.message ?? null,
         active: w.start <= t,
       }));
+    if (wantsHtml(c)) {
+      const page = renderNoticesPage({
+        lang: pickLang(c.req.header('accept-language')),
+        tenantName: rq(c).tenant?.name,
+        notices: list.map((n) => ({ ...n, start: Date.parse(n.start), end: Date.parse(n.end) })),
+      });
+      return c.html(page, 200);
+    }
     return c.json({ notices: list }, 200, { 'cache-control': 'no-store' });
   };
 }

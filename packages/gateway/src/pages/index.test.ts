@@ -42,15 +42,24 @@ describe('errorHandler', () => {
     });
   });
 
-  it('answers browsers with a page in their language', async () => {
-    const res = await app(new GatewayError('forbidden')).request('/x', {
+  it('answers browsers with a page in their language: a plain sentence, a next step, the code last', async () => {
+    const res = await app(new GatewayError('no_route')).request('/x', {
       headers: { accept: 'text/html', 'accept-language': 'en' },
     });
     const html = await res.text();
     expect(res.headers.get('content-type')).toContain('text/html');
     expect(html).toContain('<html lang="en">');
-    expect(html).toContain('You do not have permission.');
-    expect(html).toContain('アクセス権限がありません。');
+    const heading = html.indexOf('<h1>Not found.</h1>');
+    const next = html.indexOf('<p class="next">Check that the address is correct');
+    const reference = html.indexOf('quote this reference: <code>req-1</code> <code>no_route</code>');
+    expect(heading).toBeGreaterThan(0);
+    expect(next).toBeGreaterThan(heading);
+    expect(reference).toBeGreaterThan(next);
+    expect(html).not.toContain('(no_route)');
+    const ja = await app(new GatewayError('forbidden')).request('/x', {
+      headers: { accept: 'text/html', 'accept-language': 'ja' },
+    });
+    expect(await ja.text()).toContain('<h1>アクセス権限がありません。</h1>');
   });
 
   it('never shows the internals of an unexpected error', async () => {

@@ -1,8 +1,10 @@
 /**
- * The one layout of every page a person sees from the gateway (login, error, maintenance, busy).
- * Japanese or English by `Accept-Language`; inline CSS only, so the pages need no asset route and
- * fit the strict CSP the gateway sends (`style-src 'unsafe-inline'`, nothing else loads).
+ * The one layout of every page a person sees from the gateway (login, error, maintenance, busy,
+ * notices). Japanese or English by `Accept-Language`; the shared stylesheet (style.ts, also used by
+ * the result service's pages) inlined, so the pages need no asset route and fit the strict CSP the
+ * gateway sends (`style-src 'unsafe-inline'`, nothing else loads).
  */
+import { PAGE_CSS } from './style.js';
 
 /** The languages of the gateway's pages. */
 export type Lang = 'ja' | 'en';
@@ -56,30 +58,9 @@ export interface PageOptions {
   heading: string;
   /** The page body: TRUSTED HTML. Escape every dynamic value with {@link escapeHtml}. */
   bodyHtml: string;
-  /** The tenant's display name shown above the heading (plain text, escaped here). */
+  /** The tenant's display name shown in the page's header bar (plain text, escaped here). */
   tenantName?: string;
 }
-
-const CSS = `
-*{box-sizing:border-box}
-body{margin:0;font:16px/1.6 system-ui,-apple-system,"Hiragino Sans","Noto Sans JP",sans-serif;
-color:#1f2328;background:#f4f6f8}
-main{max-width:32rem;margin:10vh auto;padding:2rem;background:#fff;border-radius:8px;
-box-shadow:0 1px 3px rgba(0,0,0,.12)}
-h1{font-size:1.35rem;margin:0 0 1rem}
-.tenant{color:#57606a;font-size:.9rem;margin:0 0 .25rem}
-p{margin:.5rem 0}
-.muted{color:#57606a;font-size:.85rem}
-label{display:block;margin:.75rem 0 .25rem;font-weight:600}
-input[type=text],input[type=password]{width:100%;padding:.5rem;border:1px solid #d0d7de;
-border-radius:6px;font:inherit}
-button{margin-top:1rem;padding:.55rem 1.2rem;border:0;border-radius:6px;background:#0969da;
-color:#fff;font:inherit;cursor:pointer}
-.error{color:#cf222e}
-code{font-size:.85rem;background:#f4f6f8;padding:.1rem .3rem;border-radius:4px}
-`
-  .replace(/\n/g, '')
-  .trim();
 
 /**
  * Renders a complete HTML page in the gateway's layout.
@@ -87,7 +68,9 @@ code{font-size:.85rem;background:#f4f6f8;padding:.1rem .3rem;border-radius:4px}
  * c.html(renderPage({ lang: 'en', title: 'Sign in', heading: 'Sign in', bodyHtml: '<form>…</form>' }))
  */
 export function renderPage(options: PageOptions): string {
-  const tenant = options.tenantName ? `<p class="tenant">${escapeHtml(options.tenantName)}</p>` : '';
+  const tenant = options.tenantName
+    ? `<header class="site"><div class="site-inner"><p class="site-name">${escapeHtml(options.tenantName)}</p></div></header>\n`
+    : '';
   return `<!doctype html>
 <html lang="${options.lang}">
 <head>
@@ -95,11 +78,11 @@ export function renderPage(options: PageOptions): string {
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex">
 <title>${escapeHtml(options.title)}</title>
-<style>${CSS}</style>
+<style>${PAGE_CSS}</style>
 </head>
 <body>
-<main>
-${tenant}<h1>${escapeHtml(options.heading)}</h1>
+${tenant}<main>
+<h1>${escapeHtml(options.heading)}</h1>
 ${options.bodyHtml}
 </main>
 </body>

@@ -88,15 +88,18 @@ export function renderLoginPage(o: LoginPageOptions): string {
     ? `<p id="login-message" class="${isError ? 'error' : 'muted'}" role="${isError ? 'alert' : 'status'}">${escapeHtml(messageText(o.lang, o.message) + (o.message === 'locked_out' && o.lockedUntil ? untilText(o.lang, o.lockedUntil) : ''))}</p>`
     : '';
   const described = isError ? ' aria-describedby="login-message" aria-invalid="true"' : '';
+  // Focus goes to the first field to fix: after a wrong password the user name is refilled, so
+  // the password (else the user name) — without JavaScript, through `autofocus`.
+  const focusPassword = isError && (o.username ?? '') !== '';
   const query = new URLSearchParams({ lang: other, ...(o.next ? { next: o.next } : {}) });
   const bodyHtml = `${SAME_ORIGIN_REFERRER}
 ${message}
 <form method="post" action="/.gateway/login">
 ${hidden('csrf', o.csrf)}${hidden('next', o.next)}${hidden('lang', o.lang)}
 <label for="username">${t.user}</label>
-<input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus value="${escapeHtml(o.username ?? '')}"${described}>
+<input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required${focusPassword ? '' : ' autofocus'} value="${escapeHtml(o.username ?? '')}"${described}>
 <label for="password">${t.password}</label>
-<input type="password" id="password" name="password" autocomplete="current-password" required${described}>
+<input type="password" id="password" name="password" autocomplete="current-password" required${focusPassword ? ' autofocus' : ''}${described}>
 <button type="submit">${t.submit}</button>
 </form>
 <p class="muted"><a href="/.gateway/login?${escapeHtml(query.toString())}" hreflang="${other}" lang="${other}">${t.other}</a></p>`;
