@@ -1,80 +1,181 @@
 /**
- * Step 12 of the pipeline: per-zone admission control (`maxConcurrent`, `maxQueue`,
- * `queueTimeout`). A zone without `maxConcurrent` is not limited. A full zone queues the request;
- * a full queue, or a wait past `queueTimeout`, answers `503 overloaded` with `Retry-After`.
- * The slot is held until the response has finished streaming (the Node response's `close`), not
- * merely until the handler returns.
+ * Step 12 of the pipeline: per-zone admission control and the waiting room (`maxConcurrent`,
+ * `maxQueue`, `queueTimeout`, `opensAt`). A zone without `maxConcurrent` or `opensAt` is not
+ * touched.
+ *
+ * - A full zone queues the request, in ticket order (see limiter.ts); the slot is held until the
+ *   response has finished streaming (the Node response's `close`), not merely until the handler
+ *   returns. A queued request whose client leaves leaves the queue.
+ * - Past the queue (or after `queueTimeout` in it), a browser navigating (GET/HEAD, `Accept:
+ *   text/html`) gets the waiting page — its place, an estimate, a self-refresh — and a signed
+ *   ticket cookie that keeps its place (ticket.ts); anything else gets `503 overloaded` with
+ *   `Retry-After`.
+ * - Before `opensAt` the gateway answers a countdown page itself and, in the last `ticketWindow`,
+ *   gives out tickets; at the opening those are admitted in the order of their draw (random, the
+ *   same in every process), then later arrivals in order.
  */
+import { performance } from 'node:perf_hooks';
 import type { Context, MiddlewareHandler, Next } from 'hono';
-import { GatewayError } from '../errors.js';
-import type { PipelineContext } from '../pipeline.js';
-import type { GatewayEnv } from '../types.js';
+import { getCookie } from 'hono/cookie';
+import { generateCookie } from 'hono/cookie';
 import { moduleState } from '../deps.js';
-import { Limiter, type LimiterOptions } from './limiter.js';
+import { GatewayError } from '../errors.js';
+import { pickLang, wantsHtml } from '../pages/index.js';
+import { renderCountdownPage, renderWaitingPage } from '../pages/waiting.js';
+import type { PipelineContext } from '../pipeline.js';
 import { rq } from '../request-state.js';
+import { setPageHeaders } from '../tls/headers.js';
+import type { GatewayEnv } from '../types.js';
+import type { Outcome } from './limiter.js';
+import { type Entry, ROOM_DEFAULTS, Room } from './room.js';
+import { TICKET_COOKIE, type Ticket, TicketSigner } from './ticket.js';
+
+export { compareKeys, type Key, Limiter } from './limiter.js';
+export { ROOM_DEFAULTS, Room } from './room.js';
+export { TICKET_COOKIE, TicketSigner } from './ticket.js';
 
 /** Defaults for a zone that sets `maxConcurrent` only. */
 export const ADMISSION_DEFAULTS = { queueTimeout: 10_000, retryAfterSeconds: 2 } as const;
 
+/** Where the rooms of the latest policy load are published (read by tests and the bench). */
+const CURRENT_ROOMS = 'admission.rooms';
+
 /**
- * Limits concurrent requests per zone.
- * @throws {GatewayError} `overloaded` (503) with `Retry-After`
+ * The key of a zone's room: tenant and zone name, so the rooms of one load can be matched with
+ * the next (a reload carries their counters over — issue #14).
+ */
+export function roomKey(tenantId: string, zoneName: string): string {
+  return `${tenantId}\u0000${zoneName}`;
+}
+
+/**
+ * The rooms of the policy load currently serving, by {@link roomKey}.
+ * @example admissionRooms(gw.deps).get(roomKey('school-a', 'recipient'))?.limiter?.queued
+ */
+export function admissionRooms(deps: PipelineContext['deps']): ReadonlyMap<string, Room> {
+  return moduleState(deps, CURRENT_ROOMS, () => new Map<string, Room>());
+}
+
+function buildRooms(ctx: PipelineContext, signer: TicketSigner): Map<object, Room> {
+  const byZone = new Map<object, Room>();
+  const byKey = new Map<string, Room>();
+  for (const [tenantId, tenant] of Object.entries(ctx.policy.tenants)) {
+    for (const zone of tenant.zones) {
+      const opensAtText = zone.opensAt ?? tenant.opensAt;
+      if (zone.maxConcurrent === undefined && opensAtText === undefined) continue;
+      const room = new Room(
+        {
+          tenantId,
+          zoneName: zone.name,
+          limits:
+            zone.maxConcurrent === undefined
+              ? undefined
+              : {
+                  maxConcurrent: zone.maxConcurrent,
+                  // By default a zone may queue as many requests as it runs.
+                  maxQueue: zone.maxQueue ?? zone.maxConcurrent,
+                  queueTimeout: zone.queueTimeout ?? ADMISSION_DEFAULTS.queueTimeout,
+                },
+          opensAt: opensAtText === undefined ? undefined : Date.parse(opensAtText),
+          ticketWindow: zone.ticketWindow ?? ROOM_DEFAULTS.ticketWindow,
+        },
+        signer,
+        ctx.deps.now,
+      );
+      byZone.set(zone, room);
+      byKey.set(roomKey(tenantId, zone.name), room);
+    }
+  }
+  const previous = ctx.deps.state.get(CURRENT_ROOMS) as Map<string, Room> | undefined;
+  for (const room of previous?.values() ?? []) room.dispose();
+  ctx.deps.state.set(CURRENT_ROOMS, byKey);
+  return byZone;
+}
+
+/** A browser navigating: it can follow a waiting page's refresh back to the same URL. */
+function isNavigation(c: Context<GatewayEnv>): boolean {
+  const method = c.req.method;
+  return (method === 'GET' || method === 'HEAD') && wantsHtml(c);
+}
+
+function ticketCookie(value: string, maxAgeSeconds: number): string {
+  return generateCookie('rg-ticket', value, {
+    prefix: 'host',
+    httpOnly: true,
+    sameSite: 'Lax',
+    maxAge: Math.max(1, Math.ceil(maxAgeSeconds)),
+  });
+}
+
+/** The gateway's own answer (waiting or countdown page): 503, no-store, Retry-After, the ticket. */
+function pageResponse(
+  c: Context<GatewayEnv>,
+  html: string,
+  retryAfter: number,
+  setCookie?: string,
+): Response {
+  const state = rq(c);
+  state.decision = 'overloaded';
+  const res = new Response(c.req.method === 'HEAD' ? null : html, {
+    status: 503,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'retry-after': String(retryAfter) },
+  });
+  setPageHeaders(res.headers, state.secure === true);
+  if (setCookie) res.headers.append('set-cookie', setCookie);
+  if (state.requestId) res.headers.set('x-request-id', state.requestId);
+  return res;
+}
+
+/**
+ * Limits concurrent requests per zone, runs its waiting room and its scheduled opening.
+ * @throws {GatewayError} `overloaded` (503) with `Retry-After`, for requests that are not a browser navigating
  * @example app.use(admission({ policy, deps }))
  */
 export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
-  // Limiters live in the deps, keyed by tenant and zone name, so a policy reload keeps counting the
-  // requests that hold a slot or wait (a reload used to start every zone from zero).
-  const kept = moduleState(ctx.deps, 'admission.limiters', () => new Map<string, Limiter>());
-  const limiters = new Map<object, Limiter>();
-  for (const [tenantId, tenant] of Object.entries(ctx.policy.tenants)) {
-    for (const zone of tenant.zones) {
-      if (zone.maxConcurrent === undefined) continue;
-      const options: LimiterOptions = {
-        maxConcurrent: zone.maxConcurrent,
-        // By default a zone may queue as many requests as it runs.
-        maxQueue: zone.maxQueue ?? zone.maxConcurrent,
-        queueTimeout: zone.queueTimeout ?? ADMISSION_DEFAULTS.queueTimeout,
-      };
-      const key = `${tenantId}\0${zone.name}`;
-      let limiter = kept.get(key);
-      if (limiter) limiter.reconfigure(options);
-      else {
-        limiter = new Limiter(options);
-        kept.set(key, limiter);
-      }
-      limiters.set(zone, limiter);
-    }
-  }
-  // A zone the policy no longer has: its in-flight requests still release the object they hold.
-  const current = new Set([...limiters.values()]);
-  for (const [key, limiter] of kept) if (!current.has(limiter)) kept.delete(key);
-  if (limiters.size === 0) {
+  const signer = new TicketSigner(ctx.deps.sessionKeys);
+  const rooms = buildRooms(ctx, signer);
+  if (rooms.size === 0) {
     return function admission(_c, next) {
       return next();
     };
   }
-  const overloaded = () =>
-    new GatewayError('overloaded', {
-      headers: { 'retry-after': String(ADMISSION_DEFAULTS.retryAfterSeconds) },
-    });
+  const { now } = ctx.deps;
 
   // Not async itself: a zone without a limit passes on without a promise of its own.
   return function admission(c, next) {
     const zone = rq(c).zone;
-    const limiter = zone && limiters.get(zone);
+    const room = zone && rooms.get(zone);
+    if (!room) return next();
+    const t = now();
+    if (room.opensAt !== undefined && t < room.opensAt) return Promise.resolve(beforeOpening(c, room, t));
+    const limiter = room.limiter;
     if (!limiter) return next();
-    return whenAdmitted(c, next, limiter);
+    room.checkGate(t);
+    if (limiter.free) {
+      limiter.active++;
+      return hold(c, next, room);
+    }
+    return wait(c, next, room, t);
   };
 
-  async function whenAdmitted(c: Context<GatewayEnv>, next: Next, limiter: Limiter): Promise<void> {
-    let admitted = limiter.acquire();
-    if (admitted !== true) admitted = await admitted;
-    if (!admitted) throw overloaded();
+  function readTicket(c: Context<GatewayEnv>, room: Room, t: number): Ticket | undefined {
+    const value = getCookie(c, TICKET_COOKIE);
+    return signer.verify(room.config.tenantId, room.config.zoneName, value, t);
+  }
+
+  function sign(room: Room, entry: Entry, until: number): string {
+    return signer.sign(room.config.tenantId, room.config.zoneName, { ...entry, until });
+  }
+
+  /** Runs the rest of the pipeline in an admitted slot; frees it when the answer has been sent. */
+  async function hold(c: Context<GatewayEnv>, next: Next, room: Room): Promise<void> {
+    const started = performance.now();
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
-      limiter.release();
+      room.served(performance.now() - started);
+      room.limiter!.release();
     };
     try {
       await next();
@@ -83,5 +184,102 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
       if (!outgoing || outgoing.writableFinished || outgoing.destroyed) release();
       else outgoing.once('close', release);
     }
+  }
+
+  /** A full zone: waits in line, then runs, or answers the waiting page / 503. */
+  async function wait(
+    c: Context<GatewayEnv>,
+    next: Next,
+    room: Room,
+    t: number,
+  ): Promise<Response | undefined> {
+    const ticket = readTicket(c, room, t);
+    const entry: Entry = ticket ? { issued: ticket.issued, seq: ticket.seq } : room.arrive(t);
+    const got = room.limiter!.acquire(room.keyOf(entry));
+    let outcome: Outcome | 'refused';
+    if (got === true) outcome = 'admitted';
+    else if (got === false) outcome = 'refused';
+    else {
+      const outgoing = c.env?.outgoing;
+      const leave = () => got.leave();
+      outgoing?.once('close', leave);
+      outcome = await got.promise;
+      outgoing?.off('close', leave);
+    }
+    if (outcome === 'admitted') {
+      room.admitted(entry);
+      // A ticket holder keeps its place for the rest of the visit (the form, then the result).
+      const out = c.env?.outgoing;
+      if (ticket && out && !out.headersSent) {
+        out.appendHeader(
+          'Set-Cookie',
+          ticketCookie(sign(room, entry, now() + ROOM_DEFAULTS.pass * 1000), ROOM_DEFAULTS.pass),
+        );
+      }
+      await hold(c, next, room);
+      return undefined;
+    }
+    return sendAway(c, room, entry);
+  }
+
+  /** No slot and no room in line: the waiting page with a ticket, or 503 with Retry-After. */
+  function sendAway(c: Context<GatewayEnv>, room: Room, entry: Entry): Response {
+    const t = now();
+    const place = room.place(entry);
+    const estimate = room.estimateSeconds(place);
+    const refresh = room.refreshSeconds(estimate);
+    if (!isNavigation(c)) {
+      throw new GatewayError('overloaded', { headers: { 'retry-after': String(refresh) } });
+    }
+    const until = t + (refresh + ROOM_DEFAULTS.grace) * 1000;
+    const html = renderWaitingPage({
+      lang: pickLang(c.req.header('accept-language')),
+      tenantName: rq(c).tenant?.name,
+      place,
+      estimateSeconds: estimate,
+      refreshSeconds: refresh,
+      requestId: rq(c).requestId ?? '',
+    });
+    return pageResponse(c, html, refresh, ticketCookie(sign(room, entry, until), (until - t) / 1000));
+  }
+
+  /** Before opensAt: the countdown page (and, in the last minutes, a pre-opening ticket). */
+  function beforeOpening(c: Context<GatewayEnv>, room: Room, t: number): Response {
+    const opensAt = room.opensAt!;
+    const secondsLeft = (opensAt - t) / 1000;
+    if (!isNavigation(c)) {
+      throw new GatewayError('overloaded', {
+        message: `Not open yet: opens at ${new Date(opensAt).toISOString()}.`,
+        headers: { 'retry-after': String(Math.max(1, Math.ceil(secondsLeft))) },
+      });
+    }
+    let setCookie: string | undefined;
+    const ticketed = t >= room.ticketsFrom!;
+    if (ticketed) {
+      const held = readTicket(c, room, t);
+      let entry: Entry;
+      if (held && room.isPreOpening(held)) entry = { issued: held.issued, seq: held.seq };
+      else {
+        entry = room.arrive(t);
+        room.preIssued++;
+      }
+      // Back at the opening (plus a random spread, so the reloads do not all land in one
+      // millisecond), and by this time at the latest, or the place is lost.
+      const until = opensAt + (ROOM_DEFAULTS.openingSpread + ROOM_DEFAULTS.grace) * 1000;
+      setCookie = ticketCookie(sign(room, entry, until), (until - t) / 1000);
+    }
+    const refresh =
+      secondsLeft <= 60
+        ? Math.ceil(secondsLeft) + Math.floor(Math.random() * (ROOM_DEFAULTS.openingSpread + 1))
+        : 60;
+    const html = renderCountdownPage({
+      lang: pickLang(c.req.header('accept-language')),
+      tenantName: rq(c).tenant?.name,
+      opensAt,
+      secondsLeft,
+      refreshSeconds: refresh,
+      ticketed,
+    });
+    return pageResponse(c, html, Math.max(1, Math.ceil(secondsLeft)), setCookie);
   }
 }

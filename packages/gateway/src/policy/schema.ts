@@ -124,6 +124,14 @@ const zoneSchema = z.strictObject({
   maxConcurrent: z.number().int().min(1).optional(),
   maxQueue: z.number().int().min(0).optional(),
   queueTimeout: duration.optional(),
+  opensAt: z.iso.datetime({ offset: true }).optional().meta({
+    description:
+      "Closed until this time: before it the gateway answers a countdown page itself (overrides the tenant's opensAt)",
+  }),
+  ticketWindow: duration.optional().meta({
+    description:
+      'How long before opensAt the countdown page gives out tickets, drawn in random order at the opening (default "10m")',
+  }),
 });
 
 const maintenanceSchema = z
@@ -221,6 +229,10 @@ const tenantSchema = z
       .default({}),
     zones: z.array(zoneSchema).min(1),
     maintenance: z.array(maintenanceSchema).default([]),
+    opensAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .meta({ description: 'Every zone without an opensAt of its own is closed until this time' }),
     backgroundHeader: z
       .string()
       .optional()

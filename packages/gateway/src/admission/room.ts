@@ -1,0 +1,148 @@
+/**
+ * One zone's waiting room: its {@link Limiter}, its scheduled opening, the line's numbering, and
+ * the estimates the waiting page shows. Everything here is soft state of one process: the order
+ * itself travels in the ticket ({@link Key} from the ticket's issue time and sequence, or its draw),
+ * so another process or a restarted one ranks a returning ticket the same way.
+ */
+import { type Key, Limiter } from './limiter.js';
+import type { TicketSigner } from './ticket.js';
+
+/** Tuning of every room (not policy: the defaults that make the pages behave). */
+export const ROOM_DEFAULTS = {
+  /** Shortest and longest self-refresh of the waiting page, in seconds. */
+  minRefresh: 2,
+  maxRefresh: 30,
+  /** A ticket holder must be back within its refresh plus this, or loses its place (s). */
+  grace: 60,
+  /** After admission a ticket keeps its place for the visit's next requests this long (s). */
+  pass: 600,
+  /** Countdown pages reload at the opening plus up to this many seconds, at random (s). */
+  openingSpread: 3,
+  /** For this long after opensAt nothing is admitted directly: the draw decides (ms). */
+  settle: 5_000,
+  /** Before the first request finishes, assume one takes this long (ms). */
+  serviceMs: 500,
+  /** Tickets are given out this long before opensAt unless the zone says (ms). */
+  ticketWindow: 600_000,
+} as const;
+
+/** A place in line: the ticket's issue time and sequence. */
+export interface Entry {
+  issued: number;
+  seq: number;
+}
+
+/** What a room is built from. */
+export interface RoomConfig {
+  tenantId: string;
+  zoneName: string;
+  /** Absent: not limited (a zone with an opening only). */
+  limits?: { maxConcurrent: number; maxQueue: number; queueTimeout: number };
+  opensAt?: number;
+  ticketWindow: number;
+}
+
+/** The waiting room of one zone. */
+export class Room {
+  readonly limiter: Limiter | undefined;
+  readonly opensAt: number | undefined;
+  /** Tickets are given out from this time (opensAt − ticketWindow). */
+  readonly ticketsFrom: number | undefined;
+  /** End of the settling period after the opening. */
+  readonly gateUntil: number | undefined;
+  /** The last sequence given out by this process. */
+  seq = 0;
+  /** The highest sequence admitted from the line (for the place estimate). */
+  admittedSeq = 0;
+  /** Pre-opening tickets given out and admitted by this process. */
+  preIssued = 0;
+  preAdmitted = 0;
+  /** Moving average of how long an admitted request holds its slot (ms). */
+  serviceMs: number = ROOM_DEFAULTS.serviceMs;
+  private poll: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly config: RoomConfig,
+    private readonly signer: TicketSigner,
+    private readonly now: () => number,
+  ) {
+    this.limiter = config.limits && new Limiter(config.limits);
+    this.opensAt = config.opensAt;
+    if (this.opensAt !== undefined) {
+      this.ticketsFrom = this.opensAt - config.ticketWindow;
+      if (this.limiter) {
+        this.gateUntil = this.opensAt + ROOM_DEFAULTS.settle;
+        this.limiter.gated = now() < this.gateUntil;
+      }
+    }
+  }
+
+  /** True when `entry` holds a ticket given out before the opening (ranked by draw). */
+  isPreOpening(entry: Entry): boolean {
+    return this.opensAt !== undefined && entry.issued < this.opensAt;
+  }
+
+  /** The entry's place in the order: pre-opening tickets by draw, all before later arrivals. */
+  keyOf(entry: Entry): Key {
+    if (this.isPreOpening(entry)) return [this.opensAt! - 1, this.draw(entry)];
+    return [entry.issued, entry.seq];
+  }
+
+  /** The entry's pseudo-random rank in [0, 1) among the pre-opening tickets. */
+  draw(entry: Entry): number {
+    return this.signer.draw(this.config.tenantId, this.config.zoneName, entry.issued, entry.seq);
+  }
+
+  /** A new place at the end of the line. */
+  arrive(t: number): Entry {
+    return { issued: t, seq: ++this.seq };
+  }
+
+  /** Ends the settling period once its time has come; polls while it holds waiters. */
+  checkGate(t: number): void {
+    const limiter = this.limiter;
+    if (!limiter?.gated) return;
+    if (t >= this.gateUntil!) {
+      limiter.ungate();
+      if (this.poll) clearInterval(this.poll);
+      this.poll = undefined;
+      return;
+    }
+    // The clock is injected (tests move it), so the end is polled rather than timed.
+    this.poll ??= setInterval(() => this.checkGate(this.now()), 200).unref();
+  }
+
+  /** Bookkeeping when an entry from the line is admitted. */
+  admitted(entry: Entry): void {
+    if (this.isPreOpening(entry)) this.preAdmitted++;
+    else if (entry.seq > this.admittedSeq) this.admittedSeq = entry.seq;
+  }
+
+  /** Records how long an admitted request held its slot. */
+  served(ms: number): void {
+    this.serviceMs += (ms - this.serviceMs) * 0.1;
+  }
+
+  /** Estimated number of people ahead, plus one. */
+  place(entry: Entry): number {
+    const preLeft = Math.max(0, this.preIssued - this.preAdmitted);
+    if (this.isPreOpening(entry)) return Math.max(1, Math.ceil(this.draw(entry) * Math.max(1, preLeft)));
+    return preLeft + Math.max(1, entry.seq - this.admittedSeq);
+  }
+
+  /** Seconds until `place` is reached, at the zone's current pace. */
+  estimateSeconds(place: number): number {
+    const concurrent = this.limiter?.options.maxConcurrent ?? 1;
+    return (place * this.serviceMs) / 1000 / concurrent;
+  }
+
+  /** When the waiting page should reload itself (s). */
+  refreshSeconds(estimate: number): number {
+    return Math.min(ROOM_DEFAULTS.maxRefresh, Math.max(ROOM_DEFAULTS.minRefresh, Math.ceil(estimate)));
+  }
+
+  /** Stops the settling poll (a reload replaces the room). */
+  dispose(): void {
+    if (this.poll) clearInterval(this.poll);
+  }
+}
