@@ -74,18 +74,20 @@ function get(g: TestGateway, path: string, headers: Record<string, string> = {},
 
 /** An echo upstream that holds the answers to `held` paths until `release(path)`. */
 async function holdingUpstream(held: string[]) {
-  const waiting = new Map<string, () => void>();
+  const waiting = new Map<string, (() => void)[]>();
   const echo = await startEchoUpstream({
     handle: (req, res) => {
       if (!held.includes(req.url ?? '')) return false;
-      waiting.set(req.url!, () => res.end('{}'));
+      const list = waiting.get(req.url!) ?? [];
+      list.push(() => res.end('{}'));
+      waiting.set(req.url!, list);
       return true;
     },
   });
   return Object.assign(echo, {
     release: async (path: string) => {
-      await until(() => waiting.has(path), `${path} to reach the upstream`);
-      waiting.get(path)!();
+      await until(() => (waiting.get(path)?.length ?? 0) > 0, `${path} to reach the upstream`);
+      waiting.get(path)!.shift()!();
     },
   });
 }
@@ -281,6 +283,33 @@ describe('waiting room', () => {
       expect((await a).status).toBe(200);
       expect((await c).status).toBe(200);
       expect(order(echo)).toEqual(['/r/a', '/r/c']);
+    } finally {
+      await g.close();
+      await echo.close();
+    }
+  });
+});
+
+describe('limits shared out', () => {
+  it('workers × replicas share maxConcurrent: one process of four admits a quarter', async () => {
+    const echo = await holdingUpstream(['/r/a']);
+    const g = await startTestGateway({
+      upstream: echo.url,
+      tenants: zoneTenants({ maxConcurrent: 8, maxQueue: 0 }),
+      server: { replicas: 2 },
+      deps: { workers: 2 },
+    });
+    try {
+      expect(room(g).limiter!.options.maxConcurrent).toBe(2);
+      const a = get(g, '/r/a');
+      const b = get(g, '/r/a');
+      await until(() => room(g).limiter!.active === 2, 'two in flight');
+      const c = await get(g, '/r/c');
+      expect(c.status).toBe(503);
+      await echo.release('/r/a');
+      await echo.release('/r/a');
+      expect((await a).status).toBe(200);
+      expect((await b).status).toBe(200);
     } finally {
       await g.close();
       await echo.close();

@@ -15,6 +15,11 @@ export interface GatewayDeps {
   sessionKeys: Uint8Array[];
   audit: AuditSink;
   accessLog: AccessLogSink;
+  /**
+   * How many gateway processes on this machine serve the policy (`serve --workers N`); each zone's
+   * `maxConcurrent` and `maxQueue` are shared out among them (admission/index.ts). @default 1
+   */
+  workers?: number;
   /** Module-owned long-lived state (lockout counters, revoked sessions…), keyed by module. */
   state: Map<string, unknown>;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { memoryDeps } from '../deps.js';
+import { processLimits } from './index.js';
 import { type Key, Limiter, type Pending } from './limiter.js';
 import { Room } from './room.js';
 import { TicketSigner } from './ticket.js';
@@ -158,5 +159,15 @@ describe('Room', () => {
     expect(post).toEqual([opensAt, 2]);
     room.checkGate(opensAt + 5000);
     expect(room.limiter!.gated).toBe(false);
+  });
+});
+
+describe('processLimits', () => {
+  it('shares a zone out among processes without exceeding it together', () => {
+    expect(processLimits(50, 50, 1)).toEqual({ maxConcurrent: 50, maxQueue: 50 });
+    expect(processLimits(50, 100, 4)).toEqual({ maxConcurrent: 12, maxQueue: 25 });
+    expect(processLimits(50, 10, 3)).toEqual({ maxConcurrent: 16, maxQueue: 4 });
+    expect(processLimits(2, 0, 8)).toEqual({ maxConcurrent: 1, maxQueue: 0 });
+    for (let n = 1; n <= 50; n++) expect(processLimits(50, 50, n).maxConcurrent * n).toBeLessThanOrEqual(50);
   });
 });

@@ -15,6 +15,7 @@
  *   same in every process), then later arrivals in order.
  */
 import { performance } from 'node:perf_hooks';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { generateCookie } from 'hono/cookie';
@@ -56,7 +57,24 @@ export function admissionRooms(deps: PipelineContext['deps']): ReadonlyMap<strin
   return moduleState(deps, CURRENT_ROOMS, () => new Map<string, Room>());
 }
 
+/**
+ * A zone's limits as one process applies them. `server.replicas` gateways, each running
+ * `deps.workers` processes, share the policy's numbers: each process admits
+ * floor(maxConcurrent / processes) (at least 1), so all of them together never exceed
+ * `maxConcurrent` while it is at least the number of processes; the queue is shared out the same
+ * way (rounded up).
+ */
+export function processLimits(
+  maxConcurrent: number,
+  maxQueue: number,
+  processes: number,
+): { maxConcurrent: number; maxQueue: number } {
+  const n = Math.max(1, Math.floor(processes));
+  return { maxConcurrent: Math.max(1, Math.floor(maxConcurrent / n)), maxQueue: Math.ceil(maxQueue / n) };
+}
+
 function buildRooms(ctx: PipelineContext, signer: TicketSigner): Map<object, Room> {
+  const processes = (ctx.policy.server.replicas ?? 1) * (ctx.deps.workers ?? 1);
   const byZone = new Map<object, Room>();
   const byKey = new Map<string, Room>();
   for (const [tenantId, tenant] of Object.entries(ctx.policy.tenants)) {
@@ -71,9 +89,8 @@ function buildRooms(ctx: PipelineContext, signer: TicketSigner): Map<object, Roo
             zone.maxConcurrent === undefined
               ? undefined
               : {
-                  maxConcurrent: zone.maxConcurrent,
                   // By default a zone may queue as many requests as it runs.
-                  maxQueue: zone.maxQueue ?? zone.maxConcurrent,
+                  ...processLimits(zone.maxConcurrent, zone.maxQueue ?? zone.maxConcurrent, processes),
                   queueTimeout: zone.queueTimeout ?? ADMISSION_DEFAULTS.queueTimeout,
                 },
           opensAt: opensAtText === undefined ? undefined : Date.parse(opensAtText),
@@ -146,16 +163,18 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     const zone = rq(c).zone;
     const room = zone && rooms.get(zone);
     if (!room) return next();
-    const t = now();
-    if (room.opensAt !== undefined && t < room.opensAt) return Promise.resolve(beforeOpening(c, room, t));
+    if (room.opensAt !== undefined) {
+      const t = now();
+      if (t < room.opensAt) return Promise.resolve(beforeOpening(c, room, t));
+      room.checkGate(t);
+    }
     const limiter = room.limiter;
     if (!limiter) return next();
-    room.checkGate(t);
     if (limiter.free) {
       limiter.active++;
       return hold(c, next, room);
     }
-    return wait(c, next, room, t);
+    return wait(c, next, room, now());
   };
 
   function readTicket(c: Context<GatewayEnv>, room: Room, t: number): Ticket | undefined {
@@ -205,6 +224,13 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
       outgoing?.once('close', leave);
       outcome = await got.promise;
       outgoing?.off('close', leave);
+    }
+    if (outcome === 'left') {
+      // Logged as the proxy logs a client that left (nginx's 499): nobody is left to answer.
+      const out = c.env?.outgoing;
+      rq(c).decision = 'client_closed';
+      if (out && !out.headersSent) out.statusCode = 499;
+      return RESPONSE_ALREADY_SENT;
     }
     if (outcome === 'admitted') {
       room.admitted(entry);

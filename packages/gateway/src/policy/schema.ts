@@ -281,6 +281,10 @@ export const policySchema = z.strictObject({
       description:
         'Request bodies up to this size are read whole before an upstream connection is taken (0: stream every body)',
     }),
+    replicas: z.number().int().min(1).default(1).meta({
+      description:
+        "How many gateways (machines or containers) run this policy: every zone's maxConcurrent and maxQueue are shared out among them and their workers",
+    }),
     upstream: z.strictObject({
       url: z.url({ protocol: /^https?$/ }),
       timeout: duration.prefault('30s'),
