@@ -19,6 +19,7 @@ import {
   scaleCheck,
 } from './lib/instructions.js';
 import { checks, cpuNotes, LABELS, machine, type ScaleFigures, summarise, table } from './lib/report.js';
+import { runSpike, SPIKE_DEFAULTS, spikeTable } from './lib/spike.js';
 import { startTargets, type Target } from './lib/targets.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -82,6 +83,29 @@ async function instructionsRun(
   }
 }
 
+/** `--spike`: the announcement-day spike (lib/spike.ts), one table, its JSON file. */
+async function spikeRun(
+  o: BenchOptions,
+  scratch: string,
+  stamp: string,
+  command: string,
+  host: ReturnType<typeof machine>,
+) {
+  try {
+    const result = await runSpike(
+      { ...SPIKE_DEFAULTS, clients: o.clients, cutoffS: Math.min(o.spikeSeconds, o.maxWallS) },
+      scratch,
+      o.nodeFlags,
+    );
+    console.log(`\n${spikeTable(result)}\n`);
+    const file = join(RESULTS, `${stamp}-spike.json`);
+    await writeFile(file, `${JSON.stringify({ command, machine: host, result }, null, 2)}\n`);
+    console.log(`wrote ${file}`);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const o = options();
   if (o.help) {
@@ -107,6 +131,10 @@ async function main(): Promise<void> {
   const scratch = await mkdtemp(join(tmpdir(), 'resultgate-bench-'));
   if (o.instructions) {
     await instructionsRun(o, scratch, stamp, command, host);
+    return;
+  }
+  if (o.spike) {
+    await spikeRun(o, scratch, stamp, command, host);
     return;
   }
   const { upstream, targets, skipped } = await startTargets(o, scratch).catch(async (err: unknown) => {

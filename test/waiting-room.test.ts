@@ -161,16 +161,21 @@ describe('waiting room', () => {
       expect(ticketFields(ticketOf(d2)!)).toEqual(ticketFields(ticket));
       expect(placeOf(d2)).toBeLessThanOrEqual(placeOf(d1));
 
-      // A finishes, B takes the slot; a newcomer F queues; D refreshes and takes F's place.
+      // A finishes and B takes the slot. A newcomer F does not queue ahead of the ticket holders
+      // outside; E (a later ticket) refreshes and queues; D (an earlier one) takes E's place.
       await echo.release('/r/a');
       expect((await a).status).toBe(200);
       await until(() => room(g).limiter!.queued === 0, 'B to be admitted');
-      const f = get(g, '/r/f', BROWSER);
-      await until(() => room(g).limiter!.queued === 1, 'F to queue');
+      const f = await get(g, '/r/f', BROWSER);
+      expect(f.status).toBe(503);
+      expect(f.body).toContain('Your place in line');
+      expect(room(g).limiter!.queued).toBe(0);
+      const e2 = get(g, '/r/e', BROWSER, ticketOf(e));
+      await until(() => room(g).limiter!.queued === 1, 'E to queue');
       const d3 = get(g, '/r/d', BROWSER, ticketOf(d2));
-      const fRes = await f;
-      expect(fRes.status).toBe(503);
-      expect(fRes.body).toContain('Your place in line');
+      const e2Res = await e2;
+      expect(e2Res.status).toBe(503);
+      expect(ticketFields(ticketOf(e2Res)!)).toEqual(ticketFields(ticketOf(e)!));
       await echo.release('/r/b');
       expect((await b).status).toBe(200);
       const d3Res = await d3;

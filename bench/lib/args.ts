@@ -33,6 +33,12 @@ export interface BenchOptions {
   /** With `instructions`: also list each target's top functions. */
   annotate: boolean;
   maxWallS: number;
+  /** Run the announcement-day spike instead of the throughput table (lib/spike.ts). */
+  spike: boolean;
+  /** Clients of the spike. */
+  clients: number;
+  /** The spike's cut-off: no new request after this many seconds. */
+  spikeSeconds: number;
   /** Extra Node flags for every Node target (upstream, bare proxy, gateways alike). */
   nodeFlags: string[];
   help: boolean;
@@ -62,6 +68,12 @@ interleaved, round after round.
                     req/s is not; ~1 min per target; needs valgrind)
   --annotate        with --instructions: also list each target's top functions by instructions
                     per request (JavaScript named from V8's --perf-basic-prof map)
+  --spike           instead: announcement day — --clients arrive within one second at a zone with
+                    maxConcurrent 50 before a 200 ms upstream (browsers follow the waiting page,
+                    API clients Retry-After); upstream max concurrency, served, waiting pages and
+                    503s, hung, waiting-page TTFB, gateway RSS, admission order vs arrival
+  --clients N       clients of the spike                           (default 3000)
+  --spike-seconds S the spike's cut-off: no new request after S s  (default 60)
   --max-wall S      wall-clock cap of the whole run                (default 300)
   --node-flags=F    extra Node flags for every Node target (note the =), e.g.
                     --node-flags="--max-semi-space-size=16 --max-old-space-size=128"
@@ -100,6 +112,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       instructions: { type: 'boolean', default: false },
       annotate: { type: 'boolean', default: false },
       'max-wall': { type: 'string' },
+      spike: { type: 'boolean', default: false },
+      clients: { type: 'string' },
+      'spike-seconds': { type: 'string' },
       'node-flags': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -125,6 +140,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     instructions: values.instructions,
     annotate: values.annotate,
     maxWallS: positive('max-wall', values['max-wall'], 300, false),
+    spike: values.spike,
+    clients: positive('clients', values.clients, 3000),
+    spikeSeconds: positive('spike-seconds', values['spike-seconds'], 60, false),
     nodeFlags: values['node-flags']?.split(/\s+/).filter(Boolean) ?? [],
     help: values.help,
   };

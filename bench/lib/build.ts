@@ -9,7 +9,14 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
-const SERVERS = ['upstream', 'bare-proxy', 'hono-proxy', 'gateway'] as const;
+const SERVERS = [
+  'upstream',
+  'bare-proxy',
+  'hono-proxy',
+  'gateway',
+  'slow-upstream',
+  'spike-gateway',
+] as const;
 const OUT_DIR = fileURLToPath(new URL('../.build/', import.meta.url));
 
 /** npm packages stay imports; our own workspace packages are bundled from their sources. */

@@ -20,6 +20,8 @@ export interface RunningTarget {
   stop(): Promise<void>;
   /** Heap and RSS before and after a full GC (node targets only). */
   memory?(): Promise<{ before: NodeJS.MemoryUsage; after: NodeJS.MemoryUsage }>;
+  /** Sends `{ type }` over IPC and resolves with the target's answer of the same type (node targets only). */
+  query?<T>(type: string): Promise<T>;
 }
 
 /** Sends SIGTERM, then SIGKILL after `graceMs`; resolves once the child exited. */
@@ -79,6 +81,16 @@ export async function startNodeTarget(
         startupMs: Date.now() - spawnedAt,
         pids: () => (child.pid ? [child.pid, ...(withChildren ? childPids(child.pid) : [])] : []),
         stop: () => stopChild(child),
+        query: <T>(type: string) =>
+          new Promise<T>((resolveQuery) => {
+            const onAnswer = (m: { type?: string }) => {
+              if (m?.type !== type) return;
+              child.off('message', onAnswer);
+              resolveQuery(m as T);
+            };
+            child.on('message', onAnswer);
+            child.send({ type });
+          }),
         memory: () =>
           new Promise((resolveMemory) => {
             const onMemory = (m: {

@@ -27,7 +27,7 @@ import type { PipelineContext } from '../pipeline.js';
 import { rq } from '../request-state.js';
 import { setPageHeaders } from '../tls/headers.js';
 import type { GatewayEnv } from '../types.js';
-import type { Outcome } from './limiter.js';
+import type { Key, Outcome } from './limiter.js';
 import { type Entry, ROOM_DEFAULTS, Room } from './room.js';
 import { TICKET_COOKIE, type Ticket, TicketSigner } from './ticket.js';
 
@@ -170,7 +170,8 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     }
     const limiter = room.limiter;
     if (!limiter) return next();
-    if (limiter.free) {
+    // The fast path: a free slot and nobody holding a ticket outside.
+    if (limiter.free && !room.ticketsOut) {
       limiter.active++;
       return hold(c, next, room);
     }
@@ -214,11 +215,16 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   ): Promise<Response | undefined> {
     const ticket = readTicket(c, room, t);
     const entry: Entry = ticket ? { issued: ticket.issued, seq: ticket.seq } : room.arrive(t);
-    const got = room.limiter!.acquire(room.keyOf(entry));
+    const key = room.keyOf(entry);
+    // A newcomer does not queue ahead of ticket holders who are between refreshes (it may still
+    // take a slot that is free right now: capacity is not left idle for someone not yet back).
+    const limiter = room.limiter!;
+    const got = !ticket && !limiter.free && room.ticketAhead(key, t) ? false : limiter.acquire(key);
     let outcome: Outcome | 'refused';
     if (got === true) outcome = 'admitted';
     else if (got === false) outcome = 'refused';
     else {
+      if (ticket) room.returned(key);
       const outgoing = c.env?.outgoing;
       const leave = () => got.leave();
       outgoing?.once('close', leave);
@@ -233,7 +239,7 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
       return RESPONSE_ALREADY_SENT;
     }
     if (outcome === 'admitted') {
-      room.admitted(entry);
+      if (ticket) room.returned(key);
       // A ticket holder keeps its place for the rest of the visit (the form, then the result).
       const out = c.env?.outgoing;
       if (ticket && out && !out.headersSent) {
@@ -245,19 +251,20 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
       await hold(c, next, room);
       return undefined;
     }
-    return sendAway(c, room, entry);
+    return sendAway(c, room, entry, key);
   }
 
   /** No slot and no room in line: the waiting page with a ticket, or 503 with Retry-After. */
-  function sendAway(c: Context<GatewayEnv>, room: Room, entry: Entry): Response {
+  function sendAway(c: Context<GatewayEnv>, room: Room, entry: Entry, key: Key): Response {
     const t = now();
-    const place = room.place(entry);
+    const place = room.place(key);
     const estimate = room.estimateSeconds(place);
     const refresh = room.refreshSeconds(estimate);
     if (!isNavigation(c)) {
       throw new GatewayError('overloaded', { headers: { 'retry-after': String(refresh) } });
     }
     const until = t + (refresh + ROOM_DEFAULTS.grace) * 1000;
+    room.ticketed(key, t + (refresh + ROOM_DEFAULTS.due) * 1000, t);
     const html = renderWaitingPage({
       lang: pickLang(c.req.header('accept-language')),
       tenantName: rq(c).tenant?.name,
@@ -284,14 +291,11 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     if (ticketed) {
       const held = readTicket(c, room, t);
       let entry: Entry;
-      if (held && room.isPreOpening(held)) entry = { issued: held.issued, seq: held.seq };
-      else {
-        entry = room.arrive(t);
-        room.preIssued++;
-      }
+      entry = held && room.isPreOpening(held) ? { issued: held.issued, seq: held.seq } : room.arrive(t);
       // Back at the opening (plus a random spread, so the reloads do not all land in one
       // millisecond), and by this time at the latest, or the place is lost.
       const until = opensAt + (ROOM_DEFAULTS.openingSpread + ROOM_DEFAULTS.grace) * 1000;
+      room.ticketed(room.keyOf(entry), opensAt + (ROOM_DEFAULTS.openingSpread + ROOM_DEFAULTS.due) * 1000, t);
       setCookie = ticketCookie(sign(room, entry, until), (until - t) / 1000);
     }
     const refresh =

@@ -4,7 +4,7 @@
  * itself travels in the ticket ({@link Key} from the ticket's issue time and sequence, or its draw),
  * so another process or a restarted one ranks a returning ticket the same way.
  */
-import { type Key, Limiter } from './limiter.js';
+import { compareKeys, type Key, Limiter } from './limiter.js';
 import type { TicketSigner } from './ticket.js';
 
 /** Tuning of every room (not policy: the defaults that make the pages behave). */
@@ -14,6 +14,8 @@ export const ROOM_DEFAULTS = {
   maxRefresh: 30,
   /** A ticket holder must be back within its refresh plus this, or loses its place (s). */
   grace: 60,
+  /** Past its refresh plus this, an absent holder no longer holds newcomers back (s). */
+  due: 5,
   /** After admission a ticket keeps its place for the visit's next requests this long (s). */
   pass: 600,
   /** Countdown pages reload at the opening plus up to this many seconds, at random (s). */
@@ -24,7 +26,19 @@ export const ROOM_DEFAULTS = {
   serviceMs: 500,
   /** Tickets are given out this long before opensAt unless the zone says (ms). */
   ticketWindow: 600_000,
+  /** At most this many outstanding tickets are tracked for the place estimate. */
+  maxTracked: 200_000,
 } as const;
+
+/**
+ * A ticket given out and not yet used: its place, and when its holder is due back. A holder late
+ * past that no longer holds newcomers back (its ticket, valid to its `until`, still ranks it when
+ * it does come back): a closed tab must not stall the zone for a minute.
+ */
+interface Outstanding {
+  key: Key;
+  due: number;
+}
 
 /** A place in line: the ticket's issue time and sequence. */
 export interface Entry {
@@ -54,9 +68,13 @@ export class Room {
   seq = 0;
   /** The highest sequence admitted from the line (for the place estimate). */
   admittedSeq = 0;
-  /** Pre-opening tickets given out and admitted by this process. */
-  preIssued = 0;
-  preAdmitted = 0;
+  /**
+   * The tickets this process gave out and has not seen used, in key order: who is waiting outside
+   * between refreshes. Soft state — it ranks the place shown and keeps newcomers from queueing
+   * ahead of them; a ticket this process never saw is simply not in it.
+   */
+  private readonly outstanding: Outstanding[] = [];
+  private nextSweep = 0;
   /** Moving average of how long an admitted request holds its slot (ms). */
   serviceMs: number = ROOM_DEFAULTS.serviceMs;
   private poll: NodeJS.Timeout | undefined;
@@ -112,10 +130,53 @@ export class Room {
     this.poll ??= setInterval(() => this.checkGate(this.now()), 200).unref();
   }
 
-  /** Bookkeeping when an entry from the line is admitted. */
-  admitted(entry: Entry): void {
-    if (this.isPreOpening(entry)) this.preAdmitted++;
-    else if (entry.seq > this.admittedSeq) this.admittedSeq = entry.seq;
+  private find(key: Key): number {
+    const list = this.outstanding;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareKeys(list[mid]!.key, key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Drops expired tickets, at most once a second (a pass over the list). */
+  private sweep(t: number): void {
+    if (t < this.nextSweep) return;
+    this.nextSweep = t + 1000;
+    const kept = this.outstanding.filter((o) => o.due > t);
+    this.outstanding.length = 0;
+    this.outstanding.push(...kept);
+  }
+
+  /** Records a ticket given out (or refreshed) whose holder is due back by `due`. */
+  ticketed(key: Key, due: number, t: number): void {
+    this.sweep(t);
+    const i = this.find(key);
+    const at = this.outstanding[i];
+    if (at && compareKeys(at.key, key) === 0) at.due = due;
+    else if (this.outstanding.length < ROOM_DEFAULTS.maxTracked) this.outstanding.splice(i, 0, { key, due });
+  }
+
+  /** True when some ticket is out (the fast path then looks at the request's own ticket). */
+  get ticketsOut(): boolean {
+    return this.outstanding.length > 0;
+  }
+
+  /** True when a ticket earlier than `key` is out and not expired: its holder goes first. */
+  ticketAhead(key: Key, t: number): boolean {
+    const list = this.outstanding;
+    while (list.length > 0 && list[0]!.due <= t) list.shift();
+    return list.length > 0 && compareKeys(list[0]!.key, key) < 0;
+  }
+
+  /** A ticket holder is back (queued or admitted): no longer waiting outside. */
+  returned(key: Key): void {
+    const i = this.find(key);
+    const at = this.outstanding[i];
+    if (at && compareKeys(at.key, key) === 0) this.outstanding.splice(i, 1);
   }
 
   /** Records how long an admitted request held its slot. */
@@ -123,11 +184,9 @@ export class Room {
     this.serviceMs += (ms - this.serviceMs) * 0.1;
   }
 
-  /** Estimated number of people ahead, plus one. */
-  place(entry: Entry): number {
-    const preLeft = Math.max(0, this.preIssued - this.preAdmitted);
-    if (this.isPreOpening(entry)) return Math.max(1, Math.ceil(this.draw(entry) * Math.max(1, preLeft)));
-    return preLeft + Math.max(1, entry.seq - this.admittedSeq);
+  /** Estimated number of people ahead, plus one: tickets out before `key`, and those queued. */
+  place(key: Key): number {
+    return this.find(key) + (this.limiter?.queued ?? 0) + 1;
   }
 
   /** Seconds until `place` is reached, at the zone's current pace. */
@@ -136,9 +195,12 @@ export class Room {
     return (place * this.serviceMs) / 1000 / concurrent;
   }
 
-  /** When the waiting page should reload itself (s). */
+  /**
+   * When the waiting page should reload itself (s): halfway to the estimate, so a holder is back
+   * in the queue (where its earlier ticket outranks newcomers) before its turn, not after it.
+   */
   refreshSeconds(estimate: number): number {
-    return Math.min(ROOM_DEFAULTS.maxRefresh, Math.max(ROOM_DEFAULTS.minRefresh, Math.ceil(estimate)));
+    return Math.min(ROOM_DEFAULTS.maxRefresh, Math.max(ROOM_DEFAULTS.minRefresh, Math.ceil(estimate / 2)));
   }
 
   /** Stops the settling poll (a reload replaces the room). */
