@@ -20,6 +20,7 @@ import {
 } from './lib/instructions.js';
 import { checks, cpuNotes, LABELS, machine, type ScaleFigures, summarise, table } from './lib/report.js';
 import { runSpike, SPIKE_DEFAULTS, spikeTable } from './lib/spike.js';
+import { runStack, stackTable } from './lib/stack.js';
 import { startTargets, type Target } from './lib/targets.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -106,6 +107,34 @@ async function spikeRun(
   }
 }
 
+/** `--stack`: the whole stack (lib/stack.ts), one table, its JSON file. */
+async function stackRun(
+  o: BenchOptions,
+  scratch: string,
+  stamp: string,
+  command: string,
+  host: ReturnType<typeof machine>,
+) {
+  try {
+    const result = await runStack(
+      {
+        concurrency: o.connections,
+        durationS: o.durationS,
+        warmupS: Math.max(o.warmupS, 2),
+        recipients: 2000,
+      },
+      scratch,
+      o.nodeFlags,
+    );
+    console.log(`\n${stackTable(result)}\n`);
+    const file = join(RESULTS, `${stamp}-stack.json`);
+    await writeFile(file, `${JSON.stringify({ command, machine: host, result }, null, 2)}\n`);
+    console.log(`wrote ${file}`);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const o = options();
   if (o.help) {
@@ -131,6 +160,10 @@ async function main(): Promise<void> {
   const scratch = await mkdtemp(join(tmpdir(), 'resultgate-bench-'));
   if (o.instructions) {
     await instructionsRun(o, scratch, stamp, command, host);
+    return;
+  }
+  if (o.stack) {
+    await stackRun(o, scratch, stamp, command, host);
     return;
   }
   if (o.spike) {

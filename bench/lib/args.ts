@@ -33,6 +33,8 @@ export interface BenchOptions {
   /** With `instructions`: also list each target's top functions. */
   annotate: boolean;
   maxWallS: number;
+  /** Run the whole stack (gateway + reference result service) instead (lib/stack.ts). */
+  stack: boolean;
   /** Run the announcement-day spike instead of the throughput table (lib/spike.ts). */
   spike: boolean;
   /** Clients of the spike. */
@@ -72,6 +74,10 @@ interleaved, round after round.
                     maxConcurrent 50 before a 200 ms upstream (browsers follow the waiting page,
                     API clients Retry-After); upstream max concurrency, served, waiting pages and
                     503s, hung, waiting-page TTFB, gateway RSS, admission order vs arrival
+  --stack           instead: recipients open their result through the gateway into the reference
+                    result service (GET /r, then POST /r with access code + PIN; node:sqlite),
+                    and straight at the service: recipients/s, p99, CPU per recipient, which
+                    process's main thread is the bottleneck (--connections recipients at a time)
   --clients N       clients of the spike                           (default 3000)
   --spike-seconds S the spike's cut-off: no new request after S s  (default 60)
   --max-wall S      wall-clock cap of the whole run                (default 300)
@@ -113,6 +119,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       annotate: { type: 'boolean', default: false },
       'max-wall': { type: 'string' },
       spike: { type: 'boolean', default: false },
+      stack: { type: 'boolean', default: false },
       clients: { type: 'string' },
       'spike-seconds': { type: 'string' },
       'node-flags': { type: 'string' },
@@ -141,6 +148,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     annotate: values.annotate,
     maxWallS: positive('max-wall', values['max-wall'], 300, false),
     spike: values.spike,
+    stack: values.stack,
     clients: positive('clients', values.clients, 3000),
     spikeSeconds: positive('spike-seconds', values['spike-seconds'], 60, false),
     nodeFlags: values['node-flags']?.split(/\s+/).filter(Boolean) ?? [],

@@ -16,6 +16,7 @@ const SERVERS = [
   'gateway',
   'slow-upstream',
   'spike-gateway',
+  'result-service',
 ] as const;
 const OUT_DIR = fileURLToPath(new URL('../.build/', import.meta.url));
 

@@ -1,7 +1,8 @@
 /**
- * The spike's gateway: `startGateway` with one tenant whose recipient zone is limited
- * (`maxConcurrent`, `maxQueue`), access log to disk, on its plain port behind a trusted TLS
- * terminator (the harness sends `X-Forwarded-Proto: https`, as for the other gateway targets).
+ * The gateway of the spike and of the whole stack: `startGateway` with one tenant whose recipient
+ * zone (`auth: none`, as recipients reach their result) may be limited (`maxConcurrent`,
+ * `maxQueue`), access log to disk, on its plain port behind a trusted TLS terminator (the harness
+ * sends `X-Forwarded-Proto: https`, as for the other gateway targets).
  */
 import { mkdir } from 'node:fs/promises';
 import type { PolicyInput } from '@resultgate/gateway';
@@ -18,8 +19,15 @@ export interface SpikeGatewayConfig {
   upstream: string;
   dir: string;
   host: string;
-  maxConcurrent: number;
-  maxQueue: number;
+  /** The tenant id (the result service scopes everything to it). @default 'school' */
+  tenant?: string;
+  /** The recipient zone's path. @default '/' */
+  zonePath?: string;
+  /** Absent: the zone is not limited. */
+  maxConcurrent?: number;
+  maxQueue?: number;
+  /** The identity key shared with the upstream, hex. @default random */
+  identitySecretHex?: string;
 }
 
 const config = childConfig<SpikeGatewayConfig>();
@@ -42,13 +50,13 @@ const input: PolicyInput = {
   },
   logs: { dir: `${config.dir}/log` },
   tenants: {
-    school: {
+    [config.tenant ?? 'school']: {
       name: 'Spike School',
       hosts: [config.host],
       zones: [
         {
           name: 'recipient',
-          path: '/',
+          path: config.zonePath ?? '/',
           auth: 'none',
           maxConcurrent: config.maxConcurrent,
           maxQueue: config.maxQueue,
@@ -64,7 +72,9 @@ const gateway = await startGateway({
   deps: {
     accessLog,
     sessionKeys: [crypto.getRandomValues(new Uint8Array(32))],
-    identitySecret: crypto.getRandomValues(new Uint8Array(32)),
+    identitySecret: config.identitySecretHex
+      ? new Uint8Array(Buffer.from(config.identitySecretHex, 'hex'))
+      : crypto.getRandomValues(new Uint8Array(32)),
   },
   https: { port: 0, host: '127.0.0.1' },
   http: { port: 0, host: '127.0.0.1' },
