@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchOptions, HELP, parseBenchArgs, type TargetName } from './lib/args.js';
-import { measure, probe, type RunResult } from './lib/load.js';
+import { findWrk, measure, probe, type RunResult } from './lib/load.js';
 import { profileReport, profileTargets } from './lib/profile-run.js';
 import {
   countInstructions,
@@ -53,7 +53,14 @@ async function probeAll(targets: Target[], failed: Record<string, string>): Prom
 const mib = (bytes: number) => (bytes / 1024 ** 2).toFixed(0);
 
 function loadOpts(o: BenchOptions) {
-  return { connections: o.connections, pipelining: o.pipelining, durationS: o.durationS, warmupS: o.warmupS };
+  const loader: 'wrk' | 'autocannon' = o.loader === 'auto' ? (findWrk() ? 'wrk' : 'autocannon') : o.loader;
+  return {
+    connections: o.connections,
+    pipelining: o.pipelining,
+    durationS: o.durationS,
+    warmupS: o.warmupS,
+    loader,
+  };
 }
 
 /** `--instructions`: counts instead of timings (lib/instructions.ts), one table, the same JSON file. */
@@ -155,7 +162,9 @@ async function main(): Promise<void> {
   const stamp = new Date(startedAt).toISOString().replace(/[:.]/g, '-');
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const host = machine();
-  console.log(`resultgate bench · ${host.nproc} × ${host.model} · node ${host.node} · ${command}`);
+  console.log(
+    `resultgate bench · ${host.nproc} × ${host.model} · node ${host.node} · load ${loadOpts(o).loader} · ${command}`,
+  );
   await mkdir(RESULTS, { recursive: true });
   const scratch = await mkdtemp(join(tmpdir(), 'resultgate-bench-'));
   if (o.instructions) {

@@ -13,6 +13,7 @@ export const TARGET_NAMES = [
   'gateway-open',
   'gateway-workers',
   'nginx',
+  'nginx-1',
 ] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
@@ -41,6 +42,8 @@ export interface BenchOptions {
   clients: number;
   /** The spike's cut-off: no new request after this many seconds. */
   spikeSeconds: number;
+  /** The load generator: wrk when installed (`auto`), or autocannon. */
+  loader: 'auto' | 'wrk' | 'autocannon';
   /** Extra Node flags for every Node target (upstream, bare proxy, gateways alike). */
   nodeFlags: string[];
   help: boolean;
@@ -58,6 +61,8 @@ interleaved, round after round.
   --duration S      measured seconds per target per round          (default 5)
   --warmup S        unmeasured seconds before each measurement     (default 1)
   --connections N   concurrent connections                         (default 50)
+  --loader L        auto (wrk when installed, else autocannon), wrk or autocannon — the same
+                    one loads every target of a run                 (default auto)
   --pipelining N    requests in flight per connection              (default 1)
   --only LIST       comma-separated subset of: ${TARGET_NAMES.join(', ')}
   --tenants N       tenants of the scale policy                    (default 10000)
@@ -96,6 +101,12 @@ function positive(name: string, value: string | undefined, fallback: number, int
   return n;
 }
 
+function loaderOf(value: string | undefined): BenchOptions['loader'] {
+  if (value === undefined) return 'auto';
+  if (value === 'auto' || value === 'wrk' || value === 'autocannon') return value;
+  throw new Error(`--loader: expected auto, wrk or autocannon, got ${value}`);
+}
+
 /**
  * Parses the flags.
  * @throws {Error} on an unknown flag, a bad number or an unknown target name
@@ -110,6 +121,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       warmup: { type: 'string' },
       connections: { type: 'string' },
       pipelining: { type: 'string' },
+      loader: { type: 'string' },
       only: { type: 'string' },
       tenants: { type: 'string' },
       workers: { type: 'string' },
@@ -140,6 +152,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     warmupS: values.warmup === '0' ? 0 : positive('warmup', values.warmup, quick ? 0.5 : 1, false),
     connections: positive('connections', values.connections, 50),
     pipelining: positive('pipelining', values.pipelining, 1),
+    loader: loaderOf(values.loader),
     only: only as TargetName[],
     tenants: positive('tenants', values.tenants, 10_000),
     workers: positive('workers', values.workers, 2),

@@ -135,7 +135,7 @@ export async function countInstructions(
   scratch: string,
   { annotate = false }: { annotate?: boolean } = {},
 ): Promise<{ counts: InstructionCount[]; skipped: Record<string, string> }> {
-  const only = o.only.filter((n) => n !== 'upstream' && n !== 'nginx');
+  const only = o.only.filter((n) => n !== 'upstream' && !n.startsWith('nginx'));
   const counts: InstructionCount[] = [];
   const skipped: Record<string, string> = {};
   for (const name of only) {

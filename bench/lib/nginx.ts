@@ -39,13 +39,13 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-function config(prefix: string, port: number, upstreamPort: number): string {
+function config(prefix: string, port: number, upstreamPort: number, workers: number | 'auto'): string {
   const allow = allowList()
     .map((cidr) => `      allow ${cidr};`)
     .join('\n');
   const runAs = process.getuid?.() === 0 ? 'user root;' : '';
   return `${runAs}
-worker_processes auto;
+worker_processes ${workers};
 pid ${prefix}/nginx.pid;
 error_log ${prefix}/error.log warn;
 events { worker_connections 4096; }
@@ -89,13 +89,19 @@ ${allow}
  * Starts nginx in `prefix` in front of the upstream.
  * @throws when nginx exits or does not accept connections within 10 s
  */
-export async function startNginx(bin: string, prefix: string, upstreamPort: number): Promise<RunningTarget> {
+export async function startNginx(
+  bin: string,
+  prefix: string,
+  upstreamPort: number,
+  /** `auto` (one per core, the Debian default) or a number: 1 for the equal-cores row. */
+  workers: number | 'auto' = 'auto',
+): Promise<RunningTarget> {
   await mkdir(`${prefix}/tmp`, { recursive: true });
   await chmod(prefix, 0o755);
   const hash = execFileSync('openssl', ['passwd', '-apr1', BENCH_USER.password], { encoding: 'utf8' }).trim();
   await writeFile(`${prefix}/htpasswd`, `${BENCH_USER.name}:${hash}\n`, { mode: 0o644 });
   const port = await freePort();
-  await writeFile(`${prefix}/nginx.conf`, config(prefix, port, upstreamPort));
+  await writeFile(`${prefix}/nginx.conf`, config(prefix, port, upstreamPort, workers));
   const spawnedAt = Date.now();
   const child: ChildProcess = spawn(
     bin,

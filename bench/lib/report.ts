@@ -53,6 +53,7 @@ export const LABELS: Record<TargetName, string> = {
   'gateway-workers': 'gateway, every check, --workers',
   'gateway-10k': 'gateway, every check, 10k tenants',
   nginx: 'nginx allow + auth_basic apr1 + log',
+  'nginx-1': 'the same nginx, worker_processes 1',
 };
 
 /** The middle value (mean of the two middle ones for an even count). */
@@ -127,8 +128,29 @@ export function checks(summary: Map<TargetName, TargetSummary>, scale: ScaleFigu
         : { name, value: fmt(value), pass: ok(value) },
     );
   const x = (v: number) => `${v.toFixed(2)}×`;
-  add('gateway req/s ≥ 0.8× bare proxy', gw && bare && gw.rps / bare.rps, x, (v) => v >= 0.8);
-  add('gateway req/s ≥ 1.5× nginx auth_basic', gw && nginx && gw.rps / nginx.rps, x, (v) => v >= 1.5);
+  const floor = summary.get('hono-work');
+  const nginx1 = summary.get('nginx-1');
+  // Issue #21: the 0.8× bare-proxy target is withdrawn (the fixed per-request work alone costs
+  // ~1.28× the bare proxy's instructions); what stands is the cost of the checks over that floor,
+  // and nginx at equal cores. The bare-proxy ratio stays in the table as information.
+  add(
+    'gateway main-thread CPU per request ≤ 1.1× the fixed-work floor (hono-work)',
+    gw && floor && gw.mainCpuUs / floor.mainCpuUs,
+    x,
+    (v) => v <= 1.1,
+  );
+  add(
+    'gateway req/s ≥ 1.5× nginx auth_basic, equal cores (worker_processes 1)',
+    gw && nginx1 && gw.rps / nginx1.rps,
+    x,
+    (v) => v >= 1.5,
+  );
+  add(
+    'gateway req/s ≥ 1.5× nginx auth_basic, worker_processes auto',
+    gw && nginx && gw.rps / nginx.rps,
+    x,
+    (v) => v >= 1.5,
+  );
   add('gateway p99 ≤ 2× bare proxy', gw && bare && gw.p99 / bare.p99, x, (v) => v <= 2);
   add(
     'gateway RSS under load ≤ 200 MB',
@@ -157,7 +179,7 @@ export function cpuNotes(summary: Map<TargetName, TargetSummary>): string[] {
   const gw = summary.get('gateway');
   if (!gw?.cpuUs) return [];
   const notes: string[] = [];
-  for (const name of ['bare', 'nginx'] as const) {
+  for (const name of ['bare', 'nginx', 'nginx-1'] as const) {
     const other = summary.get(name);
     if (!other?.cpuUs) continue;
     const main =

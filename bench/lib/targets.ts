@@ -79,13 +79,13 @@ export async function startTargets(
         const config: HonoTargetConfig = { upstream: upstreamUrl, connections: 128 };
         if (name === 'hono-work') config.fixedWork = { dir: join(scratch, name) };
         running = await startNodeTarget('hono-proxy', config, { nodeArgs, wrapper });
-      } else if (name === 'nginx') {
+      } else if (name === 'nginx' || name === 'nginx-1') {
         const bin = findNginx();
         if (!bin) {
           skipped[name] = 'nginx is not installed (command -v nginx)';
           continue;
         }
-        running = await startNginx(bin, join(scratch, 'nginx'), upstream.port);
+        running = await startNginx(bin, join(scratch, name), upstream.port, name === 'nginx-1' ? 1 : 'auto');
       } else {
         const config = gatewayConfig(name, o, upstreamUrl, join(scratch, name));
         // The gateway runs with the Node flags it ships with (the CLI's shebang, the Dockerfile).
