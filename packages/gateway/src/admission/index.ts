@@ -290,8 +290,8 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     const ticketed = t >= room.ticketsFrom!;
     if (ticketed) {
       const held = readTicket(c, room, t);
-      let entry: Entry;
-      entry = held && room.isPreOpening(held) ? { issued: held.issued, seq: held.seq } : room.arrive(t);
+      const entry: Entry =
+        held && room.isPreOpening(held) ? { issued: held.issued, seq: held.seq } : room.arrive(t);
       // Back at the opening (plus a random spread, so the reloads do not all land in one
       // millisecond), and by this time at the latest, or the place is lost.
       const until = opensAt + (ROOM_DEFAULTS.openingSpread + ROOM_DEFAULTS.grace) * 1000;

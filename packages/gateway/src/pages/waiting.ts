@@ -14,7 +14,7 @@ const TEXT = {
     en: (s: string) => `Estimated wait: about ${s}`,
   },
   keep: {
-    ja: 'このページは自動で更新されます。閉じたり再読み込みを繰り返したりしなくても、順番は保たれます。',
+    ja: 'このページは自動で更新されます。開いたままお待ちください。順番は保たれます（再読み込みしても前には進みません）。',
     en: 'This page refreshes by itself. Keep it open: your place is kept, and reloading does not move you ahead.',
   },
   countdownTitle: { ja: '公開前です', en: 'Not open yet' },
