@@ -13,6 +13,7 @@ import { findWrk, measure, probe, type RunResult } from './lib/load.js';
 import { profileReport, profileTargets } from './lib/profile-run.js';
 import {
   countInstructions,
+  floorCheck,
   hasCallgrind,
   hotspotText,
   instructionTable,
@@ -81,6 +82,8 @@ async function instructionsRun(
     console.log(`\n${instructionTable(counts)}\n`);
     const scale = scaleCheck(counts);
     if (scale) console.log(`  ${scale}\n`);
+    const floor = floorCheck(counts);
+    if (floor) console.log(`  ${floor}\n`);
     if (o.annotate) console.log(`${hotspotText(counts)}\n`);
     for (const [name, why] of Object.entries(skipped)) console.log(`skipped ${name}: ${why}`);
     const file = join(RESULTS, `${stamp}-instructions.json`);

@@ -221,6 +221,19 @@ export function scaleCheck(counts: InstructionCount[]): string | undefined {
   return `${ratio <= 1.1 ? 'PASS' : 'FAIL'}  per-request cost, 10k tenants ≤ 1.1× one tenant (instructions): ${ratio.toFixed(2)}×`;
 }
 
+/**
+ * Issue #21's standing target on instructions: every check on costs at most 10 % more per request
+ * than the fixed-work floor (`hono-work`), main thread and all threads.
+ */
+export function floorCheck(counts: InstructionCount[]): string | undefined {
+  const gw = counts.find((c) => c.name === 'gateway');
+  const floor = counts.find((c) => c.name === 'hono-work');
+  if (!gw || !floor) return undefined;
+  const main = gw.mainPerRequest / floor.mainPerRequest;
+  const all = gw.allPerRequest / floor.allPerRequest;
+  return `${main <= 1.1 ? 'PASS' : 'FAIL'}  every check ≤ 1.1× the fixed-work floor (instructions, main thread): ${main.toFixed(3)}× (all threads ${all.toFixed(3)}×)`;
+}
+
 /** Each annotated target's top functions, instructions per request. */
 export function hotspotText(counts: InstructionCount[]): string {
   const parts: string[] = [];
