@@ -87,6 +87,35 @@ describe('Limiter', () => {
   });
 });
 
+describe('Limiter.reconfigure (a policy reload)', () => {
+  it('keeps its holders and waiters when reconfigured; a lower limit is reached before handing on', async () => {
+    const l = new Limiter({ maxConcurrent: 2, maxQueue: 5, queueTimeout: 1000 });
+    expect(l.acquire(k(1))).toBe(true);
+    expect(l.acquire(k(2))).toBe(true);
+    const waiting = l.acquire(k(3)) as Pending;
+    l.reconfigure({ maxConcurrent: 1, maxQueue: 5, queueTimeout: 1000 });
+    expect(l.active).toBe(2);
+    l.release(); // 2 → 1: still at the new limit, the waiter waits
+    expect(l.active).toBe(1);
+    expect(l.queued).toBe(1);
+    l.release(); // now under it: the waiter takes the slot
+    expect(await waiting.promise).toBe('admitted');
+    expect(l.active).toBe(1);
+    l.reconfigure({ maxConcurrent: 3, maxQueue: 5, queueTimeout: 1000 });
+    expect(l.acquire(k(4))).toBe(true);
+    expect(l.active).toBe(2);
+  });
+
+  it('a raised limit admits waiters at once', async () => {
+    const l = new Limiter({ maxConcurrent: 1, maxQueue: 5, queueTimeout: 1000 });
+    l.acquire(k(1));
+    const w = l.acquire(k(2)) as Pending;
+    l.reconfigure({ maxConcurrent: 2, maxQueue: 5, queueTimeout: 1000 });
+    expect(await w.promise).toBe('admitted');
+    expect(l.active).toBe(2);
+  });
+});
+
 describe('TicketSigner', () => {
   const key = crypto.getRandomValues(new Uint8Array(32));
   const signer = new TicketSigner([key]);

@@ -38,12 +38,12 @@ export { TICKET_COOKIE, TicketSigner } from './ticket.js';
 /** Defaults for a zone that sets `maxConcurrent` only. */
 export const ADMISSION_DEFAULTS = { queueTimeout: 10_000, retryAfterSeconds: 2 } as const;
 
-/** Where the rooms of the latest policy load are published (read by tests and the bench). */
+/** Where the rooms of the latest policy load are kept (the next load takes their limiters over). */
 const CURRENT_ROOMS = 'admission.rooms';
 
 /**
- * The key of a zone's room: tenant and zone name, so the rooms of one load can be matched with
- * the next (a reload carries their counters over — issue #14).
+ * The key of a zone's room: tenant and zone name, so the rooms of one load are matched with the
+ * next (a reload carries their counters over).
  */
 export function roomKey(tenantId: string, zoneName: string): string {
   return `${tenantId}\u0000${zoneName}`;
@@ -75,12 +75,18 @@ export function processLimits(
 
 function buildRooms(ctx: PipelineContext, signer: TicketSigner): Map<object, Room> {
   const processes = (ctx.policy.server.replicas ?? 1) * (ctx.deps.workers ?? 1);
+  // The rooms of the previous load, by tenant and zone name: a reload keeps counting the requests
+  // that hold a slot or wait (a reload used to start every zone from zero), and the line's
+  // numbering and pace. A zone the policy no longer has is dropped; its in-flight requests still
+  // release the limiter they hold.
+  const previous = ctx.deps.state.get(CURRENT_ROOMS) as Map<string, Room> | undefined;
   const byZone = new Map<object, Room>();
   const byKey = new Map<string, Room>();
   for (const [tenantId, tenant] of Object.entries(ctx.policy.tenants)) {
     for (const zone of tenant.zones) {
       const opensAtText = zone.opensAt ?? tenant.opensAt;
       if (zone.maxConcurrent === undefined && opensAtText === undefined) continue;
+      const before = previous?.get(roomKey(tenantId, zone.name));
       const room = new Room(
         {
           tenantId,
@@ -98,12 +104,16 @@ function buildRooms(ctx: PipelineContext, signer: TicketSigner): Map<object, Roo
         },
         signer,
         ctx.deps.now,
+        before?.limiter,
       );
+      if (before) {
+        room.seq = before.seq;
+        room.serviceMs = before.serviceMs;
+      }
       byZone.set(zone, room);
       byKey.set(roomKey(tenantId, zone.name), room);
     }
   }
-  const previous = ctx.deps.state.get(CURRENT_ROOMS) as Map<string, Room> | undefined;
   for (const room of previous?.values() ?? []) room.dispose();
   ctx.deps.state.set(CURRENT_ROOMS, byKey);
   return byZone;

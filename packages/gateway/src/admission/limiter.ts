@@ -51,7 +51,16 @@ export class Limiter {
   gated = false;
   private readonly queue: Waiter[] = [];
 
-  constructor(readonly options: LimiterOptions) {}
+  constructor(public options: LimiterOptions) {}
+
+  /**
+   * Takes new limits (a policy reload) without forgetting who holds a slot or waits: a reload
+   * must not let more requests run at once than the zone allows. A raised limit admits waiters.
+   */
+  reconfigure(options: LimiterOptions): void {
+    this.options = options;
+    if (!this.gated) this.ungate();
+  }
 
   /** Number of requests waiting. */
   get queued(): number {
@@ -136,7 +145,8 @@ export class Limiter {
 
   /** Frees a slot; the first waiter (if any) takes it over directly. */
   release(): void {
-    if (!this.gated) {
+    // After a reload that lowered the limit, a freed slot is not handed on until under it.
+    if (!this.gated && this.active <= this.options.maxConcurrent) {
       const next = this.queue.shift();
       if (next) {
         next.settle('admitted');

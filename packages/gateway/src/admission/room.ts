@@ -79,19 +79,29 @@ export class Room {
   serviceMs: number = ROOM_DEFAULTS.serviceMs;
   private poll: NodeJS.Timeout | undefined;
 
+  /**
+   * @param limiter the zone's limiter from the previous policy load, if any (it keeps counting the
+   *   requests that hold a slot or wait across a reload); reconfigured to `config.limits`
+   */
   constructor(
     readonly config: RoomConfig,
     private readonly signer: TicketSigner,
     private readonly now: () => number,
+    limiter?: Limiter,
   ) {
-    this.limiter = config.limits && new Limiter(config.limits);
+    if (config.limits) {
+      if (limiter) limiter.reconfigure(config.limits);
+      this.limiter = limiter ?? new Limiter(config.limits);
+    }
     this.opensAt = config.opensAt;
     if (this.opensAt !== undefined) {
       this.ticketsFrom = this.opensAt - config.ticketWindow;
-      if (this.limiter) {
-        this.gateUntil = this.opensAt + ROOM_DEFAULTS.settle;
-        this.limiter.gated = now() < this.gateUntil;
-      }
+      if (this.limiter) this.gateUntil = this.opensAt + ROOM_DEFAULTS.settle;
+    }
+    if (this.limiter) {
+      // Settling after an opening; a reload that moved or removed the opening lets waiters in.
+      if (this.gateUntil !== undefined && now() < this.gateUntil) this.limiter.gated = true;
+      else if (this.limiter.gated) this.limiter.ungate();
     }
   }
 
