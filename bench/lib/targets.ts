@@ -61,6 +61,8 @@ export async function startTargets(
   wrapper: string[] = [],
 ): Promise<{ upstream: RunningTarget; targets: Target[]; skipped: Record<string, string> }> {
   const nodeArgs = o.nodeFlags;
+  // Under valgrind a start-up takes minutes on a busy machine.
+  const timeoutMs = wrapper.length > 0 ? 600_000 : 120_000;
   const upstream = await startNodeTarget('upstream', {}, { nodeArgs });
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
   const targets: Target[] = [];
@@ -73,12 +75,12 @@ export async function startTargets(
         running = await startNodeTarget(
           'bare-proxy',
           { upstream: upstreamUrl, connections: 128 },
-          { nodeArgs, wrapper },
+          { nodeArgs, wrapper, timeoutMs },
         );
       } else if (name === 'hono' || name === 'hono-work') {
         const config: HonoTargetConfig = { upstream: upstreamUrl, connections: 128 };
         if (name === 'hono-work') config.fixedWork = { dir: join(scratch, name) };
-        running = await startNodeTarget('hono-proxy', config, { nodeArgs, wrapper });
+        running = await startNodeTarget('hono-proxy', config, { nodeArgs, wrapper, timeoutMs });
       } else if (name === 'nginx' || name === 'nginx-1') {
         const bin = findNginx();
         if (!bin) {
@@ -91,7 +93,7 @@ export async function startTargets(
         // The gateway runs with the Node flags it ships with (the CLI's shebang, the Dockerfile).
         running = await startNodeTarget('gateway', config, {
           nodeArgs: [...launchFlags(), '--expose-gc', ...nodeArgs],
-          timeoutMs: wrapper.length > 0 ? 600_000 : 120_000,
+          timeoutMs,
           wrapper,
           // --workers: the primary and its workers, CPU and RSS summed over all of them.
           withChildren: name === 'gateway-workers',
