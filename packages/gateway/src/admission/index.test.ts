@@ -200,3 +200,31 @@ describe('processLimits', () => {
     for (let n = 1; n <= 50; n++) expect(processLimits(50, 50, n).maxConcurrent * n).toBeLessThanOrEqual(50);
   });
 });
+
+describe('Room, tickets out', () => {
+  it('drops holders past due, so the zone returns to the fast path', () => {
+    const deps = memoryDeps();
+    let t = 1_000_000;
+    const room = new Room(
+      {
+        tenantId: 'a',
+        zoneName: 'r',
+        ticketWindow: 0,
+        limits: { maxConcurrent: 1, maxQueue: 1, queueTimeout: 1 },
+      },
+      new TicketSigner(deps.sessionKeys),
+      () => t,
+    );
+    expect(room.ticketsOut(() => t)).toBe(false);
+    room.ticketed([t, 1], t + 5000, t);
+    room.ticketed([t, 2], t + 9000, t);
+    expect(room.ticketsOut(() => t)).toBe(true);
+    expect(room.ticketAhead([t, 3], t)).toBe(true);
+    expect(room.place([t, 3])).toBe(3);
+    room.returned([t, 1]);
+    expect(room.place([t, 3])).toBe(2);
+    t += 10_000;
+    expect(room.ticketsOut(() => t)).toBe(false);
+    expect(room.ticketAhead([t, 3], t)).toBe(false);
+  });
+});

@@ -181,7 +181,7 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     const limiter = room.limiter;
     if (!limiter) return next();
     // The fast path: a free slot and nobody holding a ticket outside.
-    if (limiter.free && !room.ticketsOut) {
+    if (limiter.free && !room.ticketsOut(now)) {
       limiter.active++;
       return hold(c, next, room);
     }

@@ -170,8 +170,14 @@ export class Room {
     else if (this.outstanding.length < ROOM_DEFAULTS.maxTracked) this.outstanding.splice(i, 0, { key, due });
   }
 
-  /** True when some ticket is out (the fast path then looks at the request's own ticket). */
-  get ticketsOut(): boolean {
+  /**
+   * True when some ticket is out and due (the fast path then looks at the request's own ticket).
+   * Reads the clock only when the list is not empty; holders past due are dropped at most once a
+   * second, so after a rush the zone is back on the fast path within a second of the last due.
+   */
+  ticketsOut(now: () => number): boolean {
+    if (this.outstanding.length === 0) return false;
+    this.sweep(now());
     return this.outstanding.length > 0;
   }
 
