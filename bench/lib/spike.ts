@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SlowUpstreamConfig } from '../servers/slow-upstream.js';
 import type { SpikeGatewayConfig } from '../servers/spike-gateway.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { launchFlags } from '../../packages/gateway/src/cli/launch-flags.js';
 import { cpuOfAll, sampleRss, type RunningTarget, startNodeTarget } from './proc.js';
 
 /** What the spike is asked to do. */
@@ -265,7 +266,8 @@ export async function runSpike(o: SpikeOptions, scratch: string, nodeArgs: strin
       maxConcurrent: o.maxConcurrent,
       maxQueue: o.maxQueue,
     };
-    gateway = await startNodeTarget('spike-gateway', gwConfig, { nodeArgs });
+    // The gateway runs with the Node flags it ships with (the CLI's shebang, the Dockerfile).
+    gateway = await startNodeTarget('spike-gateway', gwConfig, { nodeArgs: [...launchFlags(), ...nodeArgs] });
     const port = gateway.port;
     // A warm-up spike of a fifth of the size, not reported: on announcement day the gateway has
     // been up for hours, its JIT warm; a cold process would charge its compilation to the spike.

@@ -13,6 +13,7 @@ import { Pool } from 'undici';
 import { identityHeaders } from '../../packages/gateway/src/proxy/identity.js';
 import type { ResultServiceTargetConfig } from '../servers/result-service.js';
 import type { SpikeGatewayConfig } from '../servers/spike-gateway.js';
+import { launchFlags } from '../../packages/gateway/src/cli/launch-flags.js';
 import { cpuOfAll, mainThreadCpuOfAll, type RunningTarget, startNodeTarget } from './proc.js';
 
 const HOST = 'school.bench.example';
@@ -169,7 +170,8 @@ export async function runStack(o: StackOptions, scratch: string, nodeArgs: strin
       zonePath: '/r',
       identitySecretHex: secret.toString('hex'),
     };
-    gateway = await startNodeTarget('spike-gateway', gwConfig, { nodeArgs });
+    // The gateway runs with the Node flags it ships with (the CLI's shebang, the Dockerfile).
+    gateway = await startNodeTarget('spike-gateway', gwConfig, { nodeArgs: [...launchFlags(), ...nodeArgs] });
     let seq = 0;
     const sign: Sign = (method, target) =>
       identityHeaders(
