@@ -96,12 +96,14 @@ async function load(
   maxCount = Number.POSITIVE_INFINITY,
 ): Promise<StackRun> {
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: o.concurrency });
-  const base = {
+  // Each recipient from an address of its own, as on the day (one address is capped at
+  // upstream.connectionsPerClient in-flight requests, a quarter of the pool by default).
+  const baseOf = (vu: number) => ({
     host: HOST,
     'x-forwarded-proto': 'https',
-    'x-forwarded-for': '203.0.113.9',
+    'x-forwarded-for': `198.18.${(vu >> 8) & 255}.${vu & 255}`,
     accept: 'text/html',
-  };
+  });
   const latencies: number[] = [];
   let failures = 0;
   let next = 0;
@@ -110,7 +112,8 @@ async function load(
   const started = performance.now();
   const end = started + seconds * 1000;
   await Promise.all(
-    Array.from({ length: o.concurrency }, async () => {
+    Array.from({ length: o.concurrency }, async (_, vu) => {
+      const base = baseOf(vu);
       while (performance.now() < end && latencies.length + failures < maxCount) {
         const cred = creds[next++ % creds.length]!;
         const t0 = performance.now();
