@@ -32,3 +32,5 @@ export function isMessage<T extends { rg: string }>(m: unknown): m is T {
 
 /** The environment variable that tells a forked process it is a worker, and of which policy file. */
 export const WORKER_ENV = 'RESULTGATE_WORKER_POLICY';
+/** How many workers the primary runs: each shares every zone's `maxConcurrent` out (admission). */
+export const WORKER_COUNT_ENV = 'RESULTGATE_WORKER_COUNT';

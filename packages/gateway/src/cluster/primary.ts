@@ -21,7 +21,13 @@ import { readKeyFile } from '../ops/secrets.js';
 import { loadPolicyFile, PolicyError } from '../policy/load.js';
 import { watchPolicy } from '../policy/watch.js';
 import type { CliIo } from '../cli/command.js';
-import { isMessage, WORKER_ENV, type PrimaryMessage, type WorkerMessage } from './messages.js';
+import {
+  isMessage,
+  type PrimaryMessage,
+  WORKER_COUNT_ENV,
+  WORKER_ENV,
+  type WorkerMessage,
+} from './messages.js';
 
 /** Options of {@link runPrimary}. */
 export interface PrimaryOptions {
@@ -54,7 +60,7 @@ export async function runPrimary(o: PrimaryOptions): Promise<number> {
   let onStartFailure: ((err: Error) => void) | undefined;
 
   function fork(): Worker {
-    const worker = cluster.fork({ [WORKER_ENV]: file });
+    const worker = cluster.fork({ [WORKER_ENV]: file, [WORKER_COUNT_ENV]: String(o.workers) });
     workers.add(worker);
     worker.on('message', (m: unknown) => {
       if (!isMessage<WorkerMessage>(m)) return;

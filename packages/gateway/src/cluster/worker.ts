@@ -9,7 +9,7 @@
 import { startGateway } from '../server.js';
 import { securityState } from '../state/index.js';
 import type { AuditEvent } from '../types.js';
-import { isMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
+import { isMessage, type PrimaryMessage, WORKER_COUNT_ENV, type WorkerMessage } from './messages.js';
 
 function send(message: WorkerMessage, done?: () => void): void {
   if (process.connected) process.send?.(message, undefined, {}, done);
@@ -21,7 +21,11 @@ export async function runWorker(policyFile: string): Promise<void> {
   const gateway = await startGateway({
     policyFile,
     auditReloads: false,
-    deps: { audit: { write: (event: AuditEvent) => send({ rg: 'audit', event }) } },
+    deps: {
+      audit: { write: (event: AuditEvent) => send({ rg: 'audit', event }) },
+      // Every zone's maxConcurrent is shared out among the workers (admission/index.ts).
+      workers: Number(process.env[WORKER_COUNT_ENV]) || 1,
+    },
   });
   const state = securityState(gateway.deps);
   state.peers = (event) => send({ rg: 'state', event });
