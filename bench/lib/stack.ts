@@ -97,7 +97,7 @@ async function load(
 ): Promise<StackRun> {
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: o.concurrency });
   // Each recipient from an address of its own, as on the day (one address is capped at
-  // upstream.connectionsPerClient in-flight requests, a quarter of the pool by default).
+  // upstream.connectionsPerClient in-flight requests, half of the pool by default).
   const baseOf = (vu: number) => ({
     host: HOST,
     'x-forwarded-proto': 'https',

@@ -66,7 +66,7 @@ export function benchPolicy(o: BenchPolicyOptions): PolicyInput {
       // The load generator plays the TLS-terminating load balancer in front of the gateway.
       trustedProxies: ['127.0.0.1/32'],
       // Every request of the load generator comes from one client address (CLIENT_IP): the
-      // per-client share of the pool (#14, default connections / 4 = 32) must not turn the
+      // per-client share of the pool (#14, default connections / 2 = 64) must not turn the
       // generator's 50 connections into 503s.
       upstream: { url: o.upstream, connectionsPerClient: 128 },
     },

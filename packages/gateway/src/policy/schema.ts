@@ -293,7 +293,7 @@ export const policySchema = z.strictObject({
       connections: z.number().int().min(1).default(128),
       connectionsPerClient: z.number().int().min(1).optional().meta({
         description:
-          'Upstream requests one client address (an IPv6 /64) may have in flight at once; beyond it, 503 overloaded. Default: a quarter of connections',
+          'Upstream requests one client address (an IPv6 /64) may have in flight at once; beyond it, 503 overloaded. Default: half of connections (raise it for tenants whose recipients share a carrier or school NAT)',
       }),
     }),
   }),

@@ -131,7 +131,9 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     max: maxBody,
     idleMs: ctx.policy.server.bodyTimeout,
   };
-  const perClient = upstream.connectionsPerClient ?? Math.max(1, Math.ceil(upstream.connections / 4));
+  // Half the pool by default: one address can never take the other half, while a school's or a
+  // carrier's NAT, which puts many recipients behind one address, is rarely refused.
+  const perClient = upstream.connectionsPerClient ?? Math.max(1, Math.ceil(upstream.connections / 2));
   const slots = moduleState(ctx.deps, 'proxy.client-slots', () => new ClientSlots());
 
   return function proxy(c) {
