@@ -3,12 +3,13 @@
  * hash-password, users, --help and exit codes.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { devCertificate } from '../scripts/dev-cert.js';
 
 const MAIN = fileURLToPath(new URL('../packages/gateway/src/cli/main.ts', import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -27,6 +28,7 @@ function resultgate(args: string[], input = '', env: Record<string, string> = {}
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=source', '--import', TSX, MAIN, ...args], {
       env: { ...inherited, ...env },
+      cwd: dir,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -43,7 +45,8 @@ function resultgate(args: string[], input = '', env: Record<string, string> = {}
   });
 }
 
-const HASH = 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2g=';
+// hash-password's own cost (N=32768, r=8, p=1): `check` refuses weaker ones.
+const HASH = 'scrypt$32768$8$1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2g=';
 const POLICY = `{
   "$schema": "./node_modules/@resultgate/gateway/policy.schema.json",
   "version": 1,
@@ -74,6 +77,13 @@ let policy: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rg-cli-'));
   policy = join(dir, 'policy.json');
+  // The files the policy names (relative to the working directory, as `serve` reads them).
+  const { cert, key } = await devCertificate();
+  await mkdir(join(dir, 'var/tls'), { recursive: true });
+  await writeFile(join(dir, 'var/tls/cert.pem'), cert);
+  await writeFile(join(dir, 'var/tls/key.pem'), key, { mode: 0o600 });
+  await writeFile(join(dir, 'var/session.key'), 'a-session-key-of-32-characters-xx\n');
+  await writeFile(join(dir, 'var/identity.key'), 'an-identity-key-of-32-characters-\n');
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -96,9 +106,9 @@ describe('resultgate check', () => {
     expect(r.stderr).toBe(
       [
         `invalid policy ${broken}:`,
-        '  server.upstream.timeout: not a duration (use "30s", "15m", "1h", "7d" or seconds)',
-        '  tenants.school-a.zones[0].ipAllow[1]: not an IP or CIDR',
-        '  tenants.school-a.zones[1].auth: Invalid option: expected one of "none"|"basic"|"form"',
+        '  server.upstream.timeout: not a duration (use "30s", "15m", "1h", "7d" or seconds) (got "30 s")',
+        '  tenants.school-a.zones[0].ipAllow[1]: not an IP or CIDR (got "203.0.113.300")',
+        '  tenants.school-a.zones[1].auth: "open" is not one of "none", "basic", "form"',
         '3 errors',
         '',
       ].join('\n'),
@@ -137,6 +147,55 @@ describe('resultgate check', () => {
   });
 });
 
+describe('resultgate check: the mistakes an nginx operator makes (issue #17)', () => {
+  it('names each with its JSON path and value: missing files, weak hash, host-as-network, typos', async () => {
+    const mistaken = join(dir, 'mistaken.json');
+    await writeFile(
+      mistaken,
+      POLICY.replace('var/tls/cert.pem', 'var/tls/missing.pem')
+        .replace(HASH, 'scrypt$1024$1$1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2g=')
+        .replace('"203.0.113.0/24"', '"192.0.2.1/24"')
+        .replace(
+          '"https": { "port": 8443,',
+          '"https": { "port": 8443, "keyFile": "var/tls/key.pem", "sessions": {},',
+        )
+        .replace(', "keyFile": "var/tls/key.pem" }', ' }'),
+    );
+    const typos = await resultgate(['check', '--policy', mistaken]);
+    expect(typos.code).toBe(1);
+    expect(typos.stderr).toBe(
+      `invalid policy ${mistaken}:\n  server.https.sessions: unknown key; allowed here: port, host, certFile, keyFile\n1 error\n`,
+    );
+    await writeFile(mistaken, (await readFile(mistaken, 'utf8')).replace(' "sessions": {},', ''));
+    const r = await resultgate(['check', '--policy', mistaken]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(
+      'warning: tenants.school-a.zones[0].ipAllow[0]: "192.0.2.1/24" is a host address written as a network: it means all of 192.0.2.0/24; write "192.0.2.0/24", or "192.0.2.1" for the one host\n',
+    );
+    expect(r.stderr).toBe(
+      [
+        `invalid policy ${mistaken}:`,
+        `  server.https.certFile: "var/tls/missing.pem" does not exist (${join(dir, 'var/tls/missing.pem')})`,
+        "  tenants.school-a.users.admin.passwordHash: scrypt N=1024, r=1, p=1 is weaker than hash-password's N=32768, r=8, p=1 (got scrypt$1024$1$1$…); set a new one: resultgate users passwd --tenant school-a --user admin",
+        '2 errors',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints the version, and refuses logs export of an unknown tenant with exit 3', async () => {
+    const version = await resultgate(['--version']);
+    expect(version).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) });
+    await writeFile(policy, POLICY);
+    const r = await resultgate(['logs', 'export', '--tenant', 'nope', '--policy', policy]);
+    expect(r).toEqual({
+      code: 3,
+      stdout: '',
+      stderr: `resultgate logs export: no tenant "nope" in ${policy}\n`,
+    });
+  });
+});
+
 describe('resultgate hash-password', () => {
   it('prints a scrypt hash of a piped password', async () => {
     const r = await resultgate(['hash-password'], 'Correct-Horse-9\n');
@@ -168,7 +227,7 @@ describe('resultgate hash-password', () => {
       ['hash-password', '--tenant', 'nope', '--policy', policy],
       'Correct-Horse-9\n',
     );
-    expect(unknown.code).toBe(2);
+    expect(unknown.code).toBe(3);
     expect(unknown.stderr).toContain(`no tenant "nope" in ${policy}`);
   });
 });
@@ -220,7 +279,7 @@ describe('resultgate users', () => {
   });
 
   it.each([
-    [['users'], 'add, remove, list or unlock?'],
+    [['users'], 'add, passwd, remove, list, import or unlock?'],
     [['users', 'unlock', '--tenant', 'school-a'], 'users unlock needs a user name or --address IP'],
     [['users', 'unlock', '--tenant', 'school-a', 'ann', '--address', '10.0.0.1'], 'one of them'],
     [['users', 'unlock', '--tenant', 'school-a', '--address', '10.0.0.999'], 'is not an IP address'],

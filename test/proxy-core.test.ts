@@ -270,7 +270,7 @@ describe('operations', () => {
     const health = await httpRequest({ port: gw.adminPort!, host: '127.0.0.1', path: '/healthz' });
     expect(health.json()).toEqual({ status: 'ok' });
     const metrics = await httpRequest({ port: gw.adminPort!, host: '127.0.0.1', path: '/metrics' });
-    expect(metrics.body).toMatch(/resultgate_requests_total\{[^}]*status="200"/);
+    expect(metrics.body).toMatch(/resultgate_requests_total\{[^}]*code="2xx"/);
   });
 
   it('keeps serving the old policy when the new one is invalid', async () => {

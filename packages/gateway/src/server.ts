@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { getRequestListener, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -19,7 +19,10 @@ import { type Logs, openLogs } from './logs/open.js';
 import { logsRoute } from './logs/route.js';
 import { noticesRoute } from './maintenance/index.js';
 import { adminApp } from './ops/admin.js';
+import { credentialHooks } from './credentials/index.js';
+import { passwordUpgrades, upgradeOnSignIn } from './credentials/upgrade.js';
 import { gatewayMetrics } from './ops/metrics.js';
+import { gatewayProbe } from './ops/probe.js';
 import { readKeyFile } from './ops/secrets.js';
 import { closeServer } from './ops/shutdown.js';
 import { logRefused, onClientError, requestPeer } from './ops/refused.js';
@@ -179,6 +182,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     deps.state.set(SECURITY_STATE, ownState);
   }
   securityState(deps).registerMetrics(gatewayMetrics(deps).registry);
+  // Sign-ins, failures, lockouts and reloads are counted from the audit events as they are written.
+  const metrics = gatewayMetrics(deps);
+  const auditSink = deps.audit;
+  deps.audit = {
+    write(event) {
+      metrics.audit(event);
+      auditSink.write(event);
+    },
+  };
   const build = (p: Policy): Hono<GatewayEnv> => {
     const ctx: PipelineContext = { policy: p, deps };
     const reserved: ReservedRoutes = {
@@ -190,14 +202,20 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     return createGateway({ policy: p, deps, reserved });
   };
   let app = build(policy);
+  metrics.probe(gatewayProbe(policy, deps));
   // One indirection so a reload swaps the app for every listener at once.
   // (HTTP/1.1 listeners only, so the bindings are always HttpBindings.)
   const fetch = (req: Request, env: unknown) => app.fetch(req, env as GatewayEnv['Bindings']);
 
-  const tls = async (p: Policy) => ({
-    cert: await readFile(p.server.https.certFile),
-    key: await readFile(p.server.https.keyFile),
-  });
+  const tls = async (p: Policy) => {
+    const cert = await readFile(p.server.https.certFile);
+    try {
+      metrics.certificateExpiry(Date.parse(new X509Certificate(cert).validTo));
+    } catch {
+      // Not parsable here: createSecureContext below says why.
+    }
+    return { cert, key: await readFile(p.server.https.keyFile) };
+  };
   const appListener = getRequestListener(fetch, { errorHandler: malformedRequest });
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     if (duplicateHost(req.rawHeaders)) {
@@ -260,6 +278,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       (https as unknown as import('node:tls').Server).setSecureContext(await tls(candidate));
       policy = candidate;
       app = nextApp;
+      metrics.probe(gatewayProbe(candidate, deps));
       if (options.auditReloads !== false)
         deps.audit.write({ type: 'policy_reload', tenant: '_gateway', file: file ?? null });
       options.onReload?.();
@@ -271,6 +290,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       options.onReload?.(err);
       throw err;
     }
+  }
+
+  // Users imported from htpasswd get scrypt at their first sign-in, written to this file.
+  if (file) {
+    const upgrades = passwordUpgrades(deps);
+    if (upgrades.target === undefined) upgradeOnSignIn(deps, credentialHooks(deps));
+    upgrades.target = { file, reload: () => reload() };
   }
 
   // A refused reload is already audited and reported through onReload; the old app keeps serving.

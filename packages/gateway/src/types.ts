@@ -39,6 +39,8 @@ export type AuditEventType =
   | 'user_added'
   | 'user_removed'
   | 'unlock'
+  | 'user_password_changed'
+  | 'password_upgraded'
   | 'tenant_purged';
 
 /** One audit event; the audit log adds `ts`, `seq`, `prev` and `hash`. Never a password. */

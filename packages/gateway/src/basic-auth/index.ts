@@ -12,6 +12,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { type Credentials, credentials, lockedOut } from '../credentials/index.js';
 import { basicChallenge, type BasicCredentials, parseBasicAuthorization } from '../credentials/header.js';
 import { GatewayError } from '../errors.js';
+import { gatewayMetrics } from '../ops/metrics.js';
 import type { PipelineContext } from '../pipeline.js';
 import { requestHeader } from '../request-header.js';
 import { rq } from '../request-state.js';
@@ -33,6 +34,7 @@ export { basicChallenge, parseBasicAuthorization } from '../credentials/header.j
 export function basicAuth(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   const { deps } = ctx;
   const creds = credentials(ctx);
+  const metrics = gatewayMetrics(deps);
   const challenges = new Map<string, string>();
   for (const [id, tenant] of Object.entries(ctx.policy.tenants))
     challenges.set(id, basicChallenge(tenant.name, id));
@@ -97,6 +99,7 @@ export function basicAuth(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
       cacheKey: key,
     });
     if (outcome.ok) {
+      metrics.basicLogin(state.tenantId ?? '');
       state.user = outcome.user.identity;
       return next();
     }

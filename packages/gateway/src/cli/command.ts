@@ -23,8 +23,18 @@ export interface CliCommand {
   run(argv: string[], io: CliIo): Promise<number>;
 }
 
-/** Exit codes: 0 ok, 1 the thing checked is bad (invalid policy, broken chain), 2 usage error. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/**
+ * Exit codes, the same for every command: 0 ok; 1 the thing checked is bad or the change was
+ * refused (invalid policy, broken chain, weak password); 2 usage error; 3 no such tenant or user;
+ * 4 nothing found (an export with no lines, a tenant without users).
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, empty: 4 } as const;
+
+/** Prints `resultgate NAME: message` on stderr and returns `code`. */
+export function fail(name: string, message: string, io: CliIo, code: number): number {
+  io.stderr.write(`resultgate ${name}: ${message}\n`);
+  return code;
+}
 
 /** The policy path from `--policy`, else `RESULTGATE_POLICY`, else `./policy.json`. */
 export function policyPath(flag: string | undefined, io: CliIo): string {

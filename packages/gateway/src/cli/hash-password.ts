@@ -6,11 +6,12 @@
  */
 import { createInterface } from 'node:readline';
 import type { ReadStream } from 'node:tty';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hashPassword, passwordProblems } from '../credentials/password.js';
 import { loadPolicyFile } from '../policy/load.js';
 import { DEFAULT_PASSWORD_POLICY } from '../policy/schema.js';
-import { type CliCommand, type CliIo, EXIT, policyPath } from './command.js';
+import { type CliCommand, type CliIo, EXIT, fail, policyPath } from './command.js';
 
 /** A usage error: the command prints it with a hint and exits 2. */
 export class UsageError extends Error {}
@@ -107,6 +108,12 @@ Options:
   --policy FILE    the policy file (default $RESULTGATE_POLICY, else ./policy.json)
   -h, --help       this text
 
+Exit codes:
+  0  the hash was printed
+  1  the password breaks the password policy (the reasons are printed); the policy is invalid
+  2  usage error, or no password on stdin
+  3  no such tenant (--tenant)
+
 Example:
   printf '%s\\n' "$NEW_PASSWORD" | resultgate hash-password --tenant school-a
   (or use \`resultgate users add\`, which hashes and edits the policy in one step)
@@ -131,8 +138,8 @@ export const command: CliCommand = {
     let who = 'the default password policy';
     if (values.tenant !== undefined) {
       const file = policyPath(values.policy, io);
-      const tenant = (await loadPolicyFile(file)).tenants[values.tenant];
-      if (!tenant) return usageFailure('hash-password', `no tenant "${values.tenant}" in ${file}`, io);
+      const tenant = (await loadPolicyFile(resolve(io.cwd, file))).tenants[values.tenant];
+      if (!tenant) return fail('hash-password', `no tenant "${values.tenant}" in ${file}`, io, EXIT.notFound);
       policy = tenant.passwordPolicy;
       who = `the password policy of tenant ${values.tenant}`;
     }

@@ -8,13 +8,14 @@ import {
   csvHeader,
   csvRow,
   exportLines,
+  GATEWAY_TENANT,
   isTenantDirName,
   type LogKind,
   parseRange,
   verifyAuditDir,
 } from '../logs/index.js';
 import { loadPolicyFile, PolicyError } from '../policy/load.js';
-import { type CliCommand, type CliIo, EXIT, policyPath } from './command.js';
+import { type CliCommand, type CliIo, EXIT, fail, policyPath } from './command.js';
 
 const HELP = `Usage:
   resultgate logs verify DIR
@@ -35,7 +36,14 @@ export   Prints one tenant's lines (default: access, today) from the policy's lo
          jsonl keeps each stored line as is (exported audit lines still verify); csv has a header
          row and defuses spreadsheet formulas.
 
-Exit codes: 0 ok, 1 chain broken (verify) or nothing to verify, 2 usage error.
+         The tenant must be in the policy (or be _gateway, the lines of no tenant).
+
+Exit codes:
+  0  verify: every chain intact; export: lines printed
+  1  verify: a chain is broken, or there is no audit log to verify; the policy is invalid
+  2  usage error
+  3  export: no such tenant in the policy
+  4  export: no line in the range (nothing printed, not even a CSV header)
 `;
 
 function usage(message: string, io: CliIo): number {
@@ -85,17 +93,27 @@ async function exportCommand(args: string[], io: CliIo): Promise<number> {
   const range = parseRange(values.from, values.to, Date.now());
   if (typeof range === 'string') return usage(range, io);
   let dir: string;
+  const file = policyPath(values.policy, io);
   try {
-    dir = resolve(io.cwd, (await loadPolicyFile(resolve(io.cwd, policyPath(values.policy, io)))).logs.dir);
+    const policy = await loadPolicyFile(resolve(io.cwd, file));
+    if (!(values.tenant in policy.tenants) && values.tenant !== GATEWAY_TENANT) {
+      return fail('logs export', `no tenant "${values.tenant}" in ${file}`, io, EXIT.notFound);
+    }
+    dir = resolve(io.cwd, policy.logs.dir);
   } catch (err) {
     io.stderr.write(`resultgate logs export: ${err instanceof PolicyError ? err.message : String(err)}\n`);
     return EXIT.failed;
   }
   const csv = values.format === 'csv';
-  if (csv) io.stdout.write(csvHeader(kind));
+  let lines = 0;
   for await (const line of exportLines(dir, values.tenant, kind, range)) {
+    if (lines++ === 0 && csv) io.stdout.write(csvHeader(kind));
     const ok = io.stdout.write(csv ? csvRow(kind, line) : `${line}\n`);
     if (!ok) await new Promise((r) => io.stdout.once('drain', r));
+  }
+  if (lines === 0) {
+    const span = `${new Date(range.fromMs).toISOString()} to ${new Date(range.toMs).toISOString()}`;
+    return fail('logs export', `no ${kind} lines of tenant ${values.tenant} from ${span}`, io, EXIT.empty);
   }
   return EXIT.ok;
 }

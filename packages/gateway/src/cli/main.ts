@@ -21,12 +21,16 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
 };
 
 async function usage(io: CliIo): Promise<string> {
-  const lines = ['Usage: resultgate <command> [options]', '', 'Commands:'];
+  const lines = ['Usage: resultgate <command> [options]  |  resultgate --version', '', 'Commands:'];
   for (const load of Object.values(COMMANDS)) {
     const { command } = await load();
     lines.push(`  ${command.name.padEnd(15)} ${command.summary}`);
   }
-  lines.push('', "Run `resultgate <command> --help` for a command's options.");
+  lines.push('', "Run `resultgate <command> --help` for a command's options and exit codes.");
+  lines.push(
+    'Exit codes: 0 ok, 1 failed or refused, 2 usage error, 3 no such tenant or user, 4 nothing found.',
+  );
+  lines.push('resultgate --version prints the version.');
   lines.push(`Policy file: --policy FILE, else $RESULTGATE_POLICY, else ./policy.json (here: ${io.cwd}).`);
   return `${lines.join('\n')}\n`;
 }

@@ -234,6 +234,12 @@ Options:
   --policy FILE       the policy file (default $RESULTGATE_POLICY, else ./policy.json)
   --data-status FILE  the result service's data-status.json (default $RESULTGATE_DATA_STATUS)
   --format md|json Markdown tables (default) or JSON
+
+Exit codes:
+  0  the report was printed
+  1  the policy is invalid or cannot be read
+  2  usage error
+  4  the policy has no tenant: nothing to report
 `;
 
 export const command: CliCommand = {
@@ -266,6 +272,10 @@ export const command: CliCommand = {
     } catch (err) {
       io.stderr.write(`resultgate report: ${err instanceof PolicyError ? err.message : String(err)}\n`);
       return EXIT.failed;
+    }
+    if (Object.keys(policy.tenants).length === 0) {
+      io.stderr.write('resultgate report: the policy has no tenant\n');
+      return EXIT.empty;
     }
     const dataFile = values['data-status'] ?? io.env.RESULTGATE_DATA_STATUS;
     let data: DataStatus | undefined;

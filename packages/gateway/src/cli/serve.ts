@@ -7,7 +7,8 @@ import { availableParallelism } from 'node:os';
 import { WORKER_ENV } from '../cluster/messages.js';
 import { runPrimary } from '../cluster/primary.js';
 import { runWorker } from '../cluster/worker.js';
-import { PolicyError } from '../policy/load.js';
+import { loadPolicyFile, PolicyError } from '../policy/load.js';
+import { preflight } from '../preflight/index.js';
 import { startGateway } from '../server.js';
 import { type CliCommand, EXIT, policyPath } from './command.js';
 
@@ -15,6 +16,10 @@ const HELP = `Usage: resultgate serve [--policy FILE] [--workers N|auto]
 
 Runs the gateway: HTTPS (proxies), plain HTTP (redirects to HTTPS) and the admin port
 (/healthz, /readyz, /metrics), as set in the policy's "server" section.
+
+Before it opens a port it runs every check of \`resultgate check\` (files, certificate and key,
+password hashes, log directory): on an error it prints them all and exits 1; warnings are printed
+and it starts.
 
 Options:
   --policy FILE      the policy file (default: $RESULTGATE_POLICY, else ./policy.json)
@@ -26,6 +31,11 @@ Options:
 Signals:
   SIGHUP          reload the policy (an invalid policy is refused; the old one keeps serving)
   SIGTERM, SIGINT stop accepting, finish in-flight requests, exit
+
+Exit codes:
+  0  stopped by SIGTERM or SIGINT after draining
+  1  the policy is invalid or fails a check, or a port or file cannot be used
+  2  usage error (unknown option)
 `;
 
 export const command: CliCommand = {
@@ -58,6 +68,20 @@ export const command: CliCommand = {
       }
     }
     const file = policyPath(flag, io);
+    try {
+      const { errors, warnings } = await preflight(await loadPolicyFile(file), {
+        cwd: io.cwd,
+        now: Date.now(),
+      });
+      for (const w of warnings) io.stderr.write(`resultgate serve: warning: ${w}\n`);
+      if (errors.length > 0) throw new PolicyError(file, errors);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      io.stderr.write(
+        `resultgate serve: ${message}\nnot started: fix the above (resultgate check lists it too)\n`,
+      );
+      return EXIT.failed;
+    }
     if (workers !== undefined) {
       try {
         return await runPrimary({ policyFile: file, workers, io });

@@ -68,7 +68,7 @@ describe('resultgate tenants purge', () => {
   });
 
   it('refuses an unknown tenant and a bad id', async () => {
-    expect((await run(['tenants', 'purge', 'nobody', '--yes'])).code).toBe(1);
+    expect((await run(['tenants', 'purge', 'nobody', '--yes'])).code).toBe(3);
     expect((await run(['tenants', 'purge', '_gateway', '--yes'])).code).toBe(2);
   });
 });

@@ -35,6 +35,12 @@ Options:
   --policy FILE       the policy file (default $RESULTGATE_POLICY, else ./policy.json)
   --data-status FILE  the result service's data-status.json (default $RESULTGATE_DATA_STATUS)
   --yes               really do it
+
+Exit codes:
+  0  purged
+  1  the policy is invalid, or the audit line could not be written (the purge itself was done)
+  2  usage error, or no --yes (the plan was printed, nothing was removed)
+  3  no such tenant: not in the policy and no logs of it
 `;
 
 function usage(message: string, io: CliIo): number {
@@ -88,7 +94,7 @@ async function purge(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(
       `resultgate tenants purge: no tenant "${tenant}" in ${file} and no logs in ${tenantLogs}\n`,
     );
-    return EXIT.failed;
+    return EXIT.notFound;
   }
   const plan = [
     inPolicy ? `remove tenants.${tenant} from ${file}` : `(tenant ${tenant} is already gone from the policy)`,

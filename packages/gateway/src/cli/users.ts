@@ -1,5 +1,5 @@
 /**
- * `resultgate users add|remove|list --tenant T [--policy FILE]` — user ID registration and
+ * `resultgate users add|passwd|remove|list|import --tenant T [--policy FILE]` — user ID registration and
  * deletion and privilege assignment (the checklist's items), by editing the policy file in place:
  * only the user's entry changes, the result is validated first, and the file is replaced
  * atomically so a running gateway reloads it whole.
@@ -15,7 +15,8 @@ import { type Policy, USER_NAME } from '../policy/schema.js';
 import { SecurityState, stateDir } from '../state/index.js';
 import type { AuditEvent } from '../types.js';
 import { writeCliAudit } from './audit.js';
-import { type CliCommand, type CliIo, EXIT, policyPath } from './command.js';
+import { type CliCommand, type CliIo, EXIT, fail, policyPath } from './command.js';
+import { importHtpasswd } from './users-import.js';
 import { acceptablePassword, readNewPassword, UsageError, usageFailure } from './hash-password.js';
 
 /**
@@ -24,34 +25,58 @@ import { acceptablePassword, readNewPassword, UsageError, usageFailure } from '.
  */
 export type UsersAudit = (event: AuditEvent, policy: Policy, io: CliIo) => void | Promise<void>;
 
-const HELP = `Usage: resultgate users <add|remove|list|unlock> --tenant T [--policy FILE] [options]
+const HELP = `Usage: resultgate users <add|passwd|remove|list|import|unlock> --tenant T [--policy FILE] [options]
 
 Manages a tenant's users in the policy file. The file is edited in place (only that user's
-entry changes), validated, then replaced atomically; a running gateway reloads it.
+entry changes), validated, then replaced atomically; a running gateway reloads it. Every change
+is an audit line in the tenant's chain.
 
   users add --tenant T --user U [--roles a,b]
       adds user U with the given roles; the password is read from stdin (one line; on a
       terminal it is asked twice without echo) and must meet the tenant's password policy
+  users passwd --tenant T --user U
+      sets U's password (read as for add, same policy); roles stay; U's sessions end
   users remove --tenant T --user U
       removes user U (their sessions end at the next request)
   users list --tenant T
       lists the tenant's users and roles (never password hashes)
+  users import --tenant T --htpasswd FILE [--roles a,b]
+      adds every user of an Apache/nginx htpasswd file with the hash it has there — bcrypt
+      ($2y$, htpasswd -B) or Apache MD5 ($apr1$, htpasswd -m) — so they keep their passwords.
+      At a user's first successful sign-in the gateway replaces the hash with scrypt; until
+      then \`resultgate check\` warns which users still have one. All or nothing: a line with
+      another format (crypt, {SHA}, plain text), a bad user name or a user that already exists
+      is listed and nothing is imported.
+
   users unlock --tenant T (USER | --user U | --address IP)
       ends a lockout at once — of a user name, or of a client address (an IPv6 address
       unlocks its /64) — in the state directory and, with sharedState.redis, on every
       gateway; running gateways honour it on their next request. Audited.
 
+
 Options:
   --tenant T       the tenant id (required)
-  --user U         the user name (add, remove); no ":", spaces or control characters
-  --roles a,b      comma-separated roles (add)
+  --user U         the user name (add, passwd, remove, unlock); no ":", spaces or control characters
+  --roles a,b      comma-separated roles (add, import)
+  --htpasswd FILE  the htpasswd file (import)
   --address IP     the client address to unlock (unlock)
   --policy FILE    the policy file (default $RESULTGATE_POLICY, else ./policy.json)
   -h, --help       this text
 
+Exit codes:
+  0  done
+  1  refused: the password breaks the password policy, the user already exists (add), the
+     htpasswd file has a bad line (import), or the policy is invalid
+  2  usage error, or no password on stdin
+  3  no such tenant, or no such user (passwd, remove)
+  4  list: the tenant has no users; import: the htpasswd file has no user
+
 Example:
   printf '%s\\n' "$PW" | resultgate users add --tenant school-a --user sato --roles admin
+  resultgate users import --tenant school-a --htpasswd /etc/nginx/.htpasswd --roles staff
 `;
+
+const ACTIONS = ['add', 'passwd', 'remove', 'list', 'import', 'unlock'];
 
 interface UsersArgs {
   action: string;
@@ -60,6 +85,7 @@ interface UsersArgs {
   address?: string;
   roles: string[];
   policy?: string;
+  htpasswd?: string;
 }
 
 function parseUsersArgs(argv: string[]): UsersArgs {
@@ -71,14 +97,17 @@ function parseUsersArgs(argv: string[]): UsersArgs {
       roles: { type: 'string' },
       address: { type: 'string' },
       policy: { type: 'string' },
+      htpasswd: { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
   });
   const [action, ...extra] = positionals;
-  if (!action || !['add', 'remove', 'list', 'unlock'].includes(action)) {
+  if (!action || !ACTIONS.includes(action)) {
     throw new UsageError(
-      action ? `unknown action "${action}" (add, remove, list, unlock)` : 'add, remove, list or unlock?',
+      action
+        ? `unknown action "${action}" (${ACTIONS.join(', ')})`
+        : 'add, passwd, remove, list, import or unlock?',
     );
   }
   // `users unlock --tenant T USER`: the user may be given without --user.
@@ -100,22 +129,37 @@ function parseUsersArgs(argv: string[]): UsersArgs {
       policy: values.policy,
     };
   }
-  if (action !== 'list' && !values.user) throw new UsageError(`users ${action} needs --user`);
+  const needsUser = action === 'add' || action === 'passwd' || action === 'remove';
+  if (needsUser && !values.user) throw new UsageError(`users ${action} needs --user`);
+  if (!needsUser && values.user !== undefined) throw new UsageError(`--user does not go with ${action}`);
   if (values.user !== undefined && !USER_NAME.test(values.user)) {
     throw new UsageError('user names cannot contain ":", spaces or control characters');
   }
-  if (values.roles !== undefined && action !== 'add') throw new UsageError('--roles goes with add');
+  if (values.roles !== undefined && action !== 'add' && action !== 'import') {
+    throw new UsageError('--roles goes with add or import');
+  }
+  if (action === 'import' && !values.htpasswd) throw new UsageError('users import needs --htpasswd FILE');
+  if (action !== 'import' && values.htpasswd !== undefined)
+    throw new UsageError('--htpasswd goes with import');
   const roles = (values.roles ?? '')
     .split(',')
     .map((r) => r.trim())
     .filter((r) => r !== '');
-  return { action, tenant: values.tenant, user: values.user, roles, policy: values.policy };
+  return {
+    action,
+    tenant: values.tenant,
+    user: values.user,
+    roles,
+    policy: values.policy,
+    htpasswd: values.htpasswd,
+  };
 }
 
-async function list(file: string, args: UsersArgs, io: CliIo): Promise<number> {
-  const tenant = (await loadPolicyFile(file)).tenants[args.tenant];
-  if (!tenant) return usageFailure('users', `no tenant "${args.tenant}" in ${file}`, io);
+async function list(file: string, full: string, args: UsersArgs, io: CliIo): Promise<number> {
+  const tenant = (await loadPolicyFile(full)).tenants[args.tenant];
+  if (!tenant) return fail('users', `no tenant "${args.tenant}" in ${file}`, io, EXIT.notFound);
   const users = Object.entries(tenant.users);
+  if (users.length === 0) return fail('users', `tenant ${args.tenant} has no users`, io, EXIT.empty);
   const width = Math.max(4, ...users.map(([name]) => name.length));
   io.stdout.write(`${'USER'.padEnd(width)}  ROLES\n`);
   for (const [name, user] of users) {
@@ -137,7 +181,8 @@ async function unlock(
   audit: UsersAudit | undefined,
 ): Promise<number> {
   const policy = await loadPolicyFile(file);
-  if (!policy.tenants[args.tenant]) return usageFailure('users', `no tenant "${args.tenant}" in ${file}`, io);
+  if (!policy.tenants[args.tenant])
+    return fail('users', `no tenant "${args.tenant}" in ${file}`, io, EXIT.notFound);
   const redis = policy.sharedState?.redis;
   const state = new SecurityState({ dir: stateDir(policy), redis, warn: () => {} });
   try {
@@ -160,7 +205,7 @@ async function unlock(
   }
 }
 
-/** Builds the `users` command; `audit` receives user_added / user_removed events. */
+/** Builds the `users` command; `audit` receives user_added / user_password_changed / user_removed / unlock events. */
 export function createUsersCommand(options: { audit?: UsersAudit } = {}): CliCommand {
   return {
     name: 'users',
@@ -174,20 +219,28 @@ export function createUsersCommand(options: { audit?: UsersAudit } = {}): CliCom
         return usageFailure('users', (err as Error).message, io);
       }
       const file = policyPath(args.policy, io);
-      if (args.action === 'list') return list(file, args, io);
-      if (args.action === 'unlock') return unlock(file, args, io, options.audit);
+      const full = resolve(io.cwd, file);
+      if (args.action === 'list') return list(file, full, args, io);
+      if (args.action === 'unlock') return unlock(full, args, io, options.audit);
 
       const tenantPath = ['tenants', args.tenant];
+      const current = (await loadPolicyFile(full)).tenants[args.tenant];
+      if (!current) return fail('users', `no tenant "${args.tenant}" in ${file}`, io, EXIT.notFound);
+      if (args.action === 'import') return importHtpasswd(full, args, current, io, options.audit);
       const user = args.user!;
-      const current = (await loadPolicyFile(file)).tenants[args.tenant];
-      if (!current) return usageFailure('users', `no tenant "${args.tenant}" in ${file}`, io);
       let policy: Policy;
-      if (args.action === 'add') {
-        if (current.users[user]) {
-          io.stderr.write(
-            `resultgate users: ${user} already exists in tenant ${args.tenant}; remove it first\n`,
+      const event: AuditEvent = { type: 'user_added', tenant: args.tenant, user, reason: 'cli' };
+      if (args.action === 'add' || args.action === 'passwd') {
+        if (args.action === 'add' && current.users[user]) {
+          return fail(
+            'users',
+            `${user} already exists in tenant ${args.tenant}; use passwd`,
+            io,
+            EXIT.failed,
           );
-          return EXIT.failed;
+        }
+        if (args.action === 'passwd' && !current.users[user]) {
+          return fail('users', `no user ${user} in tenant ${args.tenant}`, io, EXIT.notFound);
         }
         let password: string;
         try {
@@ -198,24 +251,31 @@ export function createUsersCommand(options: { audit?: UsersAudit } = {}): CliCom
         }
         const who = `the password policy of tenant ${args.tenant}`;
         if (!acceptablePassword(password, current.passwordPolicy, who, io)) return EXIT.failed;
-        const entry = { passwordHash: await hashPassword(password), roles: args.roles };
-        policy = await editPolicyFile(file, (doc) => {
-          const tenant = doc.value.tenants as Record<string, Record<string, unknown>>;
-          if (tenant[args.tenant]!.users === undefined) doc.set([...tenantPath, 'users'], {});
-          doc.set([...tenantPath, 'users', user], entry);
-        });
-        io.stdout.write(`added ${user} to tenant ${args.tenant} (roles: ${args.roles.join(',') || '-'})\n`);
+        const passwordHash = await hashPassword(password);
+        if (args.action === 'add') {
+          const entry = { passwordHash, roles: args.roles };
+          policy = await editPolicyFile(full, (doc) => {
+            const tenant = doc.value.tenants as Record<string, Record<string, unknown>>;
+            if (tenant[args.tenant]!.users === undefined) doc.set([...tenantPath, 'users'], {});
+            doc.set([...tenantPath, 'users', user], entry);
+          });
+          event.roles = args.roles;
+          io.stdout.write(`added ${user} to tenant ${args.tenant} (roles: ${args.roles.join(',') || '-'})\n`);
+        } else {
+          policy = await editPolicyFile(full, (doc) =>
+            doc.set([...tenantPath, 'users', user, 'passwordHash'], passwordHash),
+          );
+          event.type = 'user_password_changed';
+          io.stdout.write(`changed the password of ${user} in tenant ${args.tenant}\n`);
+        }
       } else {
         if (!current.users[user]) {
-          io.stderr.write(`resultgate users: no user ${user} in tenant ${args.tenant}\n`);
-          return EXIT.failed;
+          return fail('users', `no user ${user} in tenant ${args.tenant}`, io, EXIT.notFound);
         }
-        policy = await editPolicyFile(file, (doc) => doc.remove([...tenantPath, 'users', user]));
+        policy = await editPolicyFile(full, (doc) => doc.remove([...tenantPath, 'users', user]));
+        event.type = 'user_removed';
         io.stdout.write(`removed ${user} from tenant ${args.tenant}\n`);
       }
-      const type = args.action === 'add' ? 'user_added' : 'user_removed';
-      const event: AuditEvent = { type, tenant: args.tenant, user, reason: 'cli' };
-      if (args.action === 'add') event.roles = args.roles;
       await options.audit?.(event, policy, io);
       return EXIT.ok;
     },

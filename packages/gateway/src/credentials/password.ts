@@ -3,6 +3,7 @@
  * Verification runs scrypt on libuv's thread pool (the async form), never on the event loop.
  */
 import { randomBytes, scrypt as scryptCb, type ScryptOptions, timingSafeEqual } from 'node:crypto';
+import { legacyHashKind, verifyLegacyHash } from './legacy-hash.js';
 
 /** scrypt parameters of new hashes: N=2^15, r=8, p=1 (OWASP's minimum, ~50 ms, 32 MiB). */
 export const DEFAULT_SCRYPT = { N: 32768, r: 8, p: 1 } as const;
@@ -55,10 +56,25 @@ export function parseHash(
 }
 
 /**
- * Checks a password against a hash in constant time.
+ * Checks a password against a hash in constant time: scrypt, or a bcrypt or `$apr1$` hash
+ * imported from htpasswd (credentials/legacy-hash.ts).
  * @returns true when the password matches; false for a wrong password or an unusable hash
  */
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
+  if (legacyHashKind(hash)) {
+    // An htpasswd hash (until the sign-in that upgrades it). $apr1$ costs well under a
+    // millisecond: the dummy scrypt runs alongside, so such a user is not told apart from an
+    // unknown one by timing.
+    const [matches] = await Promise.all([
+      verifyLegacyHash(password, hash),
+      verifyScrypt(password, await DUMMY_HASH_PROMISE),
+    ]);
+    return matches;
+  }
+  return verifyScrypt(password, hash);
+}
+
+async function verifyScrypt(password: string, hash: string): Promise<boolean> {
   const parsed = parseHash(hash);
   if (!parsed) return false;
   const { N, r, p, salt, key } = parsed;

@@ -12,6 +12,7 @@ import { LRUCache } from 'lru-cache';
 import type { Policy } from '../policy/schema.js';
 import type { GatewayUser } from '../types.js';
 import type { LockoutPolicy } from './lockout.js';
+import { legacyHashKind } from './legacy-hash.js';
 import { dummyHashLike, parseHash } from './password.js';
 
 /** Bounds of the credential cache. A cached check is trusted for `ttl` ms at most. */
@@ -52,7 +53,9 @@ export interface CachedCredential {
 export function compileTenant(id: string, tenant: Policy['tenants'][string]): CompiledTenant {
   const users = new Map<string, CompiledUser>();
   for (const [name, user] of Object.entries(tenant.users)) {
-    const usable = !user.disabled && parseHash(user.passwordHash) !== null;
+    // An htpasswd hash (bcrypt, $apr1$) is usable until the sign-in that upgrades it (upgrade.ts).
+    const known = parseHash(user.passwordHash) !== null || legacyHashKind(user.passwordHash) !== undefined;
+    const usable = !user.disabled && known;
     users.set(name.normalize('NFC'), {
       name,
       hash: usable ? user.passwordHash : undefined,

@@ -81,7 +81,10 @@ describe('requestId', () => {
     const admin = adminApp({ deps: ctx.deps, ready: () => true });
     expect(await (await admin.request('/healthz')).json()).toEqual({ status: 'ok' });
     const text = await (await admin.request('/metrics')).text();
-    expect(text).toContain('resultgate_requests_total{status="200",decision="allow",tenant="_gateway"} 1');
+    expect(text).toContain(
+      'resultgate_requests_total{tenant="_gateway",zone="_none",decision="allow",code="2xx"} 1',
+    );
+    expect(text).toContain('resultgate_request_duration_seconds_count{tenant="_gateway"} 1');
     expect((await admin.request('/readyz')).status).toBe(200);
     expect((await adminApp({ deps: ctx.deps, ready: () => false }).request('/readyz')).status).toBe(503);
   });

@@ -10,7 +10,7 @@ import type { PipelineContext } from '../pipeline.js';
 import type { GatewayEnv } from '../types.js';
 import { requestHeader } from '../request-header.js';
 import { setPageHeaders } from '../tls/headers.js';
-import { gatewayMetrics } from './metrics.js';
+import { gatewayMetrics, NO_ZONE } from './metrics.js';
 import { compileCidrs, peerAddress } from './trusted-peer.js';
 import { rq } from '../request-state.js';
 
@@ -80,6 +80,8 @@ export function requestId(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
       status,
       state.decision ?? (status < 400 ? 'allow' : 'error'),
       state.tenantId ?? '_gateway',
+      state.zone?.name ?? NO_ZONE,
+      (now() - state.startedAt) / 1000,
     );
   };
 }

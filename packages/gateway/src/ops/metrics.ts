@@ -1,33 +1,73 @@
 /**
  * Prometheus metrics, one set per deps (they survive policy reloads; two gateways in one process do
- * not share counters). The per-request ones are plain numbers on the hot path — a Map increment and
- * a bucket scan, no label hashing — turned into Prometheus metrics only when `/metrics` is scraped.
- * prom-client supplies the registry, the text format and the process metrics.
+ * not share counters). Names follow Prometheus conventions (`resultgate_` prefix, base units,
+ * `_total` counters, `_seconds` histograms, `_timestamp_seconds` gauges); labels are bounded by the
+ * policy — tenant and zone ids, decisions from the error table, status classes, reasons and kinds
+ * from fixed lists — never a user name, a path or an address.
+ *
+ * The per-request ones are plain numbers on the hot path — nested Map lookups on strings the
+ * policy already holds and a bucket scan, no label string built, no label hashing — turned into
+ * samples only when `/metrics` is scraped. The rare events (logins, lockouts, reloads, upstream
+ * errors) are ordinary prom-client metrics (metrics-events.ts).
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { type GatewayDeps, moduleState } from '../deps.js';
+import { type EventMetrics, eventMetrics } from './metrics-events.js';
 
-/** Upper bounds of the upstream latency buckets, in seconds. */
+/** Upper bounds of the latency buckets, in seconds. */
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
 
-interface LatencySeries {
-  buckets: Float64Array;
-  sum: number;
-  count: number;
+/** The `code` label of a status: `1xx`…`5xx` (index = status / 100). */
+const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+
+/** The zone label of a request no zone matched (unknown host, reserved path, no route). */
+export const NO_ZONE = '_none';
+
+class Histogram {
+  readonly buckets = new Float64Array(LATENCY_BUCKETS.length);
+  sum = 0;
+  count = 0;
+
+  observe(seconds: number): void {
+    this.sum += seconds;
+    this.count++;
+    for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
+      if (seconds <= LATENCY_BUCKETS[i]!) {
+        this.buckets[i]!++;
+        return;
+      }
+    }
+  }
+
+  samples(name: string, labels: Record<string, string>): Sample[] {
+    const out: Sample[] = [];
+    let cumulative = 0;
+    LATENCY_BUCKETS.forEach((le, i) => {
+      cumulative += this.buckets[i]!;
+      out.push({ metricName: `${name}_bucket`, value: cumulative, labels: { ...labels, le } });
+    });
+    out.push({ metricName: `${name}_bucket`, value: this.count, labels: { ...labels, le: '+Inf' } });
+    out.push({ metricName: `${name}_sum`, value: this.sum, labels });
+    out.push({ metricName: `${name}_count`, value: this.count, labels });
+    return out;
+  }
 }
 
 /** The gateway's metrics. */
-export interface GatewayMetrics {
+export interface GatewayMetrics extends EventMetrics {
   registry: Registry;
-  /** Counts one answered request. */
-  request(status: number, decision: string, tenant: string): void;
+  /**
+   * Counts one answered request and observes its duration (one call per request).
+   * @param zone the matched zone's name, or {@link NO_ZONE}
+   */
+  request(status: number, decision: string, tenant: string, zone: string, seconds: number): void;
   /** Records the time the upstream took to answer with headers. */
   upstream(tenant: string, seconds: number): void;
 }
 
 type Sample = { value: number; labels: Record<string, string | number>; metricName?: string };
 
-/** A metric prom-client's registry can print: a name, help, type and `get()`. */
+/** A metric prom-client's registry can print from our own numbers: name, help, type and `get()`. */
 function customMetric(name: string, help: string, type: 'counter' | 'histogram', values: () => Sample[]) {
   return {
     name,
@@ -39,88 +79,90 @@ function customMetric(name: string, help: string, type: 'counter' | 'histogram',
   };
 }
 
+/** `map.get(key)`, creating the value on first use. */
+function child<K, V>(map: Map<K, V>, key: K, create: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = create();
+    map.set(key, value);
+  }
+  return value;
+}
+
 function createMetrics(): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  // tenant → decision → status → count: the keys are strings the policy and the error table already
-  // hold and a small number, so counting builds no string per request.
-  const requests = new Map<string, Map<string, Map<number, number>>>();
-  const latency = new Map<string, LatencySeries>();
+  // tenant → zone → decision → count per status class.
+  const requests = new Map<string, Map<string, Map<string, Float64Array>>>();
+  const requestSeconds = new Map<string, Histogram>();
+  const upstreamSeconds = new Map<string, Histogram>();
 
   registry.registerMetric(
     customMetric(
       'resultgate_requests_total',
-      'Requests answered, by status, decision (allow or the denying error code) and tenant',
+      'Requests answered, by tenant, zone, decision (allow, client_closed or the denying error code) and status class',
       'counter',
       () => {
         const out: Sample[] = [];
-        for (const [tenant, byDecision] of requests)
-          for (const [decision, byStatus] of byDecision)
-            for (const [status, value] of byStatus)
-              out.push({ value, labels: { status: String(status), decision, tenant } });
+        for (const [tenant, byZone] of requests)
+          for (const [zone, byDecision] of byZone)
+            for (const [decision, byClass] of byDecision)
+              byClass.forEach((value, i) => {
+                if (value > 0)
+                  out.push({ value, labels: { tenant, zone, decision, code: STATUS_CLASSES[i]! } });
+              });
         return out;
       },
     ) as never,
   );
-  registry.registerMetric(
-    customMetric(
-      'resultgate_upstream_seconds',
-      'Time the upstream took to answer with headers',
-      'histogram',
-      () => {
-        const out: Sample[] = [];
-        for (const [tenant, s] of latency) {
-          let cumulative = 0;
-          LATENCY_BUCKETS.forEach((le, i) => {
-            cumulative += s.buckets[i]!;
-            out.push({
-              metricName: 'resultgate_upstream_seconds_bucket',
-              value: cumulative,
-              labels: { le, tenant },
-            });
-          });
-          out.push({
-            metricName: 'resultgate_upstream_seconds_bucket',
-            value: s.count,
-            labels: { le: '+Inf', tenant },
-          });
-          out.push({ metricName: 'resultgate_upstream_seconds_sum', value: s.sum, labels: { tenant } });
-          out.push({ metricName: 'resultgate_upstream_seconds_count', value: s.count, labels: { tenant } });
-        }
-        return out;
-      },
-    ) as never,
+  const histogram = (name: string, help: string, series: Map<string, Histogram>) =>
+    registry.registerMetric(
+      customMetric(name, help, 'histogram', () =>
+        [...series].flatMap(([tenant, h]) => h.samples(name, { tenant })),
+      ) as never,
+    );
+  histogram(
+    'resultgate_request_duration_seconds',
+    'Time from the request reaching the gateway to its answer (head written), by tenant',
+    requestSeconds,
+  );
+  histogram(
+    'resultgate_upstream_duration_seconds',
+    'Time the upstream took to answer with headers, by tenant',
+    upstreamSeconds,
   );
 
   return {
     registry,
-    request(status, decision, tenant) {
-      let byDecision = requests.get(tenant);
-      if (!byDecision) {
+    ...eventMetrics(registry),
+    request(status, decision, tenant, zone, seconds) {
+      // Written out rather than through child(): no closure is made per request.
+      let byZone = requests.get(tenant);
+      if (byZone === undefined) {
+        byZone = new Map();
+        requests.set(tenant, byZone);
+      }
+      let byDecision = byZone.get(zone);
+      if (byDecision === undefined) {
         byDecision = new Map();
-        requests.set(tenant, byDecision);
+        byZone.set(zone, byDecision);
       }
-      let byStatus = byDecision.get(decision);
-      if (!byStatus) {
-        byStatus = new Map();
-        byDecision.set(decision, byStatus);
+      let byClass = byDecision.get(decision);
+      if (byClass === undefined) {
+        byClass = new Float64Array(STATUS_CLASSES.length);
+        byDecision.set(decision, byClass);
       }
-      byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+      const cls = (status / 100) | 0;
+      byClass[cls >= 0 && cls < STATUS_CLASSES.length ? cls : 0]!++;
+      let h = requestSeconds.get(tenant);
+      if (h === undefined) {
+        h = new Histogram();
+        requestSeconds.set(tenant, h);
+      }
+      h.observe(seconds);
     },
     upstream(tenant, seconds) {
-      let s = latency.get(tenant);
-      if (!s) {
-        s = { buckets: new Float64Array(LATENCY_BUCKETS.length), sum: 0, count: 0 };
-        latency.set(tenant, s);
-      }
-      s.sum += seconds;
-      s.count++;
-      for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
-        if (seconds <= LATENCY_BUCKETS[i]!) {
-          s.buckets[i]!++;
-          break;
-        }
-      }
+      child(upstreamSeconds, tenant, () => new Histogram()).observe(seconds);
     },
   };
 }

@@ -11,7 +11,7 @@ import { ERROR_CODES } from '../errors.js';
 import { GATEWAY_TENANT } from '../logs/files.js';
 import type { AccessLogSink } from '../types.js';
 import { newRequestId } from './index.js';
-import { gatewayMetrics } from './metrics.js';
+import { gatewayMetrics, NO_ZONE } from './metrics.js';
 import type { GatewayDeps } from '../deps.js';
 import { PAGE_HEADERS } from '../tls/headers.js';
 
@@ -95,7 +95,7 @@ export function onClientError(deps: GatewayDeps): (err: NodeJS.ErrnoException, s
       status,
       bytes: Buffer.byteLength(body),
     });
-    metrics.request(status, code, GATEWAY_TENANT);
+    metrics.request(status, code, GATEWAY_TENANT, NO_ZONE, 0);
   };
 }
 

@@ -34,7 +34,7 @@ describe('editPolicyFile', () => {
   it('never writes an invalid policy', async () => {
     const attempt = editPolicyFile(file, (doc) => doc.set([...users, 'sato'], { passwordHash: 'plain' }));
     await expect(attempt).rejects.toThrow(PolicyError);
-    await expect(attempt).rejects.toThrow('tenants.school-a.users.sato.passwordHash: not a scrypt');
+    await expect(attempt).rejects.toThrow('tenants.school-a.users.sato.passwordHash: not a password hash');
     expect(await readFile(file, 'utf8')).toBe(text);
     expect(await readdir(dir)).toEqual(['policy.json']);
   });

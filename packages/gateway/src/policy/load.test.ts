@@ -40,15 +40,17 @@ describe('parsePolicy', () => {
     for (const spelling of ['school-a.localhost', 'SCHOOL-A.localhost.', 'school-a.localhost:443']) {
       const p = validPolicy();
       p.tenants['school-b'] = { ...structuredClone(p.tenants['school-a']), hosts: ['b.localhost', spelling] };
+      // The value as written is echoed when the message shows another spelling of it.
+      const echo = spelling === 'school-a.localhost' ? '' : ` (got ${JSON.stringify(spelling)})`;
       expect(issuesOf(p)).toEqual([
-        'tenants.school-b.hosts[1]: host "school-a.localhost" already belongs to tenant school-a; a host belongs to one tenant only',
+        `tenants.school-b.hosts[1]: host "school-a.localhost" already belongs to tenant school-a; a host belongs to one tenant only${echo}`,
       ]);
     }
     const p = validPolicy();
     p.tenants['school-a'].hosts = ['https://school-a.localhost', 'school-a.localhost/admin'];
     expect(issuesOf(p)).toEqual([
-      'tenants.school-a.hosts[0]: a host name only (no scheme, path or user), e.g. "school-a.example.jp"',
-      'tenants.school-a.hosts[1]: a host name only (no scheme, path or user), e.g. "school-a.example.jp"',
+      'tenants.school-a.hosts[0]: a host name only (no scheme, path or user), e.g. "school-a.example.jp" (got "https://school-a.localhost")',
+      'tenants.school-a.hosts[1]: a host name only (no scheme, path or user), e.g. "school-a.example.jp" (got "school-a.localhost/admin")',
     ]);
   });
 
@@ -68,14 +70,14 @@ describe('parsePolicy', () => {
     delete p.server.https.certFile;
     p.version = 2;
     expect(issuesOf(p)).toEqual([
-      'version: Invalid input: expected 1',
+      'version: must be 1 (got 2)',
       'server.https.certFile: required (string)',
-      'server.upstream.timeout: expected string or number, received boolean',
-      'tenants.school-a.users.admin.pasword: unknown key (misspelt?)',
+      'server.upstream.timeout: expected string or number, received boolean (got true)',
+      'tenants.school-a.users.admin.pasword: unknown key; allowed here: passwordHash, roles, disabled',
       'tenants.school-a.users["a:b"]: user names cannot contain ":", spaces or control characters',
-      'tenants.school-a.zones[0].ipAllow[1]: not an IP or CIDR',
-      'tenants.school-a.zones[1].idleTimeout: not a duration (use "30s", "15m", "1h", "7d" or seconds)',
-      'tenants.school-a.ipAllow: empty ipAllow list (omit it for no restriction; empty never means allow all)',
+      'tenants.school-a.zones[0].ipAllow[1]: not an IP or CIDR (got "10.0.0.300")',
+      'tenants.school-a.zones[1].idleTimeout: not a duration (use "30s", "15m", "1h", "7d" or seconds) (got "1 hour")',
+      'tenants.school-a.ipAllow: empty ipAllow list (omit it for no restriction; empty never means allow all) (got [])',
     ]);
   });
 
@@ -83,7 +85,7 @@ describe('parsePolicy', () => {
     const p = validPolicy();
     p.tenants['school-a'].zones.push({ name: 'admin2', path: '/admin/', auth: 'basic' });
     expect(issuesOf(p)).toEqual([
-      'tenants.school-a.zones[2].path: same path as zones[0] ("admin"); this zone could never match',
+      'tenants.school-a.zones[2].path: same path as zones[0] ("admin"); this zone could never match (got "/admin/")',
     ]);
   });
 
@@ -91,6 +93,45 @@ describe('parsePolicy', () => {
     const p = validPolicy();
     p.tenants.School_B = p.tenants['school-a'];
     expect(issuesOf(p)).toEqual(['tenants.School_B: tenant ids are lowercase letters, digits and -']);
+  });
+});
+
+describe('parsePolicy: did you mean, and the value echoed', () => {
+  it('suggests the key or option meant, and lists the allowed keys when none is close', () => {
+    const p = validPolicy();
+    p.tenants['school-a'].zones[0].ipAlow = ['10.0.0.1'];
+    p.tenants['school-a'].zones[0].Auth = 'form';
+    p.tenants['school-a'].zones[1].auth = 'basci';
+    p.tenants['school-a'].zones[1].colour = 'red';
+    p.server.https.crtFile = 'x';
+    expect(issuesOf(p)).toEqual([
+      'server.https.crtFile: unknown key; did you mean "certFile"?',
+      'tenants.school-a.zones[0].ipAlow: unknown key; did you mean "ipAllow"?',
+      'tenants.school-a.zones[0].Auth: unknown key; did you mean "auth"?',
+      'tenants.school-a.zones[1].auth: "basci" is not one of "none", "basic", "form"; did you mean "basic"?',
+      'tenants.school-a.zones[1].colour: unknown key; allowed here: name, path, auth, roles, ipAllow, authBypass, idleTimeout, maxConcurrent, maxQueue, queueTimeout',
+    ]);
+  });
+
+  it('echoes the bad value, cut at 80 characters, and an enum value without a close match', () => {
+    const p = validPolicy();
+    p.tenants['school-a'].zones[0].auth = 'password';
+    p.tenants['school-a'].zones[1].path = `x${'y'.repeat(100)}`;
+    expect(issuesOf(p)).toEqual([
+      'tenants.school-a.zones[0].auth: "password" is not one of "none", "basic", "form"',
+      `tenants.school-a.zones[1].path: must start with / (got "x${'y'.repeat(77)}…)`,
+    ]);
+  });
+
+  it('never echoes a passwordHash (a pasted password) or a URL with credentials', () => {
+    const p = validPolicy();
+    p.tenants['school-a'].users.admin.passwordHash = 'Hunter2-plain-password';
+    p.sharedState = { redis: { url: 7 } };
+    p.server.upstream.url = 'ftp://user:secret@example.com/';
+    const issues = issuesOf(p).join('\n');
+    expect(issues).toContain('tenants.school-a.users.admin.passwordHash: not a password hash');
+    expect(issues).not.toContain('Hunter2');
+    expect(issues).not.toContain('secret');
   });
 });
 

@@ -4,8 +4,9 @@
  * JSON syntax error says its line and column. An invalid policy never loads.
  */
 import { readFile } from 'node:fs/promises';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { type Policy, policySchema } from './schema.js';
+import { closest, echoValue, knownKeys, valueAt } from './suggest.js';
 
 /** A policy that cannot be used; `issues` holds one `path: message` line per problem. */
 export class PolicyError extends Error {
@@ -36,7 +37,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 type Issue = z.core.$ZodIssue;
 
 /** One issue's message, reworded where zod's default says less than it could. */
-function issueMessage(issue: Issue): string {
+function issueMessage(issue: Issue, value: unknown, shown: string | undefined): string {
   switch (issue.code) {
     case 'invalid_key':
       return issue.issues.map((i) => i.message).join('; ');
@@ -52,9 +53,43 @@ function issueMessage(issue: Issue): string {
     }
     case 'invalid_type':
       return /received undefined$/.test(issue.message) ? `required (${issue.expected})` : issue.message;
+    case 'invalid_value': {
+      const options = issue.values.map((v) => JSON.stringify(v));
+      const near = typeof value === 'string' ? closest(value, issue.values.map(String)) : undefined;
+      const hint = near !== undefined ? `; did you mean "${near}"?` : '';
+      if (options.length === 1) return `must be ${options[0]}`;
+      const got = shown === undefined ? 'must be' : `${shown} is not`;
+      return `${got} one of ${options.join(', ')}${hint}`;
+    }
     default:
       return issue.message;
   }
+}
+
+let jsonSchema: Record<string, unknown> | undefined;
+/** The policy's JSON Schema (input side), made on the first misspelt key only. */
+function policyJsonSchema(): Record<string, unknown> {
+  jsonSchema ??= z.toJSONSchema(policySchema, { io: 'input' }) as Record<string, unknown>;
+  return jsonSchema;
+}
+
+/** `unknown key`, with the key the author probably meant, or the keys allowed there. */
+function unknownKeyMessage(path: readonly PropertyKey[], key: string): string {
+  const keys = knownKeys(policyJsonSchema(), path);
+  const near = closest(key, keys);
+  if (near !== undefined) return `unknown key; did you mean "${near}"?`;
+  return keys.length > 0 ? `unknown key; allowed here: ${keys.join(', ')}` : 'unknown key';
+}
+
+/**
+ * The value the file holds at the issue's path, as the message shows it: primitives and arrays,
+ * not whole objects (the path names those), never a secret (see {@link echoValue}).
+ */
+function shownValue(issue: Issue, document: unknown): string | undefined {
+  if (document === undefined || issue.code === 'invalid_key') return undefined;
+  const value = valueAt(document, issue.path);
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return undefined;
+  return echoValue(value, issue.path.at(-1));
 }
 
 /** Where a path points in the parsed document, as key indexes, so issues sort in file order. */
@@ -92,9 +127,18 @@ export function formatIssues(issues: readonly Issue[], document?: unknown): stri
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const path = [...issue.path, key];
-        lines.push({ path, text: `${formatPath(path)}: unknown key (misspelt?)` });
+        lines.push({ path, text: `${formatPath(path)}: ${unknownKeyMessage(issue.path, key)}` });
       }
-    } else lines.push({ path: issue.path, text: `${formatPath(issue.path)}: ${issueMessage(issue)}` });
+    } else {
+      const value = document === undefined ? undefined : valueAt(document, issue.path);
+      const shown = shownValue(issue, document);
+      const message = issueMessage(issue, value, shown);
+      // An enum message already starts with the value; every other one ends with it.
+      const inline = issue.code === 'invalid_value' && issue.values.length > 1;
+      // A message that already quotes the value (a host claimed twice) does not repeat it.
+      const echo = shown === undefined || inline || message.includes(shown) ? '' : ` (got ${shown})`;
+      lines.push({ path: issue.path, text: `${formatPath(issue.path)}: ${message}${echo}` });
+    }
   }
   if (document === undefined) return lines.map((l) => l.text);
   return lines

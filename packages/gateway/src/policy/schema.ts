@@ -101,29 +101,85 @@ const role = z.string().regex(ROLE_NAME, { message: 'role names are letters, dig
 
 /** A password hash as the policy stores it: `scrypt$N$r$p$salt$hash` (salt and hash base64). */
 export const SCRYPT_HASH = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/;
+/**
+ * A hash imported from htpasswd (`resultgate users import`): bcrypt (`$2y$`, `$2b$`, `$2a$`) or
+ * Apache MD5 (`$apr1$`). Replaced by scrypt at the user's first sign-in.
+ */
+export const LEGACY_HASH =
+  /^(\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}|\$apr1\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22})$/;
 
 const userSchema = z.strictObject({
   passwordHash: z
     .string()
-    .regex(SCRYPT_HASH, { message: 'not a scrypt$N$r$p$salt$hash password hash' })
-    .meta({ description: 'Made by `resultgate hash-password`; never a plain password' }),
-  roles: z.array(role).default([]),
-  disabled: z.boolean().default(false),
+    .refine((h) => SCRYPT_HASH.test(h) || LEGACY_HASH.test(h), {
+      message: 'not a password hash (scrypt$N$r$p$salt$hash from `resultgate hash-password`)',
+    })
+    .meta({
+      description:
+        'Made by `resultgate hash-password` (scrypt$N$r$p$salt$hash); never a plain password. A bcrypt ($2y$) or $apr1$ hash imported from htpasswd is accepted and replaced by scrypt at the first sign-in',
+      pattern: `${SCRYPT_HASH.source}|${LEGACY_HASH.source}`,
+    }),
+  roles: z
+    .array(role)
+    .default([])
+    .describe(
+      'Roles of this user, matched against a zone\'s "roles" and sent to the upstream in X-Gateway-Roles',
+    ),
+  disabled: z
+    .boolean()
+    .default(false)
+    .describe('A disabled user cannot sign in (the entry stays, so the name is not reused by mistake)'),
 });
 
 const zoneSchema = z.strictObject({
-  name: z.string().min(1),
-  path: z.string().regex(/^\//, { message: 'must start with /' }),
-  auth: z.enum(['none', 'basic', 'form']),
-  roles: z.array(role).min(1).optional(),
-  ipAllow: cidrList('ipAllow').optional(),
+  name: z
+    .string()
+    .min(1)
+    .describe("The zone's name: in the access log, the metrics and the login page; unique within the tenant"),
+  path: z
+    .string()
+    .regex(/^\//, { message: 'must start with /' })
+    .describe(
+      'Path prefix this zone guards ("/admin" matches /admin and /admin/…); the longest matching prefix wins; matched after normalisation',
+    ),
+  auth: z
+    .enum(['none', 'basic', 'form'])
+    .describe(
+      '"none": no sign-in; "basic": HTTP Basic auth on every request (APIs); "form": the login page and a session with an idle timeout (people)',
+    ),
+  roles: z
+    .array(role)
+    .min(1)
+    .optional()
+    .describe('Only users with at least one of these roles may enter (403 forbidden otherwise)'),
+  ipAllow: cidrList('ipAllow')
+    .optional()
+    .describe("Only these addresses may reach this zone (in addition to the tenant's ipAllow)"),
   authBypass: cidrList('authBypass')
     .optional()
     .meta({ description: 'Addresses that pass without credentials ("IP or password")' }),
-  idleTimeout: duration.optional(),
-  maxConcurrent: z.number().int().min(1).optional(),
-  maxQueue: z.number().int().min(0).optional(),
-  queueTimeout: duration.optional(),
+  idleTimeout: duration
+    .optional()
+    .describe(
+      'For "form" zones: the session ends after this long without a request here (default sessions.idleTimeout)',
+    ),
+  maxConcurrent: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe(
+      'At most this many requests of this zone at the upstream at once; the rest queue, then get 503 overloaded',
+    ),
+  maxQueue: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('How many requests may wait for a slot (default maxConcurrent); more are refused at once'),
+  queueTimeout: duration
+    .optional()
+    .describe('How long a request may wait for a slot before 503 overloaded (default 10s)'),
   opensAt: z.iso.datetime({ offset: true }).optional().meta({
     description:
       "Closed until this time: before it the gateway answers a countdown page itself (overrides the tenant's opensAt)",
@@ -136,11 +192,18 @@ const zoneSchema = z.strictObject({
 
 const maintenanceSchema = z
   .strictObject({
-    start: z.iso.datetime({ offset: true }),
-    end: z.iso.datetime({ offset: true }),
-    announced: z.iso.datetime({ offset: true }),
-    message: z.string().optional(),
-    bypass: z.array(cidr).default([]),
+    start: z.iso.datetime({ offset: true }).describe('When the window starts (ISO 8601 with offset)'),
+    end: z.iso
+      .datetime({ offset: true })
+      .describe('When it ends; requests get 503 with Retry-After until then'),
+    announced: z.iso
+      .datetime({ offset: true })
+      .describe('When it was announced at /.gateway/notices (the checklist promises 7 days ahead)'),
+    message: z.string().optional().describe('Shown on the maintenance page and in the notices'),
+    bypass: z
+      .array(cidr)
+      .default([])
+      .describe('Addresses that pass during the window (the operator checking the work)'),
   })
   .refine((w) => Date.parse(w.end) > Date.parse(w.start), {
     message: 'end must be after start',
@@ -148,8 +211,14 @@ const maintenanceSchema = z
   });
 
 const passwordPolicySchema = z.strictObject({
-  minLength: z.number().int().min(1).default(12),
-  minClasses: z.number().int().min(1).max(4).default(3),
+  minLength: z.number().int().min(1).default(12).describe('Fewest characters a new password may have'),
+  minClasses: z
+    .number()
+    .int()
+    .min(1)
+    .max(4)
+    .default(3)
+    .describe('How many of lower case, upper case, digits and symbols a new password must use'),
 });
 
 /** The password policy of a tenant that sets none (12 characters, 3 character classes). */
@@ -174,8 +243,10 @@ const lockoutSchema = z.strictObject({
     description:
       'Failed logins from one client address (an IPv6 /64) within window that lock the address: higher than maxFailures, so one person behind a shared NAT does not lock out the others',
   }),
-  window: duration.prefault('15m'),
-  duration: duration.prefault('15m'),
+  window: duration.prefault('15m').describe('The period failures are counted over'),
+  duration: duration
+    .prefault('15m')
+    .describe('How long a lockout lasts (even the right password is refused)'),
 });
 
 /**
@@ -214,11 +285,19 @@ const hostSchema = z
 const tenantSchema = z
   .strictObject({
     name: z.string().optional().meta({ description: 'Display name shown on the login page' }),
-    hosts: z.array(hostSchema).min(1),
-    suspended: z.boolean().default(false),
-    ipAllow: cidrList('ipAllow').optional(),
-    passwordPolicy: passwordPolicySchema.prefault({}),
-    lockout: lockoutSchema.prefault({}),
+    hosts: z
+      .array(hostSchema)
+      .min(1)
+      .describe('Host names (the Host header, without port) this tenant answers; each belongs to one tenant'),
+    suspended: z
+      .boolean()
+      .default(false)
+      .describe('A suspended tenant answers every request 403 tenant_suspended'),
+    ipAllow: cidrList('ipAllow').optional().describe('Only these addresses may reach any zone of the tenant'),
+    passwordPolicy: passwordPolicySchema
+      .prefault({})
+      .describe('What a new password must meet (hash-password, users add/passwd)'),
+    lockout: lockoutSchema.prefault({}).describe('Lockout after repeated failed sign-ins'),
     users: z
       .record(
         z
@@ -226,9 +305,16 @@ const tenantSchema = z
           .regex(USER_NAME, { message: 'user names cannot contain ":", spaces or control characters' }),
         userSchema,
       )
-      .default({}),
-    zones: z.array(zoneSchema).min(1),
-    maintenance: z.array(maintenanceSchema).default([]),
+      .default({})
+      .describe("The tenant's users by name (manage with `resultgate users`)"),
+    zones: z
+      .array(zoneSchema)
+      .min(1)
+      .describe('The parts of the site and how each is guarded; a request matching no zone is 404 no_route'),
+    maintenance: z
+      .array(maintenanceSchema)
+      .default([])
+      .describe('Maintenance windows: 503 with Retry-After during each, listed at /.gateway/notices'),
     opensAt: z.iso
       .datetime({ offset: true })
       .optional()
@@ -260,59 +346,126 @@ const tenantSchema = z
 
 const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
+const bindHost = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .describe('Address to listen on ("0.0.0.0" all IPv4, "::" all, "127.0.0.1" local only)');
+
 export const policySchema = z.strictObject({
-  $schema: z.string().optional(),
-  version: z.literal(1),
-  server: z.strictObject({
-    https: z.strictObject({
-      port: port.default(8443),
-      host: z.string().default('0.0.0.0'),
-      certFile: z.string(),
-      keyFile: z.string(),
-    }),
-    http: z.strictObject({ port: port.default(8080), host: z.string().default('0.0.0.0') }).optional(),
-    admin: z.strictObject({ port: port.default(9090), host: z.string().default('127.0.0.1') }).optional(),
-    trustedProxies: z.array(cidr).default([]),
-    bodyTimeout: duration.prefault('30s').meta({
-      description:
-        'A request body that sends nothing for this long ends in 408 (as nginx client_body_timeout); counted only while the gateway waits for the client',
-    }),
-    bufferBodySize: size.prefault('64KiB').meta({
-      description:
-        'Request bodies up to this size are read whole before an upstream connection is taken (0: stream every body)',
-    }),
-    replicas: z.number().int().min(1).default(1).meta({
-      description:
-        "How many gateways (machines or containers) run this policy: every zone's maxConcurrent and maxQueue are shared out among them and their workers",
-    }),
-    upstream: z.strictObject({
-      url: z.url({ protocol: /^https?$/ }),
-      timeout: duration.prefault('30s'),
-      connectTimeout: duration.prefault('1s'),
-      maxBodySize: size.prefault('10MiB'),
-      connections: z.number().int().min(1).default(128),
-      connectionsPerClient: z.number().int().min(1).optional().meta({
+  $schema: z.string().optional().describe('The JSON Schema of this file, for editors'),
+  version: z.literal(1).describe('The policy format version: 1'),
+  server: z
+    .strictObject({
+      https: z
+        .strictObject({
+          port: port.default(8443).describe('The HTTPS port: the only one that proxies'),
+          host: bindHost('0.0.0.0'),
+          certFile: z
+            .string()
+            .describe(
+              'PEM certificate (chain) covering every tenant host; relative to the working directory',
+            ),
+          keyFile: z.string().describe("PEM private key of certFile's certificate; keep it 0600"),
+        })
+        .describe('The HTTPS listener (certificate and key reload with the policy)'),
+      http: z
+        .strictObject({
+          port: port
+            .default(8080)
+            .describe('The plain-HTTP port: redirects GET/HEAD to HTTPS, refuses the rest'),
+          host: bindHost('0.0.0.0'),
+        })
+        .optional()
+        .describe('A plain-HTTP listener that only redirects to HTTPS; omit for none'),
+      admin: z
+        .strictObject({
+          port: port.default(9090).describe('The admin port: /healthz, /readyz, /metrics'),
+          host: bindHost('127.0.0.1'),
+        })
+        .optional()
+        .describe('The admin listener (health and Prometheus metrics); keep it off the public network'),
+      trustedProxies: z
+        .array(cidr)
+        .default([])
+        .describe(
+          'Load balancers whose X-Forwarded-For and X-Request-Id are believed; empty: the socket peer is the client',
+        ),
+      bodyTimeout: duration.prefault('30s').meta({
         description:
-          'Upstream requests one client address (an IPv6 /64) may have in flight at once; beyond it, 503 overloaded. Default: half of connections (raise it for tenants whose recipients share a carrier or school NAT)',
+          'A request body that sends nothing for this long ends in 408 (as nginx client_body_timeout); counted only while the gateway waits for the client',
       }),
-    }),
-  }),
+      bufferBodySize: size.prefault('64KiB').meta({
+        description:
+          'Request bodies up to this size are read whole before an upstream connection is taken (0: stream every body)',
+      }),
+      replicas: z.number().int().min(1).default(1).meta({
+        description:
+          "How many gateways (machines or containers) run this policy: every zone's maxConcurrent and maxQueue are shared out among them and their workers",
+      }),
+      upstream: z
+        .strictObject({
+          url: z.url({ protocol: /^https?$/ }).describe('The service behind the gateway (http or https URL)'),
+          timeout: duration
+            .prefault('30s')
+            .describe("Longest wait for the upstream's answer headers (504 upstream_timeout)"),
+          connectTimeout: duration
+            .prefault('1s')
+            .describe('Longest wait to connect (502 upstream_unavailable)'),
+          maxBodySize: size
+            .prefault('10MiB')
+            .describe('Largest request body accepted (413 payload_too_large)'),
+          connections: z.number().int().min(1).default(128).describe('Most open connections to the upstream'),
+          connectionsPerClient: z.number().int().min(1).optional().meta({
+            description:
+              'Upstream requests one client address (an IPv6 /64) may have in flight at once; beyond it, 503 overloaded. Default: half of connections (raise it for tenants whose recipients share a carrier or school NAT)',
+          }),
+        })
+        .describe('Where requests go once every check has passed'),
+    })
+    .describe('Listeners, trusted proxies and the upstream'),
   sessions: z
     .strictObject({
-      secretFile: z.string().default('var/session.key'),
-      idleTimeout: duration.prefault('1h'),
-      maxAge: duration.prefault('12h'),
+      secretFile: z
+        .string()
+        .default('var/session.key')
+        .describe('Session signing keys, one a line, newest first (created with one fresh key if missing)'),
+      idleTimeout: duration.prefault('1h').describe('A login session ends after this long without a request'),
+      maxAge: duration
+        .prefault('12h')
+        .describe('A login session ends this long after sign-in, active or not'),
     })
-    .prefault({}),
-  identity: z.strictObject({ secretFile: z.string().default('var/identity.key') }).prefault({}),
+    .prefault({})
+    .describe('Login sessions of "form" zones'),
+  identity: z
+    .strictObject({
+      secretFile: z
+        .string()
+        .default('var/identity.key')
+        .describe('Key of X-Gateway-Signature; the upstream verifies with the same file'),
+    })
+    .prefault({})
+    .describe('The signed identity headers sent to the upstream'),
   logs: z
     .strictObject({
-      dir: z.string().default('var/log'),
-      retentionDays: z.number().int().min(1).default(30),
-      stdout: z.boolean().default(false),
-      failClosed: z.boolean().default(false),
+      dir: z
+        .string()
+        .default('var/log')
+        .describe('Access and audit logs go to <dir>/<tenant>/; must be writable'),
+      retentionDays: z
+        .number()
+        .int()
+        .min(1)
+        .default(30)
+        .describe('Log files older than this many days are deleted (the checklist promises 30)'),
+      stdout: z.boolean().default(false).describe('Also write every line to stdout (for a log collector)'),
+      failClosed: z
+        .boolean()
+        .default(false)
+        .describe('Refuse requests (503) while log lines cannot be written, instead of serving unlogged'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Access and audit logs'),
   sharedState: z
     .strictObject({
       dir: z.string().optional().meta({
@@ -327,9 +480,11 @@ export const policySchema = z.strictObject({
             .meta({ description: 'redis://[user:pass@]host:port[/db] shared by every gateway (Redis 6.2+)' }),
           prefix: z.string().optional().meta({ description: 'Key prefix (default "resultgate:")' }),
         })
-        .optional(),
+        .optional()
+        .describe('Redis shared by several gateway instances (lockouts and logouts)'),
     })
-    .optional(),
+    .optional()
+    .describe('Security state (lockouts, logouts) kept across restarts and shared between gateways'),
   tenants: z
     .record(
       z.string().regex(TENANT_ID, { message: 'tenant ids are lowercase letters, digits and -' }),
@@ -350,7 +505,8 @@ export const policySchema = z.strictObject({
           } else owner.set(host, id);
         });
       }
-    }),
+    })
+    .describe('Each customer by id (lowercase letters, digits and -): its hosts, users, zones and windows'),
 });
 
 /** The policy after validation: durations in milliseconds, sizes in bytes, defaults filled in. */

@@ -87,6 +87,26 @@ describe('policy.schema.json', () => {
     );
   });
 
+  it('describes every field, so an editor explains each key while the policy is written', () => {
+    const undescribed: string[] = [];
+    const walk = (node: Schema | undefined, path: string) => {
+      if (!node || typeof node !== 'object') return;
+      for (const [key, sub] of Object.entries((node.properties ?? {}) as Record<string, Schema>)) {
+        if (typeof sub.description !== 'string' || sub.description.length < 10)
+          undescribed.push(`${path}.${key}`);
+        walk(sub, `${path}.${key}`);
+      }
+      if (typeof node.additionalProperties === 'object') walk(node.additionalProperties, `${path}.*`);
+      walk(node.items, `${path}[]`);
+      for (const branch of [...(node.anyOf ?? []), ...(node.oneOf ?? [])]) walk(branch, path);
+    };
+    walk(schema, '');
+    expect(undescribed).toEqual([]);
+    expect(
+      schema.properties.tenants.additionalProperties.properties.zones.items.properties.auth.description,
+    ).toMatch(/^"none": no sign-in; "basic"/);
+  });
+
   it('is where "$schema": "./node_modules/@resultgate/gateway/policy.schema.json" points', () => {
     const root = fileURLToPath(new URL('../../../../', import.meta.url));
     const linked = `${root}node_modules/@resultgate/gateway/policy.schema.json`;

@@ -12,6 +12,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors.js';
 import { gatewayMetrics } from '../ops/metrics.js';
+import type { UpstreamErrorKind } from '../ops/metrics-events.js';
 import { peerAddress } from '../ops/trusted-peer.js';
 import type { PipelineContext } from '../pipeline.js';
 import { mergePresetHeaders } from '../session/cookies.js';
@@ -77,6 +78,28 @@ function responseHead(c: Ctx, headers: Record<string, string | string[] | undefi
 const CLOSE = { connection: 'close' } as const;
 
 const ALLOW = { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' } as const;
+
+/**
+ * The `kind` of an upstream failure for `resultgate_upstream_errors_total`; `undefined` for a
+ * request body's own failure.
+ */
+export function upstreamErrorKind(err: unknown): UpstreamErrorKind | undefined {
+  // The client's body (too large, too slow, cut): answered 413/408/499, not the upstream's fault.
+  if (
+    err instanceof BodyTooLargeError ||
+    err instanceof BodyTimeoutError ||
+    err instanceof BodyAbortedError
+  ) {
+    return undefined;
+  }
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
+  if (/^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT)$/.test(code)) {
+    return 'connect';
+  }
+  if (/^(ECONNRESET|EPIPE|UND_ERR_SOCKET|UND_ERR_CLOSED)$/.test(code)) return 'reset';
+  return 'other';
+}
 
 function upstreamError(err: unknown): GatewayError {
   if (err instanceof BodyTooLargeError) return new GatewayError('payload_too_large', { headers: CLOSE });
@@ -207,6 +230,8 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
             resolve(clientLeft(c, outgoing));
             return;
           }
+          const kind = upstreamErrorKind(cause);
+          if (kind) metrics.upstreamError(tenant, kind);
           if (!outgoing.headersSent) {
             reject(upstreamError(cause));
             return;
@@ -245,6 +270,8 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
           : null,
       });
     } catch (err) {
+      const kind = upstreamErrorKind(err);
+      if (kind) metrics.upstreamError(rq(c).tenantId ?? '_gateway', kind);
       throw upstreamError(err);
     }
     rq(c).upstreamMs = now() - started;

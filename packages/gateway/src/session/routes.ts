@@ -17,6 +17,7 @@ import type { Tenant } from '../policy/schema.js';
 import { type ReservedRoutes, requireNetwork, zoneNetworks } from '../reserved.js';
 import type { GatewayEnv } from '../types.js';
 import { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from './cookies.js';
+import { currentHash } from '../credentials/upgrade.js';
 import { credFingerprint, type SessionCore, sessionCore } from './core.js';
 import { safeNext } from './next.js';
 import { rq } from '../request-state.js';
@@ -153,7 +154,8 @@ export function sessionRoutes(ctx: PipelineContext): ReservedRoutes {
       sid: randomBytes(16).toString('base64url'),
       authAt: now,
       lastActive: now,
-      cred: credFingerprint(user.passwordHash),
+      // Bound to the hash the policy holds now: a legacy hash this very sign-in upgraded is scrypt.
+      cred: credFingerprint(currentHash(core.deps, tenantId, user.name, user.passwordHash)),
       expiresAt: now + maxAge,
     });
     core.deps.audit.write({ type: 'login', ...base });

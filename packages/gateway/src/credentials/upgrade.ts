@@ -1,0 +1,128 @@
+/**
+ * Upgrade on sign-in: a user imported from htpasswd still has a bcrypt or `$apr1$` hash; the
+ * first time they sign in with the right password the gateway has the password in hand, so it
+ * hashes it with scrypt and writes that into the policy file (an atomic edit of that one
+ * property, validated first — policy/edit.ts), audits a `password_upgraded` event and reloads
+ * the policy, so the legacy hash is gone from the file and from memory.
+ *
+ * Only a gateway started from a policy file upgrades (one given a policy object has nowhere to
+ * write). A file edited meanwhile so that the user's hash is no longer the one verified (a
+ * `users passwd`, a second gateway's upgrade) is left alone.
+ */
+import { hashPassword } from './password.js';
+import { type GatewayDeps, moduleState } from '../deps.js';
+import { editPolicyFile } from '../policy/edit.js';
+import { legacyHashKind } from './legacy-hash.js';
+
+const CHANGED = new Error('the hash changed meanwhile');
+
+/** Where upgrades are written, set by `startGateway` when it runs from a policy file. */
+export interface UpgradeTarget {
+  file: string;
+  /** Swaps the edited policy in, so the next request already sees the scrypt hash. */
+  reload(): Promise<void>;
+}
+
+interface UpgradeState {
+  target: UpgradeTarget | undefined;
+  /** The scrypt hash each upgraded user got (tenant \0 user), so a session opened by that very sign-in binds to it. */
+  upgraded: Map<string, string>;
+  /** Upgrades under way, by tenant \0 user: a burst of first requests writes once. */
+  running: Map<string, Promise<string | undefined>>;
+}
+
+/** The upgrade state of these deps (its `target` is set by `startGateway`). */
+export function passwordUpgrades(deps: GatewayDeps): UpgradeState {
+  return moduleState(deps, 'credentials.upgrade', () => ({
+    target: undefined,
+    upgraded: new Map(),
+    running: new Map(),
+  }));
+}
+
+/** Who signed in, for the audit line. */
+export interface UpgradeContext {
+  tenant: string;
+  user: string;
+  reqId?: string;
+  ip?: string;
+}
+
+/**
+ * After a successful check against `hash`: when it is a legacy hash, replaces it with scrypt of
+ * `password` in the policy file and reloads. Never throws; a failure is audited and the next
+ * sign-in tries again.
+ * @returns the new scrypt hash, or `undefined` when nothing was (or could be) upgraded
+ */
+export function upgradeLegacyHash(
+  deps: GatewayDeps,
+  who: UpgradeContext,
+  password: string,
+  hash: string,
+): Promise<string | undefined> {
+  const kind = legacyHashKind(hash);
+  const state = passwordUpgrades(deps);
+  const target = state.target;
+  if (!kind || !target) return Promise.resolve(undefined);
+  const key = `${who.tenant}\0${who.user}`;
+  const running = state.running.get(key);
+  if (running) return running;
+  const event = { tenant: who.tenant, user: who.user, reqId: who.reqId, ip: who.ip, from: kind };
+  const upgrade = (async () => {
+    try {
+      const next = await hashPassword(password);
+      await editPolicyFile(target.file, (doc) => {
+        const path = ['tenants', who.tenant, 'users', who.user];
+        const users = (
+          doc.value.tenants as Record<string, { users?: Record<string, { passwordHash?: unknown }> }>
+        )[who.tenant]?.users;
+        // Changed meanwhile (users passwd, another gateway's upgrade): not ours to replace.
+        if (users?.[who.user]?.passwordHash !== hash) throw CHANGED;
+        doc.set([...path, 'passwordHash'], next);
+      });
+      deps.audit.write({ type: 'password_upgraded', ...event, to: 'scrypt' });
+      state.upgraded.set(key, next);
+      await target.reload().catch(() => undefined); // a refused reload is audited by the reload itself
+      return next;
+    } catch (err) {
+      if (err === CHANGED) return undefined;
+      deps.audit.write({
+        type: 'password_upgraded',
+        ...event,
+        result: 'failed',
+        reason: err instanceof Error ? err.message.split('\n')[0] : String(err),
+      });
+      return undefined;
+    } finally {
+      state.running.delete(key);
+    }
+  })();
+  state.running.set(key, upgrade);
+  return upgrade;
+}
+
+/**
+ * The hash a session should be bound to: the scrypt hash an upgrade just wrote for this user
+ * (the compiled policy the login ran on still holds the legacy one), else `passwordHash`.
+ */
+export function currentHash(deps: GatewayDeps, tenant: string, user: string, passwordHash: string): string {
+  if (!legacyHashKind(passwordHash)) return passwordHash;
+  return passwordUpgrades(deps).upgraded.get(`${tenant}\0${user}`) ?? passwordHash;
+}
+
+/**
+ * Upgrades on every successful password check of these deps (Basic auth, login form, logs
+ * route), through the credential module's onVerified hook. Call once per deps.
+ */
+export function upgradeOnSignIn(deps: GatewayDeps, hooks: { onVerified: VerifiedHookLike[] }): void {
+  hooks.onVerified.push(async (e) => {
+    await upgradeLegacyHash(deps, { tenant: e.tenantId, user: e.user }, e.password, e.passwordHash);
+  });
+}
+
+type VerifiedHookLike = (e: {
+  tenantId: string;
+  user: string;
+  password: string;
+  passwordHash: string;
+}) => void | Promise<void>;
