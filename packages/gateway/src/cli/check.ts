@@ -84,7 +84,11 @@ export const command: CliCommand = {
       io.stderr.write(`${err.message}\n${plural(err.issues.length, 'error')}\n`);
       return EXIT.failed;
     }
-    const { errors, warnings } = await preflight(policy, { cwd: io.cwd, now: Date.now() });
+    const { errors, warnings } = await preflight(policy, {
+      cwd: io.cwd,
+      now: Date.now(),
+      allowWeakHashes: io.env.RESULTGATE_ALLOW_WEAK_HASHES === '1',
+    });
     for (const w of warnings) io.stdout.write(`warning: ${w}\n`);
     if (errors.length > 0) {
       io.stderr.write(new PolicyError(file, errors).message);

@@ -32,6 +32,10 @@ Signals:
   SIGHUP          reload the policy (an invalid policy is refused; the old one keeps serving)
   SIGTERM, SIGINT stop accepting, finish in-flight requests, exit
 
+Environment:
+  RESULTGATE_ALLOW_WEAK_HASHES=1  weak scrypt hashes are warnings, not errors (test rigs with
+                                  cheap hashes only; never in production)
+
 Exit codes:
   0  stopped by SIGTERM or SIGINT after draining
   1  the policy is invalid or fails a check, or a port or file cannot be used
@@ -72,6 +76,7 @@ export const command: CliCommand = {
       const { errors, warnings } = await preflight(await loadPolicyFile(file), {
         cwd: io.cwd,
         now: Date.now(),
+        allowWeakHashes: io.env.RESULTGATE_ALLOW_WEAK_HASHES === '1',
       });
       for (const w of warnings) io.stderr.write(`resultgate serve: warning: ${w}\n`);
       if (errors.length > 0) throw new PolicyError(file, errors);

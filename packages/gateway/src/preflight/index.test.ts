@@ -122,6 +122,15 @@ describe('preflight', () => {
       `${T}.users.weak.passwordHash: scrypt N=1024, r=1, p=1 is weaker than hash-password's N=32768, r=8, p=1 (got scrypt$1024$1$1$…); set a new one: resultgate users passwd --tenant school-a --user weak`,
       `${T}.users.odd.passwordHash: scrypt$1000$8$1$… cannot be used (N a power of two above 1, r and p above 0, salt of 8 bytes or more, hash of 16 or more); no one can sign in as odd; set a new one: resultgate users passwd --tenant school-a --user odd`,
     ]);
+    // RESULTGATE_ALLOW_WEAK_HASHES=1 (test rigs): the weak one becomes a warning, the unusable one stays an error.
+    const p = validPolicy();
+    p.tenants['school-a'].users.admin.passwordHash =
+      'scrypt$1024$1$1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2g=';
+    const lenient = await preflight(parsePolicy(p), { cwd: dir, now: NOW, allowWeakHashes: true });
+    expect(lenient.errors).toEqual([]);
+    expect(lenient.warnings[0]).toMatch(
+      /^tenants\.school-a\.users\.admin\.passwordHash: scrypt N=1024, r=1, p=1 is weaker/,
+    );
     expect(r.warnings).toEqual([
       `${T}.users.nginx.passwordHash: still a legacy $apr1$ (Apache MD5) hash from htpasswd; it becomes scrypt at nginx's next sign-in, or set a new one: resultgate users passwd --tenant school-a --user nginx`,
     ]);

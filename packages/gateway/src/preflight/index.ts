@@ -24,6 +24,8 @@ export interface PreflightOptions {
   cwd: string;
   /** The clock, in ms (certificate expiry, maintenance notice). */
   now: number;
+  /** Weak scrypt parameters are a warning, not an error (test rigs only). @default false */
+  allowWeakHashes?: boolean;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function preflight(policy: Policy, options: PreflightOptions): Prom
   const out = findings();
   await checkFiles(policy, options.cwd, out);
   await checkCertificate(policy, options.cwd, options.now, out);
-  checkHashes(policy, out);
+  checkHashes(policy, out, options.allowWeakHashes === true);
   checkCidrs(policy, out);
   out.warnings.push(...lintPolicy(policy, options.now));
   return { errors: out.errors, warnings: out.warnings };
