@@ -109,7 +109,7 @@ describe('parsePolicy: did you mean, and the value echoed', () => {
       'tenants.school-a.zones[0].ipAlow: unknown key; did you mean "ipAllow"?',
       'tenants.school-a.zones[0].Auth: unknown key; did you mean "auth"?',
       'tenants.school-a.zones[1].auth: "basci" is not one of "none", "basic", "form"; did you mean "basic"?',
-      'tenants.school-a.zones[1].colour: unknown key; allowed here: name, path, auth, roles, ipAllow, authBypass, idleTimeout, maxConcurrent, maxQueue, queueTimeout',
+      'tenants.school-a.zones[1].colour: unknown key; allowed here: name, path, auth, roles, ipAllow, authBypass, idleTimeout, maxConcurrent, maxQueue, queueTimeout, opensAt, ticketWindow',
     ]);
   });
 
