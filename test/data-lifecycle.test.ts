@@ -170,7 +170,7 @@ describe('data lifecycle', () => {
     expect(again.out).toContain('  database table results: rows deleted (3)\n');
 
     // The other tenant is served as before, through the gateway.
-    const open = await httpsRequest({
+    const posted = await httpsRequest({
       port: gw.httpsPort,
       host: 'school-a.localhost',
       method: 'POST',
@@ -180,6 +180,15 @@ describe('data lifecycle', () => {
         code: codes['school-a-2']!.accessCode,
         pin: codes['school-a-2']!.pin,
       }).toString(),
+    });
+    // Post/redirect/get (#18): the result is shown at /r/result with the view cookie.
+    expect(posted.status).toBe(303);
+    const cookie = (posted.headers['set-cookie'] ?? []).map((c) => c.split(';')[0] ?? '').join('; ');
+    const open = await httpsRequest({
+      port: gw.httpsPort,
+      host: 'school-a.localhost',
+      path: String(posted.headers.location),
+      headers: { cookie },
     });
     expect(open.status).toBe(200);
     expect(open.body).toContain('Outcome of school-a-2');
