@@ -14,4 +14,6 @@ export default defineConfig({
   },
   clean: true,
   sourcemap: true,
+  // `node:sqlite` (the security state) exists only with its prefix, which tsup would otherwise strip.
+  removeNodeProtocol: false,
 });
