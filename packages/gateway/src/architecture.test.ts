@@ -90,8 +90,7 @@ function edges(): Edge[] {
   return out;
 }
 
-const isTest = (rules: Rules, file: string) =>
-  file.endsWith('.test.ts') || rules.testSupport.includes(file);
+const isTest = (rules: Rules, file: string) => file.endsWith('.test.ts') || rules.testSupport.includes(file);
 
 /** Whether the table allows the edge (debts aside). */
 function allowed(rules: Rules, edge: Edge): boolean {

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'ip_not_allowed'
   | 'tenant_suspended'
   | 'forbidden'
+  | 'csrf_failed'
   | 'unknown_host'
   | 'no_route'
   | 'not_found'
@@ -34,6 +35,7 @@ export type ErrorCode =
   | 'upstream_unavailable'
   | 'maintenance'
   | 'overloaded'
+  | 'logs_unavailable'
   | 'upstream_timeout'
   | 'timeout'
   | 'network_error'
@@ -164,7 +166,7 @@ export class IpNotAllowedError extends ResultGateError {
   override name = 'IpNotAllowedError';
 }
 
-/** `403 forbidden` (missing role), `tenant_suspended`, `tls_required`. */
+/** `403 forbidden` (missing role), `tenant_suspended`, `tls_required`, `csrf_failed` (a login form). */
 export class PermissionError extends ResultGateError {
   override name = 'PermissionError';
 }
@@ -204,7 +206,10 @@ export class MaintenanceError extends ResultGateError {
   }
 }
 
-/** `503 overloaded`: the gateway's admission queue is full. */
+/**
+ * `503 overloaded`: the gateway's admission queue is full; or `503 logs_unavailable`: the gateway
+ * runs with `logs.failClosed` and cannot write its access log right now. Both pass; retry later.
+ */
 export class OverloadedError extends ResultGateError {
   override name = 'OverloadedError';
   readonly retryAfter: number | undefined;
@@ -214,7 +219,10 @@ export class OverloadedError extends ResultGateError {
   }
 }
 
-/** `422` (and `400`, `413`): the request or an item is invalid; `issues` lists each field. */
+/**
+ * `422` (and `400`, `405`, `413`): the request or an item is invalid; `issues` lists each field.
+ * `405 method_not_allowed`: a method the gateway refuses (`TRACE`) or one its own pages do not take.
+ */
 export class ValidationError extends ResultGateError {
   override name = 'ValidationError';
 }
