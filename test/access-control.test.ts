@@ -3,10 +3,12 @@
  * through the real gateway to an echo upstream — allow-lists, trusted proxies, authBypass, Basic
  * auth, lockout, roles, tenant isolation and the signed identity the upstream receives.
  */
-import { randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type AccessRecord, type AuditEvent, type PolicyInput, verifyIdentity } from '@resultgate/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  cheapHash,
+  basic,
   type EchoRecord,
   type EchoUpstream,
   httpsRequest,
@@ -17,14 +19,6 @@ import {
 } from './helpers/index.js';
 
 /** A cheap `scrypt$N$r$p$salt$hash` (N=1024): these tests are about behaviour, not cost. */
-function cheapHash(password: string): string {
-  const salt = randomBytes(16);
-  const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 1024, r: 8, p: 1 });
-  return `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
-}
-
-const basic = (user: string, password: string) =>
-  `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
 
 const PROXY = '127.0.0.10';
 const tenants: PolicyInput['tenants'] = {

@@ -5,7 +5,6 @@
  * hash recomputed), two lines swapped, the newest lines cut (the head), the oldest line cut.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes, scryptSync } from 'node:crypto';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -14,16 +13,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PolicyInput } from '@resultgate/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainHash } from '../packages/gateway/src/logs/chain.js';
-import { httpsRequest, startEchoUpstream, startTestGateway } from './helpers/index.js';
+import { cheapHash, httpsRequest, startEchoUpstream, startTestGateway } from './helpers/index.js';
 
 const MAIN = fileURLToPath(new URL('../packages/gateway/src/cli/main.ts', import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-
-function cheapHash(password: string): string {
-  const salt = randomBytes(16);
-  const key = scryptSync(password, salt, 32, { N: 1024, r: 8, p: 1 });
-  return `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
-}
 
 const tenants: PolicyInput['tenants'] = {
   'school-a': {

@@ -4,11 +4,13 @@
  * a zone's IP allow-list (the login form and the logs page are admin screens), a password
  * oracle, or a way to outrun the lockout with parallel guesses.
  */
-import { randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditEvent, PolicyInput } from '@resultgate/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  cheapHash,
+  basic,
   type EchoUpstream,
   httpsRequest,
   type RawRequest,
@@ -16,15 +18,6 @@ import {
   startTestGateway,
   type TestGateway,
 } from './helpers/index.js';
-
-function cheapHash(password: string): string {
-  const salt = randomBytes(16);
-  const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 1024, r: 8, p: 1 });
-  return `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
-}
-
-const basic = (user: string, password: string) =>
-  `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
 
 const OFFICE = '127.0.0.2';
 const RACE = '127.0.0.4';

@@ -7,19 +7,19 @@
  * credential token, each cookie value and each query value, and the tenant admin's
  * `/.gateway/logs` answer is searched too.
  */
-import { randomBytes, scryptSync } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PolicyInput } from '@resultgate/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpsRequest, type RawResponse, startEchoUpstream, startTestGateway } from './helpers/index.js';
+import {
+  cheapHash,
+  httpsRequest,
+  type RawResponse,
+  startEchoUpstream,
+  startTestGateway,
+} from './helpers/index.js';
 import type { EchoUpstream, TestGateway } from './helpers/index.js';
 
-function cheapHash(password: string): string {
-  const salt = randomBytes(16);
-  const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 1024, r: 8, p: 1 });
-  return `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
-}
 const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64');
 
 const P = {

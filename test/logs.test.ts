@@ -6,7 +6,6 @@
  * then fails after an edited line and after a cut head.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes, scryptSync } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -15,6 +14,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Logs, logsRoute, openLogs, type PolicyInput } from '@resultgate/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  cheapHash,
+  basic,
   type EchoUpstream,
   httpsRequest,
   type RawRequest,
@@ -25,14 +26,6 @@ import {
 
 const MAIN = fileURLToPath(new URL('../packages/gateway/src/cli/main.ts', import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-
-function cheapHash(password: string): string {
-  const salt = randomBytes(16);
-  const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 1024, r: 8, p: 1 });
-  return `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
-}
-const basic = (user: string, password: string) =>
-  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 const SECRETS = {
   passwords: ['Sync-Password-1', 'WrongPass-XYZ', 'B-Sync-Password-1', 'B-Wrong-Pass', 'Admin-Password-1'],

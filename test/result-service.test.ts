@@ -4,7 +4,7 @@
  * with Basic auth; tenant isolation; a request that skips the gateway refused; and identity headers
  * seen once (an upstream debug echo, an upstream log) refused when replayed for another request.
  */
-import { randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,8 @@ import { identityHeaders, type PolicyInput } from '@resultgate/gateway';
 import { type RunningResultService, startResultService } from '@resultgate/example-result-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  cheapHash,
+  basic,
   httpsRequest,
   type RawRequest,
   startEchoUpstream,
@@ -20,13 +22,6 @@ import {
 } from './helpers/index.js';
 
 /** A cheap `scrypt$N$r$p$salt$hash` (N=1024): this test is about the flow, not the cost. */
-function cheapHash(password: string): string {
-  const salt = randomBytes(16);
-  const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 1024, r: 8, p: 1 });
-  return `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
-}
-const basic = (user: string, password: string) =>
-  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 const tenants: PolicyInput['tenants'] = {
   'school-a': {

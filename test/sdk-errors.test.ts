@@ -5,7 +5,7 @@
  * (NetworkError) — plus a retry after a real `504` that the upstream sees carry the same
  * Idempotency-Key twice, and debug events of a real send that hold no personal data.
  */
-import { randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,7 @@ import {
 import { createNodeFetch, LOCALHOST_RESOLVE } from '@resultgate/sdk/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  cheapHash,
   type EchoUpstream,
   httpsRequest,
   startEchoUpstream,
@@ -32,12 +33,6 @@ import {
   type TestGateway,
   testCertificate,
 } from './helpers/index.js';
-
-function cheapHash(password: string): string {
-  const salt = randomBytes(16);
-  const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 1024, r: 8, p: 1 });
-  return `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
-}
 
 const PASSWORD = 'Sync-Password-1';
 const users = {

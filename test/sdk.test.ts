@@ -4,7 +4,7 @@
  * reuse one Idempotency-Key, sendMany resumed after a crash without duplicates, `for await` over
  * several pages, and a status webhook verified (a forged one rejected).
  */
-import { randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,14 +29,9 @@ import {
 import { createNodeFetch, LOCALHOST_RESOLVE } from '@resultgate/sdk/node';
 import { signWebhook, verifyWebhook, type WebhookVerificationError } from '@resultgate/sdk/webhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway, testCertificate } from './helpers/index.js';
+import { cheapHash, startTestGateway, type TestGateway, testCertificate } from './helpers/index.js';
 
 /** A cheap scrypt hash (N=1024): this test is about the SDK, not the hashing cost. */
-function cheapHash(password: string): string {
-  const salt = randomBytes(16);
-  const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 1024, r: 8, p: 1 });
-  return `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
-}
 
 const PASSWORD = 'Sync-Password-1';
 const user = () => ({ 'hr-sync': { passwordHash: cheapHash(PASSWORD), roles: ['integration'] } });

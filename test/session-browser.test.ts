@@ -3,7 +3,7 @@
  * chromium, with JavaScript off (the login works without it), through the real gateway over TLS.
  * Screenshots of the login page in Japanese and English go to test/artifacts/ (git-ignored).
  */
-import { randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -13,18 +13,18 @@ import type { PolicyInput } from '@resultgate/gateway';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionRoutes } from '../packages/gateway/src/session/index.js';
-import { type EchoUpstream, startEchoUpstream, startTestGateway, type TestGateway } from './helpers/index.js';
+import {
+  cheapHash,
+  type EchoUpstream,
+  startEchoUpstream,
+  startTestGateway,
+  type TestGateway,
+} from './helpers/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
 const PASSWORD = 'Admin-Password-1';
 const IDLE_MS = 2_500;
-
-function cheapHash(password: string): string {
-  const salt = randomBytes(16);
-  const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 1024, r: 8, p: 1 });
-  return `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
-}
 
 const tenants: PolicyInput['tenants'] = {
   'school-a': {

@@ -3,12 +3,13 @@
  * clock with short durations — the login form and its CSRF defence, the session cookie, sliding
  * renewal, the absolute lifetime, logout with replay, tenant binding and the `next` redirect.
  */
-import { randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditEvent, PolicyInput } from '@resultgate/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionRoutes } from '../packages/gateway/src/session/index.js';
 import {
+  cheapHash,
   type EchoRecord,
   type EchoUpstream,
   httpsRequest,
@@ -17,12 +18,6 @@ import {
   startTestGateway,
   type TestGateway,
 } from './helpers/index.js';
-
-function cheapHash(password: string): string {
-  const salt = randomBytes(16);
-  const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 1024, r: 8, p: 1 });
-  return `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
-}
 
 const PASSWORD = 'Admin-Password-1';
 const IDLE_MS = 2_000;

@@ -1,4 +1,5 @@
-/** Shared helpers of the end-to-end tests: a real gateway, an echo upstream, raw requests. */
+/** Shared helpers of the end-to-end tests: a real gateway, an echo upstream, raw requests, credentials. */
+export { basic, cheapHash } from './credentials.js';
 export { type EchoOptions, type EchoRecord, type EchoUpstream, startEchoUpstream } from './echo.js';
 export {
   defaultTenants,
