@@ -6,7 +6,7 @@
  * and recipient notifications). The test also fails if an operation of the document was never
  * exercised, or if an answer matches no documented response.
  */
-import { randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +16,13 @@ import { type RunningResultService, startResultService } from '@resultgate/examp
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpsRequest, type RawResponse, startTestGateway, type TestGateway } from './helpers/index.js';
+import {
+  cheapHash,
+  httpsRequest,
+  type RawResponse,
+  startTestGateway,
+  type TestGateway,
+} from './helpers/index.js';
 import { DOCUMENT } from './openapi/generate.js';
 
 type Json = Record<string, unknown>;
@@ -80,11 +86,6 @@ function expectDocumented(method: string, target: string, res: RawResponse) {
 
 const PASSWORD = 'Contract-Pass-1';
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
-function cheapHash(password: string): string {
-  const salt = randomBytes(16);
-  const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 1024, r: 8, p: 1 });
-  return `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
-}
 
 let dir: string;
 let service: RunningResultService;

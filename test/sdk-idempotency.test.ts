@@ -7,7 +7,7 @@
  * `sendMany`'s counts are the same for every chunk size, and `report.complete` is true only when
  * nothing was rejected. Results are also found again by `getByExternalId`.
  */
-import { randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,14 +15,9 @@ import { type RunningResultService, startResultService } from '@resultgate/examp
 import { ConflictError, NotFoundError, ResultClient, type ResultInput } from '@resultgate/sdk';
 import { createNodeFetch, LOCALHOST_RESOLVE } from '@resultgate/sdk/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway, testCertificate } from './helpers/index.js';
+import { cheapHash, startTestGateway, type TestGateway, testCertificate } from './helpers/index.js';
 
 const PASSWORD = 'Idem-Password-1';
-function cheapHash(password: string): string {
-  const salt = randomBytes(16);
-  const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 1024, r: 8, p: 1 });
-  return `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
-}
 
 let dir: string;
 let service: RunningResultService;

@@ -6,7 +6,7 @@
  * error) searched for them. What must be there instead: code, status, method, URL path, request
  * id and the issues.
  */
-import { randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,6 +36,7 @@ import {
 import { createNodeFetch, LOCALHOST_RESOLVE } from '@resultgate/sdk/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  cheapHash,
   type EchoUpstream,
   httpsRequest,
   startEchoUpstream,
@@ -43,12 +44,6 @@ import {
   type TestGateway,
   testCertificate,
 } from './helpers/index.js';
-
-function cheapHash(password: string): string {
-  const salt = randomBytes(16);
-  const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 1024, r: 8, p: 1 });
-  return `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
-}
 
 const PASSWORD = 'Redact-Me-Pa55word';
 const WRONG = 'Wrong-Pa55word-Zz';
