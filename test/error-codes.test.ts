@@ -109,6 +109,17 @@ describe('error codes: the gateway, the result service and the SDK agree', () =>
     }
   });
 
+  it('docs/architecture.md §4 lists every code with its status', () => {
+    const doc = readFileSync(join(ROOT, 'docs/architecture.md'), 'utf8');
+    const table = new Map<string, number>();
+    for (const m of doc.matchAll(/^\| (\d{3}) +\| `([a-z_]+)` +\|/gm)) table.set(m[2]!, Number(m[1]));
+    const gateway = Object.fromEntries(
+      Object.entries(ERROR_CODES).map(([code, { status }]) => [code, status]),
+    );
+    expect(Object.fromEntries(table)).toEqual(gateway);
+    for (const [code, status] of Object.entries(API_ERRORS)) expect(doc).toContain(`\`${status} ${code}\``);
+  });
+
   it('the result service answers only codes of API_ERRORS (every errorBody/ApiError call)', () => {
     const dir = join(ROOT, 'examples/result-service/src');
     const files = (readdirSync(dir, { recursive: true }) as string[]).filter(

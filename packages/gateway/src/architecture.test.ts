@@ -83,8 +83,8 @@ function edges(): Edge[] {
     const text = readFileSync(join(SRC, from), 'utf8');
     for (const m of text.matchAll(spec)) {
       const to = posix.normalize(posix.join(posix.dirname(from), m[1]!)).replace(/\.js$/, '.ts');
-      if (to.startsWith('../')) throw new Error(`${from} imports outside src/: ${m[1]}`);
-      out.push({ from, to });
+      // Outside src/ (the package's own package.json for its version): not a folder of the table.
+      if (!to.startsWith('../')) out.push({ from, to });
     }
   }
   return out;
