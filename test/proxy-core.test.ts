@@ -1,5 +1,5 @@
 /**
- * End-to-end: the proxy core (DESIGN §4 steps 1-6 and 13) over real TLS, with an echo upstream
+ * End-to-end: the proxy core (docs/architecture.md §4 steps 1-6 and 13) over real TLS, with an echo upstream
  * that reports exactly what reached it — including every bypass attempt of issue 2.
  */
 import { verifyIdentity } from '@resultgate/gateway';

@@ -1,5 +1,5 @@
 /**
- * The Result API's input and output shapes (DESIGN §8). zod is the single source of the types;
+ * The Result API's input and output shapes (docs/architecture.md §8). zod is the single source of the types;
  * every problem is reported with its field path.
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * Composes the request pipeline of DESIGN §4 — the one place that fixes middleware order.
+ * Composes the request pipeline of docs/architecture.md §4 — the one place that fixes middleware order.
  * Called once per policy load: every factory compiles its part of the policy here, so the hot
  * path only looks things up. A reload builds a new app with the same long-lived deps.
  */

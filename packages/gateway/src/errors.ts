@@ -1,5 +1,5 @@
 /**
- * The gateway's error codes: the contract the SDK maps to error classes (DESIGN §4).
+ * The gateway's error codes: the contract the SDK maps to error classes (docs/architecture.md §4).
  * A request-time denial throws a `GatewayError`; one `onError` turns it into a JSON body or a
  * small ja/en HTML page. A 500 never shows internals.
  */

@@ -1,7 +1,7 @@
 /**
- * The pipeline's per-request values (DESIGN §4) in one plain object. Hono keeps context variables in
- * a Map per request; a dozen of them set and read thirty times by the steps cost the gateway more
- * than its allow-lists and zone matching together (the Map grows twice on every request). Steps
+ * The pipeline's per-request values (docs/architecture.md §4) in one plain object. Hono keeps context
+ * variables in a Map per request; a dozen of them set and read thirty times by the steps cost the gateway
+ * more than its allow-lists and zone matching together (the Map grows twice on every request). Steps
  * read and write `rq(c)` instead: one object of a fixed shape, one Map entry.
  */
 import type { Context } from 'hono';

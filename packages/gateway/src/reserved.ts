@@ -1,5 +1,5 @@
 /**
- * The gateway's own pages on every tenant host, under `/.gateway/` (DESIGN §5). They pass the
+ * The gateway's own pages on every tenant host, under `/.gateway/` (docs/architecture.md §4). They pass the
  * tenant-level checks (TLS, tenant, maintenance bypass rules, tenant IP allow-list) but belong to
  * no zone. Each module contributes its handlers; app.ts mounts them in one place.
  */
@@ -20,7 +20,7 @@ export const RESERVED_PREFIX = '/.gateway/';
  * `ipAllow`, or `undefined` (no restriction beyond the tenant's list) when there are none or one
  * of them is unrestricted. The login page serves the form zones and the logs page the zones of
  * the admin role: without this, a client every such zone refuses could still try passwords
- * there, or read the logs, from a network the policy keeps out (DESIGN §9).
+ * there, or read the logs, from a network the policy keeps out (docs/architecture.md §9).
  */
 export function zoneNetworks(zones: readonly Zone[]): CidrSet | undefined {
   if (zones.length === 0 || zones.some((z) => z.ipAllow === undefined)) return undefined;

@@ -27,7 +27,7 @@ export interface GatewayEnv {
   Variables: GatewayVariables;
 }
 
-/** Security events written to the tenant's tamper-evident audit log (DESIGN §6). */
+/** Security events written to the tenant's tamper-evident audit log (docs/architecture.md §6). */
 export type AuditEventType =
   | 'auth_failure'
   | 'lockout'
@@ -61,7 +61,7 @@ export interface AuditSink {
   write(event: AuditEvent): void;
 }
 
-/** One access-log line, exactly the fields of DESIGN §6. */
+/** One access-log line, exactly the fields of docs/architecture.md §6. */
 export interface AccessRecord {
   ts: string;
   reqId: string;

@@ -1,5 +1,5 @@
 /**
- * Typed errors: one base class and one subclass per gateway/service error code (DESIGN §4).
+ * Typed errors: one base class and one subclass per gateway/service error code (docs/architecture.md §4).
  * Modelled on ky's `source/errors/*` and openai-node's `core/error.ts`: every error keeps
  * `status`, `code`, `requestId`, `cause` and says method + URL in its message.
  */

@@ -1,5 +1,5 @@
 /**
- * Result API v1 types (DESIGN §8). Unions of strings tolerate values a newer server adds:
+ * Result API v1 types (docs/architecture.md §8). Unions of strings tolerate values a newer server adds:
  * `(string & {})` keeps editor completion for the known ones while accepting any string.
  */
 

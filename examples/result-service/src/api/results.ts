@@ -1,5 +1,5 @@
 /**
- * Result API v1 under `/api/v1` (DESIGN §8): send and batch (send.ts), get (by id or by the
+ * Result API v1 under `/api/v1` (docs/architecture.md §8): send and batch (send.ts), get (by id or by the
  * integrator's externalId), list with an opaque cursor, withdraw and the status history. Every query is scoped to the verified tenant; another
  * tenant's id answers 404 exactly like an unknown one.
  */

@@ -1,5 +1,6 @@
 /**
- * Steps 9-10 of the pipeline for zones with `auth: "basic"` (DESIGN §4): lockout, then Basic auth.
+ * Steps 9-10 of the pipeline for zones with `auth: "basic"` (docs/architecture.md §4): lockout,
+ * then Basic auth.
  *
  * Per request with a warm cache: one SHA-256 of the header as received, one LRU lookup and the
  * user's lockout in memory — no decoding, no scrypt, no I/O. A miss goes through the one

@@ -58,7 +58,7 @@ function fromIpaddr(addr: ipaddr.IPv4 | ipaddr.IPv6): Ip {
 /**
  * Parses one address strictly: dotted-quad IPv4 or IPv6 text, nothing else (no port, no `127.1` or
  * `0x7f.0.0.1` shorthand — a guess is never made). `::ffff:a.b.c.d` gives the IPv4 address
- * (DESIGN §4 step 2).
+ * (docs/architecture.md §4 step 2).
  * @returns the address, or `null` when the text is not an address
  */
 export function parseIp(text: string): Ip | null {

@@ -1,5 +1,5 @@
 /**
- * Step 2 of the pipeline (DESIGN §4): the client address every later decision uses, logs and
+ * Step 2 of the pipeline (docs/architecture.md §4): the client address every later decision uses, logs and
  * forwards. It is the socket peer, unless the peer is one of `server.trustedProxies`; then
  * `X-Forwarded-For` is walked from the right, skipping trusted hops, and the first untrusted hop is
  * the client. Entries left of it were written by the client itself and are never read, so they can

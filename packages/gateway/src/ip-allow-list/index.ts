@@ -1,5 +1,5 @@
 /**
- * Step 8 of the pipeline (DESIGN §4): IP allow-lists, and the zone's `authBypass` networks.
+ * Step 8 of the pipeline (docs/architecture.md §4): IP allow-lists, and the zone's `authBypass` networks.
  *
  * - The tenant's `ipAllow` and the zone's `ipAllow` both apply: a client must be in each list
  *   that is present. An absent list means no restriction at that level (the schema refuses an

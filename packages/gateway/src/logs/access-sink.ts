@@ -29,7 +29,7 @@ function capOrNull(value: string | null | undefined, max: number): string | null
 }
 
 /**
- * One access line: exactly the fields of DESIGN §6, in a fixed order. JSON.stringify escapes
+ * One access line: exactly the fields of docs/architecture.md §6, in a fixed order. JSON.stringify escapes
  * CR, LF and every control character, so a value can never start a forged line; a query string
  * is cut off even if a caller passes a raw URL (query strings can hold exam numbers).
  */

@@ -1,5 +1,5 @@
 /**
- * Logs (DESIGN §6): per-tenant access and audit logs, the audit hash chain and its verifier,
+ * Logs (docs/architecture.md §6): per-tenant access and audit logs, the audit hash chain and its verifier,
  * retention, export and the tenant admin's `/.gateway/logs` route.
  */
 export { type AccessLogWriterOptions, AccessLogWriter, accessLine } from './access-sink.js';

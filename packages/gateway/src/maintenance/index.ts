@@ -1,6 +1,6 @@
 /**
- * Step 7 of the pipeline: maintenance windows (DESIGN §4, §5). During a window every request of the
- * tenant gets `503 maintenance` with `Retry-After` (seconds to the window's end) and the window's
+ * Step 7 of the pipeline: maintenance windows (docs/architecture.md §4, §5). During a window every request of
+ * the tenant gets `503 maintenance` with `Retry-After` (seconds to the window's end) and the window's
  * message, except from addresses in its `bypass` list (the operators doing the work). The notice
  * list at `/.gateway/notices` stays reachable so clients can learn when service resumes.
  */

@@ -1,8 +1,8 @@
 /**
  * The socket peer and whether it is a trusted proxy (`server.trustedProxies`). Forwarded headers
  * (`X-Request-Id`, `X-Forwarded-For`, `X-Forwarded-Proto`) are believed only from such a peer
- * (DESIGN §9). One implementation — client-ip's {@link CidrSet} — serves every module, and a list
- * is compiled once per policy load however many modules ask for it.
+ * (docs/architecture.md §9). One implementation — client-ip's {@link CidrSet} — serves every module, and a
+ * list is compiled once per policy load however many modules ask for it.
  */
 import type { Context } from 'hono';
 import { CidrSet } from '../client-ip/cidr.js';

@@ -1,5 +1,5 @@
 /**
- * The login and logout pages of `form` zones (DESIGN §5): plain HTML forms that work without
+ * The login and logout pages of `form` zones (docs/architecture.md §4): plain HTML forms that work without
  * JavaScript, in Japanese or English, with visible labels tied to their inputs and errors
  * announced to screen readers (`role="alert"`, `aria-describedby`).
  */

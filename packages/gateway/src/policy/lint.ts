@@ -1,6 +1,6 @@
 /**
- * Warnings about a valid policy (DESIGN §5): rules that load but break a promise of the security
- * checklist (7 days' notice of maintenance, 1 h idle timeout on admin screens, a real password
+ * Warnings about a valid policy (docs/architecture.md §5): rules that load but break a promise of the
+ * security checklist (7 days' notice of maintenance, 1 h idle timeout on admin screens, a real password
  * policy) or that can never take effect (a zone no request reaches, a host listed twice).
  */
 import ipaddr from 'ipaddr.js';

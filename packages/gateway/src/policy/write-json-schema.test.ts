@@ -54,7 +54,7 @@ describe('policy.schema.json', () => {
     expect(readFileSync(POLICY_SCHEMA_FILE, 'utf8')).toBe(policyJsonSchemaText());
   });
 
-  it('has a title and accepts a policy written like DESIGN §5, $schema included', () => {
+  it('has a title and accepts a complete policy, $schema included', () => {
     expect(schema.title).toBe('resultgate policy');
     const policy: Schema = {
       $schema: './node_modules/@resultgate/gateway/policy.schema.json',

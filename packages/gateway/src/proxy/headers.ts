@@ -1,5 +1,5 @@
 /**
- * Header hygiene of the proxy hop (DESIGN §8). Tables, not branches: what never crosses the
+ * Header hygiene of the proxy hop (docs/architecture.md §8). Tables, not branches: what never crosses the
  * gateway in either direction, and what the gateway itself sets. Works on Node's raw header list
  * (`incoming.rawHeaders`: name, value, name, value…) so nothing is parsed or copied twice.
  */

@@ -1,5 +1,5 @@
 /**
- * The identity the gateway forwards to the upstream, and its signature (DESIGN §8).
+ * The identity the gateway forwards to the upstream, and its signature (docs/architecture.md §8).
  *
  * `X-Gateway-Signature: t=<unix seconds>,v2=<base64url HMAC-SHA256>` over a canonical string of
  * the timestamp, the request's method and target (path and query exactly as the upstream receives

@@ -1,5 +1,5 @@
 /**
- * Step 13 of the pipeline: the proxy hop (DESIGN §10). Served by Node, it takes the fast path:
+ * Step 13 of the pipeline: the proxy hop (docs/architecture.md §10). Served by Node, it takes the fast path:
  * request headers read from `incoming.rawHeaders`, the body streamed from `incoming`, the answer
  * streamed by an undici dispatch handler straight into the Node response (node-hop.ts), then
  * `RESPONSE_ALREADY_SENT` — no web `Request`/`Response` is built, nothing is buffered. Under

@@ -23,7 +23,7 @@ export function upstreamPool(deps: GatewayDeps, origin: string, config: Upstream
   if (!pool) {
     pool = new Pool(origin, {
       connections: config.connections,
-      // An unreachable upstream must turn into 502 quickly (DESIGN §4: within a second by default).
+      // An unreachable upstream must turn into 502 quickly: within a second by default.
       connect: { timeout: config.connectTimeout },
       headersTimeout: config.timeout,
       bodyTimeout: config.timeout,

@@ -1,6 +1,6 @@
 /**
- * Step 11 of the pipeline (DESIGN §4): a zone's `roles` must intersect the roles of the user that
- * authentication established (Basic, session or `authBypass`), else `403 forbidden`. A zone
+ * Step 11 of the pipeline (docs/architecture.md §4): a zone's `roles` must intersect the roles of the user
+ * that authentication established (Basic, session or `authBypass`), else `403 forbidden`. A zone
  * without `roles` lets any authenticated (or, for `auth: "none"`, any) request through. A zone
  * with `roles` and no user — `auth: "none"` with roles, which `resultgate check` flags — is
  * denied: default deny.

@@ -1,5 +1,5 @@
 /**
- * Step 10 for zones with `auth: "form"` (DESIGN §4, §5): the session cookie, a sliding idle
+ * Step 10 for zones with `auth: "form"` (docs/architecture.md §4, §5): the session cookie, a sliding idle
  * timeout per zone and an absolute lifetime. A valid session sets `rq(c).user`; a missing,
  * expired, revoked or foreign one sends a browser to the login page (`303`) and an API client a
  * `401 session_expired`. The login and logout pages are {@link sessionRoutes}.

@@ -1,5 +1,5 @@
 /**
- * Steps 4-6 of the pipeline: tenant by `Host`, path normalisation, zone (DESIGN §4).
+ * Steps 4-6 of the pipeline: tenant by `Host`, path normalisation, zone (docs/architecture.md §4).
  * The host map and every tenant's zone matcher are compiled once per policy load; a request does a
  * Map lookup, a normalisation (a regex test for an already-clean path) and a short prefix scan.
  */

@@ -1,6 +1,6 @@
 /**
- * Path normalisation (DESIGN §4 step 5). Zones match the normalised path and the upstream receives
- * the same one, so `/api/../admin`, `/%61dmin` and `//admin` are all `/admin` to both — an attacker
+ * Path normalisation (docs/architecture.md §4 step 5). Zones match the normalised path and the upstream
+ * receives the same one, so `/api/../admin`, `/%61dmin` and `//admin` are all `/admin` to both — an attacker
  * cannot make the gateway see one path and the upstream another. What cannot be normalised safely
  * is refused: an encoded `/` or `\` (the upstream might split on it), a raw `\`, NUL and other
  * control characters, malformed percent escapes, non-ASCII request bytes and invalid UTF-8.

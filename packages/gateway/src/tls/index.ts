@@ -1,5 +1,5 @@
 /**
- * Step 3 of the pipeline: TLS only (DESIGN §4). The plain-HTTP listener serves the same app; a
+ * Step 3 of the pipeline: TLS only (docs/architecture.md §4). The plain-HTTP listener serves the same app; a
  * request is plain when its socket is not encrypted. GET/HEAD get `308` to the same host on the
  * HTTPS port (path and query kept), every other method `403 tls_required` — never forwarded, so a
  * body sent in clear is not passed on. Behind a TLS-terminating proxy `X-Forwarded-Proto: https`

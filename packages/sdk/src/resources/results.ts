@@ -28,7 +28,7 @@ interface ListBody {
 }
 
 /**
- * `client.results`: the Result API v1 (DESIGN §8). One small class, as openai-node's resources.
+ * `client.results`: the Result API v1 (docs/architecture.md §8). One small class, as openai-node's resources.
  */
 export class Results {
   readonly #http: HttpCore;
