@@ -202,3 +202,38 @@ describe('docs/architecture.md: what each folder may import', () => {
     expect(relative(SRC, DOC)).toBe(join('..', '..', '..', 'docs', 'architecture.md'));
   });
 });
+
+describe('docs/architecture.md §2: between packages', () => {
+  const ROOT = join(SRC, '../../..');
+  /** Every import specifier of every .ts file under `dir` (relative to the repository). */
+  function specifiers(dir: string): { file: string; spec: string }[] {
+    const base = join(ROOT, dir);
+    return (readdirSync(base, { recursive: true }) as string[])
+      .map((f) => f.split('\\').join('/'))
+      .filter((f) => f.endsWith('.ts') && !f.includes('node_modules/'))
+      .flatMap((f) =>
+        [
+          ...readFileSync(join(base, f), 'utf8').matchAll(/(?:\bfrom|\bimport)\s*\(?\s*['"]([^'"]+)['"]/g),
+        ].map((m) => ({ file: `${dir}/${f}`, spec: m[1]! })),
+      );
+  }
+  const gatewayImports = (dir: string) =>
+    specifiers(dir).filter(
+      ({ spec }) => spec.startsWith('@resultgate/gateway') || spec.includes('packages/gateway'),
+    );
+
+  it('the SDK imports nothing of the gateway', () => {
+    expect(specifiers('packages/sdk/src').length).toBeGreaterThan(50);
+    expect(gatewayImports('packages/sdk/src')).toEqual([]);
+  });
+
+  it('the examples import only the gateway’s /identity entry', () => {
+    const found = [
+      'examples/result-service/src',
+      'examples/school-system/src',
+      'examples/hr-system/src',
+    ].flatMap(gatewayImports);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.filter(({ spec }) => spec !== '@resultgate/gateway/identity')).toEqual([]);
+  });
+});
