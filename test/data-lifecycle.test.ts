@@ -7,7 +7,7 @@
  * `resultgate report --data-status` shows the backup, encryption and deletion evidence.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PolicyInput } from '@resultgate/gateway';
 import { type RunningResultService, startResultService } from '@resultgate/example-result-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpsRequest, startTestGateway, type TestGateway } from './helpers/index.js';
+import { basic, cheapHash, httpsRequest, startTestGateway, type TestGateway } from './helpers/index.js';
 
 const GATEWAY_CLI = fileURLToPath(new URL('../packages/gateway/src/cli/main.ts', import.meta.url));
 const SERVICE_CLI = fileURLToPath(new URL('../examples/result-service/src/bin.ts', import.meta.url));
@@ -41,14 +41,6 @@ function cli(main: string, args: string[], env: Record<string, string>) {
     });
   });
 }
-
-function cheapHash(password: string): string {
-  const salt = randomBytes(16);
-  const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 1024, r: 8, p: 1 });
-  return `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
-}
-const basic = (user: string, password: string) =>
-  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 const tenant = (host: string): PolicyInput['tenants'][string] => ({
   hosts: [host],
