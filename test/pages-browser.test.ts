@@ -12,7 +12,7 @@
  * fails on any serious or critical violation. With SCREENSHOT_DIR set (`npm run screenshots`) the
  * main pages are saved there as PNGs for the README; otherwise they go to test/artifacts/.
  */
-import { randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,7 @@ import {
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations, browserRuns, CHROMIUM, launchBrowser } from './helpers/browser.js';
-import { httpsRequest, startTestGateway, type TestGateway } from './helpers/index.js';
+import { cheapHash, httpsRequest, startTestGateway, type TestGateway } from './helpers/index.js';
 
 const SHOTS = process.env.SCREENSHOT_DIR
   ? resolve(process.env.SCREENSHOT_DIR)
@@ -37,12 +37,6 @@ const SYNC_PASSWORD = 'Sync-Password-1';
 const HOUR = 3_600_000;
 const DESKTOP = { width: 1024, height: 760 };
 const PHONE = { width: 390, height: 844 };
-
-function cheapHash(password: string): string {
-  const salt = randomBytes(16);
-  const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 1024, r: 8, p: 1 });
-  return `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
-}
 
 const now = Date.now();
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -5,13 +5,13 @@
  * SIGKILL after 15 s). Every listener on 127.0.0.1 port 0. Stop it in `finally`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes, scryptSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PolicyInput } from '@resultgate/gateway';
+import { basic } from './credentials.js';
 import { testCertificate } from './gateway.js';
 import { httpsRequest, type RawResponse } from './request.js';
 
@@ -19,12 +19,8 @@ export const CLI_MAIN = fileURLToPath(new URL('../../packages/gateway/src/cli/ma
 export const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const { RESULTGATE_POLICY: _ignored, ...inherited } = process.env;
 
-/** A cheap scrypt hash (N=1024) for test users. */
-export function cheapHash(password: string): string {
-  const salt = randomBytes(16);
-  const key = scryptSync(password.normalize('NFC'), salt, 32, { N: 1024, r: 8, p: 1 });
-  return `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
-}
+// The end-to-end tests' one cheap hash, for the files that import it from here.
+export { cheapHash } from './credentials.js';
 
 /** A directory holding a policy for `serve`; `remove()` deletes it. */
 export interface ServeDir {
@@ -151,7 +147,7 @@ export function runCli(args: string[]): Promise<{ code: number | null; stdout: s
 
 /** Basic credentials as a header. */
 export function basicHeader(user: string, password: string): Record<string, string> {
-  return { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
+  return { authorization: basic(user, password) };
 }
 
 /**

@@ -227,13 +227,18 @@ describe('docs/architecture.md §2: between packages', () => {
     expect(gatewayImports('packages/sdk/src')).toEqual([]);
   });
 
-  it('the examples import only the gateway’s /identity entry', () => {
+  it('the examples import only the gateway’s small subpath entries (/identity, /page-style)', () => {
+    const pkg = JSON.parse(readFileSync(join(SRC, '../package.json'), 'utf8')) as { exports: object };
+    const subpaths = Object.keys(pkg.exports)
+      .filter((k) => k !== '.' && !k.endsWith('.json'))
+      .map((k) => `@resultgate/gateway${k.slice(1)}`);
+    expect(subpaths).toContain('@resultgate/gateway/identity');
     const found = [
       'examples/result-service/src',
       'examples/school-system/src',
       'examples/hr-system/src',
     ].flatMap(gatewayImports);
     expect(found.length).toBeGreaterThan(0);
-    expect(found.filter(({ spec }) => spec !== '@resultgate/gateway/identity')).toEqual([]);
+    expect(found.filter(({ spec }) => !subpaths.includes(spec))).toEqual([]);
   });
 });
