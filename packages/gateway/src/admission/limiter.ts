@@ -1,7 +1,7 @@
 /**
  * A counting semaphore with a bounded queue ordered by ticket: the admission control of one zone
- * (DESIGN §4 step 12). The queue is kept sorted by each waiter's {@link Key} — its arrival time
- * and sequence, or its draw at a scheduled opening — so it is FIFO for plain arrivals, and a
+ * (docs/architecture.md §4 step 12). The queue is kept sorted by each waiter's {@link Key} — its
+ * arrival time and sequence, or its draw at a scheduled opening — so it is FIFO for plain arrivals, and a
  * returning ticket holder takes its old place ahead of later arrivals. When the queue is full, an
  * earlier key still gets in and the latest waiter is sent away (`evicted`), so the queue always
  * holds the earliest tickets present.
