@@ -29,17 +29,18 @@ import { rq } from './request-state.js';
 export interface GatewayOptions {
   /** A validated policy (see `loadPolicy`). */
   policy: Policy;
-  /** Long-lived clocks, secrets, sinks and stores (see `memoryDeps` for tests). */
+  /** Long-lived clocks, secrets, sinks and stores (see `memoryDeps` of `/testing` for tests). */
   deps: GatewayDeps;
   /** Handlers of `/.gateway/*` paths contributed by modules (login, logout, notices, logs). */
   reserved?: ReservedRoutes;
 }
 
 /**
- * Builds the gateway's Hono app for one policy load.
+ * Builds the gateway's Hono app for one policy load. It reads Node's request and response: serve it
+ * with @hono/node-server (in a test, `nodeRequest` of `/testing`).
  * @example
  * const app = createGateway({ policy, deps: memoryDeps() });
- * const res = await app.request('https://school-a.localhost/api/v1/results');
+ * const res = await nodeRequest(app, 'https://school-a.localhost/api/v1/results', {}, '203.0.113.7');
  */
 export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   const ctx: PipelineContext = { policy: options.policy, deps: options.deps };

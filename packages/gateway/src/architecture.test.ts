@@ -1,8 +1,8 @@
 /**
  * The folder/import rules of docs/architecture.md §2, enforced. The document's fenced blocks are
  * the source of truth: `imports` (what each folder or top-level module may import),
- * `import-debts` (today's known violations, each with the #16 item that removes it) and
- * `test-support` (test helpers that still live in src/). A new import that the table does not
+ * and `import-debts` (today's known violations, each with the #16 item that removes it). Test
+ * support lives in `testing/`, which only tests may import. A new import that the table does not
  * allow fails here; so does a debt that no longer exists (delete its line: the list only shrinks),
  * a folder the table does not know, and an import cycle between folders outside the debts.
  */
@@ -29,7 +29,6 @@ interface Rules {
   /** unit → what it may import (units, module paths, or `*` for anything). */
   allow: Map<string, string[]>;
   debts: { from: string; to: string }[];
-  testSupport: string[];
 }
 
 /** Reads the rules; `@group` names on the right are replaced by the group's members. */
@@ -52,8 +51,7 @@ function readRules(text: string): Rules {
     if (arrow !== '->' || !from || !to) throw new Error(`bad debt line: ${from} ${arrow} ${to}`);
     return { from, to };
   });
-  const testSupport = block(text, 'test-support').map(([file]) => file!);
-  return { allow, debts, testSupport };
+  return { allow, debts };
 }
 
 /** A module's unit: its top folder (`session/`) or, at the top level, its file (`app.ts`). */
@@ -90,7 +88,8 @@ function edges(): Edge[] {
   return out;
 }
 
-const isTest = (rules: Rules, file: string) => file.endsWith('.test.ts') || rules.testSupport.includes(file);
+/** A test, or test support (`testing/`): checked against its folder's row and the `(tests)` row. */
+const isTest = (file: string) => file.endsWith('.test.ts') || file.startsWith('testing/');
 
 /** Whether the table allows the edge (debts aside). */
 function allowed(rules: Rules, edge: Edge): boolean {
@@ -98,10 +97,10 @@ function allowed(rules: Rules, edge: Edge): boolean {
   if (unitOf(edge.to) === unit) return true;
   const may = rules.allow.get(unit) ?? [];
   if (may.some((p) => covers(p, edge.to))) return true;
-  if (!isTest(rules, edge.from)) return false;
-  // Tests (and test support) may also import the test rows' modules and the test support files.
+  if (!isTest(edge.from)) return false;
+  // Tests (and test support) may also import what the (tests) row names.
   const tests = rules.allow.get('(tests)') ?? [];
-  return tests.some((p) => covers(p, edge.to)) || rules.testSupport.includes(edge.to);
+  return tests.some((p) => covers(p, edge.to));
 }
 
 const isDebt = (rules: Rules, edge: Edge) =>
@@ -162,8 +161,6 @@ describe('docs/architecture.md: what each folder may import', () => {
       .filter((d) => !all.some((e) => covers(d.from, e.from) && covers(d.to, e.to) && !allowed(rules, e)))
       .map((d) => `${d.from} -> ${d.to}`);
     expect(stale).toEqual([]);
-    const gone = rules.testSupport.filter((f) => !all.some((e) => e.from === f || e.to === f));
-    expect(gone, 'test-support files that no longer exist').toEqual([]);
   });
 
   it('has no import cycle between folders outside the debts', () => {
@@ -171,7 +168,7 @@ describe('docs/architecture.md: what each folder may import', () => {
     for (const e of all) {
       const [a, b] = [unitOf(e.from), unitOf(e.to)];
       // Test files are not part of the gateway's graph (their folders' rules still apply to them).
-      if (a === b || isDebt(rules, e) || isTest(rules, e.from)) continue;
+      if (a === b || isDebt(rules, e) || isTest(e.from)) continue;
       if (!graph.has(a)) graph.set(a, new Set());
       graph.get(a)!.add(b);
     }
@@ -193,6 +190,10 @@ describe('docs/architecture.md: what each folder may import', () => {
     // The policy model imports nothing of the gateway.
     expect(allowed(rules, { from: 'policy/load.ts', to: 'errors.ts' })).toBe(false);
     expect(allowed(rules, { from: 'session/index.ts', to: 'session/core.ts' })).toBe(true);
+    // Test support is for tests only: no step, nor the public entry, may import it.
+    expect(allowed(rules, { from: 'session/index.ts', to: 'testing/node-request.ts' })).toBe(false);
+    expect(allowed(rules, { from: 'index.ts', to: 'testing/index.ts' })).toBe(false);
+    expect(allowed(rules, { from: 'session/index.test.ts', to: 'testing/session-app.ts' })).toBe(true);
     const cyclic = new Map([
       ['a/', new Set(['b/'])],
       ['b/', new Set(['c.ts'])],
@@ -230,7 +231,7 @@ describe('docs/architecture.md §2: between packages', () => {
   it('the examples import only the gateway’s small subpath entries (/identity, /page-style)', () => {
     const pkg = JSON.parse(readFileSync(join(SRC, '../package.json'), 'utf8')) as { exports: object };
     const subpaths = Object.keys(pkg.exports)
-      .filter((k) => k !== '.' && !k.endsWith('.json'))
+      .filter((k) => k !== '.' && k !== './testing' && !k.endsWith('.json'))
       .map((k) => `@resultgate/gateway${k.slice(1)}`);
     expect(subpaths).toContain('@resultgate/gateway/identity');
     const found = [

@@ -25,9 +25,7 @@ function trimmed(value: string): string {
  * @example const xff = requestHeader(c, 'x-forwarded-for');
  */
 export function requestHeader(c: Context<GatewayEnv>, name: string): string | undefined {
-  const raw = c.env?.incoming?.rawHeaders;
-  // app.request() in unit tests: no Node request, the web Request's headers say it.
-  if (raw === undefined) return c.req.header(name);
+  const raw = c.env.incoming.rawHeaders;
   let value: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const field = raw[i]!;

@@ -210,8 +210,8 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     try {
       await next();
     } finally {
-      const outgoing = c.env?.outgoing;
-      if (!outgoing || outgoing.writableFinished || outgoing.destroyed) release();
+      const outgoing = c.env.outgoing;
+      if (outgoing.writableFinished || outgoing.destroyed) release();
       else outgoing.once('close', release);
     }
   }
@@ -235,24 +235,24 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     else if (got === false) outcome = 'refused';
     else {
       if (ticket) room.returned(key);
-      const outgoing = c.env?.outgoing;
+      const outgoing = c.env.outgoing;
       const leave = () => got.leave();
-      outgoing?.once('close', leave);
+      outgoing.once('close', leave);
       outcome = await got.promise;
-      outgoing?.off('close', leave);
+      outgoing.off('close', leave);
     }
     if (outcome === 'left') {
       // Logged as the proxy logs a client that left (nginx's 499): nobody is left to answer.
-      const out = c.env?.outgoing;
+      const out = c.env.outgoing;
       rq(c).decision = 'client_closed';
-      if (out && !out.headersSent) out.statusCode = 499;
+      if (!out.headersSent) out.statusCode = 499;
       return RESPONSE_ALREADY_SENT;
     }
     if (outcome === 'admitted') {
       if (ticket) room.returned(key);
       // A ticket holder keeps its place for the rest of the visit (the form, then the result).
-      const out = c.env?.outgoing;
-      if (ticket && out && !out.headersSent) {
+      const out = c.env.outgoing;
+      if (ticket && !out.headersSent) {
         out.appendHeader(
           'Set-Cookie',
           ticketCookie(sign(room, entry, now() + ROOM_DEFAULTS.pass * 1000), ROOM_DEFAULTS.pass),

@@ -2,9 +2,10 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryDeps } from '../deps.js';
 import type { Policy } from '../policy/schema.js';
-import { type AccessReply, accessApp, basic, from, testPolicy, testUsers } from '../roles/access-test-app.js';
+import { type AccessReply, accessApp, basic, from, testPolicy, testUsers } from '../testing/access-app.js';
 import { CREDENTIAL_CACHE } from './index.js';
 import { scryptRuns } from '../credentials/password.js';
+import { nodeRequest } from '../testing/node-request.js';
 
 let policy: Policy;
 const API = 'https://acme.localhost/api/v1/results';
@@ -41,7 +42,7 @@ function setup() {
   const deps = memoryDeps({ now: () => now });
   const app = accessApp(policy, deps);
   const call = async (authorization?: string, ip = '203.0.113.7', url = API) => {
-    const res = await app.request(url, { headers: authorization ? { authorization } : {} }, from(ip));
+    const res = await nodeRequest(app, url, { headers: authorization ? { authorization } : {} }, from(ip));
     return { res, body: (await res.json()) as AccessReply };
   };
   return { deps, app, call, advance: (ms: number) => (now += ms) };
@@ -91,8 +92,12 @@ describe('basic auth', () => {
 
   it('answers 401, never a crash, to any Authorization header', async () => {
     const { call } = setup();
+    // Every byte a header value can carry to the pipeline: Node's parser refuses DEL (0x7f) itself.
     const latin1 = fc.string({
-      unit: fc.integer({ min: 0x20, max: 0xff }).map((n) => String.fromCharCode(n)),
+      unit: fc
+        .integer({ min: 0x20, max: 0xff })
+        .filter((n) => n !== 0x7f)
+        .map((n) => String.fromCharCode(n)),
     });
     await fc.assert(
       fc.asyncProperty(
@@ -144,7 +149,8 @@ describe('credential cache', () => {
     await call(basic('hr-sync', PW));
     for (let i = 0; i < 3; i++) await call(basic('hr-sync', 'wrong'), '198.51.100.1');
     const reloaded = accessApp(policy, deps);
-    const res = await reloaded.request(
+    const res = await nodeRequest(
+      reloaded,
       API,
       { headers: { authorization: basic('hr-sync', PW) } },
       from('203.0.113.7'),

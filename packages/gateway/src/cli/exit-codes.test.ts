@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashPassword } from '../credentials/password.js';
-import { validPolicy } from '../policy/test-fixture.js';
+import { validPolicy } from '../testing/policy-fixture.js';
 import type { CliIo } from './command.js';
 import { main } from './main.js';
 

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccessLogWriter, AuditLogWriter, LogHealth } from '../logs/index.js';
-import { validPolicy } from '../policy/test-fixture.js';
+import { validPolicy } from '../testing/policy-fixture.js';
 import type { CliIo } from './command.js';
 import { main } from './main.js';
 

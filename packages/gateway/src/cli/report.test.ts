@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TEST_HASH, validPolicy } from '../policy/test-fixture.js';
+import { TEST_HASH, validPolicy } from '../testing/policy-fixture.js';
 import type { CliIo } from './command.js';
 import { main } from './main.js';
 

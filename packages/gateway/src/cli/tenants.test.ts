@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAuditDir } from '../logs/index.js';
-import { validPolicy } from '../policy/test-fixture.js';
+import { validPolicy } from '../testing/policy-fixture.js';
 import type { CliIo } from './command.js';
 import { main } from './main.js';
 

@@ -3,10 +3,11 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { memoryDeps } from '../deps.js';
 import { isGatewayError } from '../errors.js';
-import { from, testPolicy } from '../roles/access-test-app.js';
+import { from, testPolicy } from '../testing/access-app.js';
 import type { GatewayEnv } from '../types.js';
 import { CidrSet, canonicalAddress, clientIp, isTrustedPeer, parseAddress } from './index.js';
 import { rq } from '../request-state.js';
+import { nodeRequest } from '../testing/node-request.js';
 
 const tenants = { t: { hosts: ['t.localhost'], zones: [{ name: 'all', path: '/', auth: 'none' }] } };
 
@@ -23,7 +24,12 @@ function app(trustedProxies: string[] = []) {
 
 async function ask(a: Hono<GatewayEnv>, peer: string | null, xff?: string) {
   const headers = xff === undefined ? undefined : { 'x-forwarded-for': xff };
-  const res = await a.request('https://t.localhost/', { headers }, peer === null ? undefined : from(peer));
+  const res = await nodeRequest(
+    a,
+    'https://t.localhost/',
+    { headers },
+    peer === null ? undefined : from(peer),
+  );
   return {
     status: res.status,
     body: (await res.json()) as { ip?: string; trusted?: boolean; code?: string },

@@ -37,11 +37,10 @@ export function trustedProxies(policy: Policy): CidrSet {
 }
 
 /**
- * The socket peer's address as Node reports it, or `undefined` when there is no socket
- * (e.g. `app.request()` without bindings) or it is already closed.
+ * The socket peer's address as Node reports it, or `undefined` when the socket has already closed.
  */
 export function socketPeer(c: Context<GatewayEnv>): string | undefined {
-  return c.env?.incoming?.socket?.remoteAddress;
+  return c.env.incoming.socket.remoteAddress;
 }
 
 /**

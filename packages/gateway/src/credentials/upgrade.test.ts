@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../credentials/password.js';
 import { memoryDeps } from '../deps.js';
-import { validPolicy } from '../policy/test-fixture.js';
+import { validPolicy } from '../testing/policy-fixture.js';
 import { passwordUpgrades, upgradeLegacyHash } from './upgrade.js';
 
 const APR1 = '$apr1$12345678$0lqb/6VUFP8JY/s/jTrIk0'; // "secret"

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CREDENTIAL_CACHE } from '../basic-auth/index.js';
 import { memoryDeps } from '../deps.js';
-import { accessApp, basic, from, testPolicy } from '../roles/access-test-app.js';
+import { accessApp, basic, from, testPolicy } from '../testing/access-app.js';
 import { legacyRuns } from './legacy-hash.js';
+import { nodeRequest } from '../testing/node-request.js';
 
 const API = 'https://acme.localhost/api/v1/results';
 
@@ -21,7 +22,7 @@ describe('an htpasswd user on Basic auth', () => {
     // memoryDeps: no policy file, so no upgrade — the hash stays legacy and every check is visible.
     const app = accessApp(policy, memoryDeps({ now: () => now }));
     const call = (password: string) =>
-      app.request(API, { headers: { authorization: basic('nginx', password) } }, from('203.0.113.7'));
+      nodeRequest(app, API, { headers: { authorization: basic('nginx', password) } }, from('203.0.113.7'));
     expect((await call('wrong')).status).toBe(401);
     const before = legacyRuns.count;
     expect((await call('secret')).status).toBe(200);

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scryptRuns } from '../credentials/password.js';
-import { type AccessReply, accessApp, basic, from, testPolicy, testUsers } from '../roles/access-test-app.js';
+import { type AccessReply, accessApp, basic, from, testPolicy, testUsers } from '../testing/access-app.js';
 import type { Policy } from '../policy/schema.js';
+import { nodeRequest } from '../testing/node-request.js';
 
 let policy: Policy;
 
@@ -30,7 +31,7 @@ beforeAll(async () => {
 });
 
 async function get(url: string, ip: string, headers?: Record<string, string>) {
-  const res = await accessApp(policy).request(url, { headers }, from(ip));
+  const res = await nodeRequest(accessApp(policy), url, { headers }, from(ip));
   return { status: res.status, body: (await res.json()) as AccessReply };
 }
 
@@ -64,7 +65,7 @@ describe('ip allow-lists', () => {
   });
 
   it('denies a client whose address is unknown', async () => {
-    const res = await accessApp(policy).request('https://acme.localhost/');
+    const res = await nodeRequest(accessApp(policy), 'https://acme.localhost/');
     expect(res.status).toBe(403);
   });
 });

@@ -3,9 +3,8 @@
  * everything after the request id, so it sees each denial (`c.error`, set by the pipeline's
  * compose when a later middleware throws) and the final status.
  *
- * Served by node-server, the proxy writes straight into the Node response and returns
- * RESPONSE_ALREADY_SENT, so the line is written from the Node response once it is done (status
- * and bytes as sent); under `app.request()` (tests) it is written from `c.res` after `next()`.
+ * The proxy writes straight into the Node response and returns RESPONSE_ALREADY_SENT, so the line
+ * is written from the Node response once it is done (status and bytes as sent).
  */
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -43,17 +42,17 @@ export function isoTime(ms: number): string {
 
 function record(c: Ctx, start: number, end: number, status: number, bytes: number): AccessRecord {
   const state = rq(c);
-  const incoming = c.env?.incoming;
-  // Read method and User-Agent from the Node request when there is one: touching c.req.raw's
-  // headers makes node-server build a full web Request, which costs on the hot path.
-  const ua = incoming ? incoming.headers['user-agent'] : c.req.header('user-agent');
+  const incoming = c.env.incoming;
+  // Read method and User-Agent from the Node request: touching c.req.raw's headers makes
+  // node-server build a full web Request, which costs on the hot path.
+  const ua = incoming.headers['user-agent'];
   return {
     ts: isoTime(start),
     reqId: state.requestId ?? '',
     tenant: state.tenantId ?? GATEWAY_TENANT,
     zone: state.zone?.name ?? null,
-    ip: state.clientIp ?? incoming?.socket?.remoteAddress ?? '',
-    method: incoming?.method ?? c.req.method,
+    ip: state.clientIp ?? incoming.socket.remoteAddress ?? '',
+    method: incoming.method ?? c.req.method,
     // The normalised path (no query); before normalisation ran, the raw path, also without query.
     path: state.path ?? c.req.path,
     status,
@@ -99,33 +98,22 @@ export function accessLog(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
 
   return async function accessLog(c, next) {
     const start = rq(c).startedAt ?? now();
-    const outgoing = c.env?.outgoing;
-    if (outgoing) {
-      // One request at a time per HTTP/1.1 connection: the socket's count from here is this answer.
-      // (The response lets go of its socket when done: keep it to read the count at the end.)
-      const socket = outgoing.socket;
-      const written = socket?.bytesWritten ?? 0;
-      try {
-        if (failClosed && !sink.healthy) throw new GatewayError('logs_unavailable');
-        await next();
-      } finally {
-        // The line waits until the pipeline returned (the proxy sets bytesSent once its stream
-        // ended) and the response is complete. A proxied response has been ended by then (the
-        // common case: status and length are final, no listener needed); one the gateway made
-        // itself (a denial rendered by onError) is written by node-server after this, so its
-        // status and length are final at 'close'.
-        if (outgoing.writableEnded || outgoing.destroyed) writeNodeLine(c, start, outgoing, socket, written);
-        else outgoing.once('close', () => writeNodeLine(c, start, outgoing, socket, written));
-      }
-      return;
+    const outgoing = c.env.outgoing;
+    // One request at a time per HTTP/1.1 connection: the socket's count from here is this answer.
+    // (The response lets go of its socket when done: keep it to read the count at the end.)
+    const socket = outgoing.socket;
+    const written = socket?.bytesWritten ?? 0;
+    try {
+      if (failClosed && !sink.healthy) throw new GatewayError('logs_unavailable');
+      await next();
+    } finally {
+      // The line waits until the pipeline returned (the proxy sets bytesSent once its stream
+      // ended) and the response is complete. A proxied response has been ended by then (the
+      // common case: status and length are final, no listener needed); one the gateway made
+      // itself (a denial rendered by onError) is written by node-server after this, so its
+      // status and length are final at 'close'.
+      if (outgoing.writableEnded || outgoing.destroyed) writeNodeLine(c, start, outgoing, socket, written);
+      else outgoing.once('close', () => writeNodeLine(c, start, outgoing, socket, written));
     }
-    if (failClosed && !sink.healthy) {
-      const err = new GatewayError('logs_unavailable');
-      c.error = err;
-      sink.write(record(c, start, now(), err.status, 0));
-      throw err;
-    }
-    await next();
-    sink.write(record(c, start, now(), c.res.status, contentLength(c.res.headers.get('content-length'))));
   };
 }

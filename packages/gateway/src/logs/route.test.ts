@@ -10,6 +10,7 @@ import { parsePolicy } from '../policy/load.js';
 import type { GatewayEnv } from '../types.js';
 import { logsRoute } from './route.js';
 import { rq } from '../request-state.js';
+import { nodeRequest } from '../testing/node-request.js';
 
 const FAST = { N: 1024, r: 8, p: 1 };
 const NOW = Date.parse('2026-11-28T12:00:00Z');
@@ -63,7 +64,9 @@ beforeAll(async () => {
 afterAll(() => rm(root, { recursive: true, force: true }));
 
 const get = (query: string, headers: Record<string, string> = {}) =>
-  app.request(`https://a.localhost/.gateway/logs${query}`, { headers: { host: 'a.localhost', ...headers } });
+  nodeRequest(app, `https://a.localhost/.gateway/logs${query}`, {
+    headers: { host: 'a.localhost', ...headers },
+  });
 
 describe('GET /.gateway/logs', () => {
   it("gives a tenant admin that tenant's lines in the range, and nothing of another tenant", async () => {

@@ -7,6 +7,7 @@ import type { GatewayEnv } from '../types.js';
 import { adminApp } from './admin.js';
 import { newRequestId, requestId, setRequestIdCounter } from './index.js';
 import { rq } from '../request-state.js';
+import { nodeRequest, type Peer } from '../testing/node-request.js';
 
 function app(trustedProxies: string[]) {
   const policy = parsePolicy({
@@ -24,7 +25,7 @@ function app(trustedProxies: string[]) {
   a.all('*', (c) => c.json({ id: rq(c).requestId, startedAt: rq(c).startedAt }));
   return { a, ctx };
 }
-const from = (peer: string) => ({ incoming: { socket: { remoteAddress: peer } } }) as never;
+const from = (peer: string): Peer => ({ remoteAddress: peer });
 
 describe('newRequestId', () => {
   it('gives UUID-shaped ids that do not repeat', () => {
@@ -50,7 +51,8 @@ describe('newRequestId counter', () => {
 describe('requestId', () => {
   it('keeps X-Request-Id from a trusted proxy and answers with it', async () => {
     const { a } = app(['10.0.0.0/8']);
-    const res = await a.request(
+    const res = await nodeRequest(
+      a,
       'https://t.localhost/',
       { headers: { 'x-request-id': 'lb-123' } },
       from('10.0.0.1'),
@@ -61,13 +63,15 @@ describe('requestId', () => {
 
   it('replaces X-Request-Id from anyone else, and ids that could split a log line', async () => {
     const { a } = app(['10.0.0.0/8']);
-    const untrusted = await a.request(
+    const untrusted = await nodeRequest(
+      a,
       'https://t.localhost/',
       { headers: { 'x-request-id': 'spoof' } },
       from('192.0.2.1'),
     );
     expect(((await untrusted.json()) as { id: string }).id).toMatch(/^[0-9a-f-]{36}$/);
-    const odd = await a.request(
+    const odd = await nodeRequest(
+      a,
       'https://t.localhost/',
       { headers: { 'x-request-id': 'a b' } },
       from('10.0.0.1'),
@@ -77,7 +81,7 @@ describe('requestId', () => {
 
   it('counts requests in /metrics and answers /healthz', async () => {
     const { a, ctx } = app([]);
-    await a.request('https://t.localhost/');
+    await nodeRequest(a, 'https://t.localhost/');
     const admin = adminApp({ deps: ctx.deps, ready: () => true });
     expect(await (await admin.request('/healthz')).json()).toEqual({ status: 'ok' });
     const text = await (await admin.request('/metrics')).text();

@@ -75,7 +75,7 @@ export function requestId(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
       res.headers.set('x-request-id', id);
       setPageHeaders(res.headers, state.secure === true);
     }
-    const status = sent ? (c.env?.outgoing?.statusCode ?? 0) : res.status;
+    const status = sent ? c.env.outgoing.statusCode : res.status;
     metrics.request(
       status,
       state.decision ?? (status < 400 ? 'allow' : 'error'),

@@ -8,9 +8,9 @@ import type { Context } from 'hono';
 import { CidrSet } from '../client-ip/cidr.js';
 import type { GatewayEnv } from '../types.js';
 
-/** The socket peer's address, IPv4-mapped IPv6 unmapped; '' when there is no socket (unit tests). */
+/** The socket peer's address, IPv4-mapped IPv6 unmapped; '' when the socket has closed. */
 export function peerAddress(c: Context<GatewayEnv>): string {
-  const raw = c.env?.incoming?.socket?.remoteAddress;
+  const raw = c.env.incoming.socket.remoteAddress;
   if (!raw) return '';
   return raw.startsWith('::ffff:') && raw.includes('.') ? raw.slice(7) : raw;
 }

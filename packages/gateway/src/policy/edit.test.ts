@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { editPolicyFile } from './edit.js';
 import { PolicyError } from './load.js';
-import { TEST_HASH, validPolicy } from './test-fixture.js';
+import { TEST_HASH, validPolicy } from '../testing/policy-fixture.js';
 
 let dir: string;
 let file: string;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatPath, loadPolicyFile, PolicyError, parsePolicy, parsePolicyJson } from './load.js';
-import { validPolicy } from './test-fixture.js';
+import { validPolicy } from '../testing/policy-fixture.js';
 
 function issuesOf(value: unknown): string[] {
   try {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { validPolicy } from './test-fixture.js';
+import { validPolicy } from '../testing/policy-fixture.js';
 import { POLICY_SCHEMA_FILE, policyJsonSchemaText } from './write-json-schema.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a JSON Schema is walked by keyword

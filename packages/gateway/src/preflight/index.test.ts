@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../policy/load.js';
-import { validPolicy } from '../policy/test-fixture.js';
+import { validPolicy } from '../testing/policy-fixture.js';
 import { canonicalCidr } from './cidrs.js';
 import { preflight } from './index.js';
 

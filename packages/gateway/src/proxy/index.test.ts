@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientIp } from '../client-ip/index.js';
 import { memoryDeps } from '../deps.js';
 import { requestId } from '../ops/index.js';
 import { errorHandler } from '../pages/index.js';
@@ -11,6 +12,7 @@ import { resolveTenant } from '../tenant/index.js';
 import type { GatewayEnv } from '../types.js';
 import { verifyIdentity } from './identity.js';
 import { closeUpstreamPools, proxy } from './index.js';
+import { nodeRequest } from '../testing/node-request.js';
 
 let upstream: http.Server;
 let ctx: PipelineContext;
@@ -43,6 +45,7 @@ beforeAll(async () => {
   app = new Hono<GatewayEnv>();
   app.onError(errorHandler(ctx));
   app.use(requestId(ctx));
+  app.use(clientIp(ctx));
   app.use(resolveTenant(ctx));
   app.all('*', proxy(ctx));
 });
@@ -51,13 +54,20 @@ afterAll(async () => {
   await new Promise((r) => upstream.close(r));
 });
 
+const CLIENT = '203.0.113.7';
+
 type Echo = { method: string; url: string; headers: Record<string, string> };
 
-describe('proxy (web Response fallback under app.request)', () => {
+describe('proxy', () => {
   it('forwards the normalised path and query with a signed identity', async () => {
-    const res = await app.request('https://t.localhost/api/./v1/results?x=1', {
-      headers: { 'x-gateway-user': 'forged', authorization: 'Basic eDp5', 'x-keep': 'k' },
-    });
+    const res = await nodeRequest(
+      app,
+      'https://t.localhost/api/./v1/results?x=1',
+      {
+        headers: { 'x-gateway-user': 'forged', authorization: 'Basic eDp5', 'x-keep': 'k' },
+      },
+      CLIENT,
+    );
     expect(res.status).toBe(200);
     const echo = (await res.json()) as Echo;
     expect(echo.url).toBe('/api/v1/results?x=1');
@@ -77,18 +87,28 @@ describe('proxy (web Response fallback under app.request)', () => {
   });
 
   it('passes Authorization through in a zone without auth', async () => {
-    const res = await app.request('https://t.localhost/open', {
-      headers: { authorization: 'Bearer app-token' },
-    });
+    const res = await nodeRequest(
+      app,
+      'https://t.localhost/open',
+      {
+        headers: { authorization: 'Bearer app-token' },
+      },
+      CLIENT,
+    );
     expect(((await res.json()) as Echo).headers.authorization).toBe('Bearer app-token');
   });
 
   it('answers 413 by Content-Length before contacting the upstream', async () => {
-    const res = await app.request('https://t.localhost/open', {
-      method: 'POST',
-      headers: { 'content-length': String(20 * 1024 ** 2) },
-      body: 'x',
-    });
+    const res = await nodeRequest(
+      app,
+      'https://t.localhost/open',
+      {
+        method: 'POST',
+        headers: { 'content-length': String(20 * 1024 ** 2) },
+        body: 'x',
+      },
+      CLIENT,
+    );
     expect(res.status).toBe(413);
   });
 });

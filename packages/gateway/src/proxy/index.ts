@@ -2,11 +2,9 @@
  * Step 13 of the pipeline: the proxy hop (docs/architecture.md §10). Served by Node, it takes the fast path:
  * request headers read from `incoming.rawHeaders`, the body streamed from `incoming`, the answer
  * streamed by an undici dispatch handler straight into the Node response (node-hop.ts), then
- * `RESPONSE_ALREADY_SENT` — no web `Request`/`Response` is built, nothing is buffered. Under
- * `app.request()` (unit tests) it answers with a web `Response` with the same header hygiene.
+ * `RESPONSE_ALREADY_SENT` — no web `Request`/`Response` is built, nothing is buffered.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Dispatcher } from 'undici';
@@ -70,7 +68,7 @@ function responseHead(c: Ctx, headers: Record<string, string | string[] | undefi
   out.push('x-request-id', rq(c).requestId, HSTS[0], HSTS[1]);
   for (const [name, value] of PROXIED_HEADERS) if (!hasHeader(out, name)) out.push(name, value);
   // The session's renewed cookie and no-store, preset on the Node response before this hop.
-  mergePresetHeaders(c.env?.outgoing as ServerResponse | undefined, out);
+  mergePresetHeaders(c.env.outgoing, out);
   return out;
 }
 
@@ -160,9 +158,8 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   const slots = moduleState(ctx.deps, 'proxy.client-slots', () => new ClientSlots());
 
   return function proxy(c) {
-    const incoming = c.env?.incoming as IncomingMessage | undefined;
-    const outgoing = c.env?.outgoing as ServerResponse | undefined;
-    if (!incoming || !outgoing) return proxyResponse(c);
+    const incoming = c.env.incoming;
+    const outgoing = c.env.outgoing;
     // TRACE echoes the request (cookies included) back; nginx refuses it too.
     if (incoming.method === 'TRACE') throw new GatewayError('method_not_allowed', { headers: ALLOW });
     const cl = incoming.headers['content-length'];
@@ -242,47 +239,6 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
         },
       });
       pool.dispatch({ path: target, method: method as Dispatcher.HttpMethod, headers, body }, hop);
-    });
-  }
-
-  /** The same hop, answered with a web Response (no Node response to write into). */
-  async function proxyResponse(c: Ctx): Promise<Response> {
-    const raw: string[] = [];
-    c.req.raw.headers.forEach((value, name) => {
-      raw.push(name, value);
-    });
-    const cl = c.req.header('content-length');
-    if (cl !== undefined && Number(cl) > maxBody) throw new GatewayError('payload_too_large');
-    const headers: string[] = [];
-    copyRequestHeaders(raw, rq(c).zone?.auth !== 'none', headers);
-    const started = now();
-    const target = basePath + encodePath(rq(c).path ?? '/') + (rq(c).search ?? '');
-    const method = c.req.method;
-    appendGatewayHeaders(c, new URL(c.req.url).host, { method, target }, secret, started, headers);
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await pool.request({
-        path: target,
-        method: method as Dispatcher.HttpMethod,
-        headers,
-        body: c.req.raw.body
-          ? Readable.fromWeb(c.req.raw.body as import('node:stream/web').ReadableStream)
-          : null,
-      });
-    } catch (err) {
-      const kind = upstreamErrorKind(err);
-      if (kind) metrics.upstreamError(rq(c).tenantId ?? '_gateway', kind);
-      throw upstreamError(err);
-    }
-    rq(c).upstreamMs = now() - started;
-    const out = new Headers();
-    const head = responseHead(c, res.headers);
-    for (let i = 0; i < head.length; i += 2) out.append(head[i]!, head[i + 1]!);
-    const empty = c.req.method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304;
-    if (empty) res.body.resume();
-    return new Response(empty ? null : (Readable.toWeb(res.body) as ReadableStream), {
-      status: res.statusCode,
-      headers: out,
     });
   }
 }

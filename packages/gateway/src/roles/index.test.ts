@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Policy } from '../policy/schema.js';
-import { type AccessReply, accessApp, basic, from, testPolicy, testUsers } from './access-test-app.js';
+import { type AccessReply, accessApp, basic, from, testPolicy, testUsers } from '../testing/access-app.js';
 import { hasAnyRole } from './index.js';
+import { nodeRequest } from '../testing/node-request.js';
 
 let policy: Policy;
 
@@ -28,7 +29,8 @@ beforeAll(async () => {
 
 async function status(path: string, user?: [string, string]) {
   const headers = user ? { authorization: basic(...user) } : undefined;
-  const res = await accessApp(policy).request(
+  const res = await nodeRequest(
+    accessApp(policy),
     `https://acme.localhost${path}`,
     { headers },
     from('203.0.113.7'),

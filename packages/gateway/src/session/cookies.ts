@@ -12,8 +12,6 @@ import type { GatewayEnv } from '../types.js';
 export const SESSION_COOKIE = '__Host-rg-session';
 /** Name of the pre-login cookie that binds the login form's CSRF token. */
 export const CSRF_COOKIE = '__Host-rg-csrf';
-/** Cookie names the proxy strips from requests before they reach the upstream. */
-export const GATEWAY_COOKIES: readonly string[] = [SESSION_COOKIE, CSRF_COOKIE];
 
 /** A `Set-Cookie` value for the session: no `Max-Age`, so it also ends when the browser closes. */
 export function sessionCookie(token: string): string {
@@ -39,12 +37,11 @@ export function readCookie(c: Context<GatewayEnv>, name: typeof SESSION_COOKIE |
  * Puts session headers on the response, whichever way it is written. The proxy streams the
  * upstream's answer straight into the Node response (`c.env.outgoing`), so headers set on the
  * Hono context would never reach it: they are set on `outgoing` too, and the proxy appends the
- * upstream's `Set-Cookie` to ours and keeps our `Cache-Control`. Under `app.request()` (unit
- * tests) there is no `outgoing`, and Hono's response carries them.
+ * upstream's `Set-Cookie` to ours and keeps our `Cache-Control`.
  */
 export function presetHeaders(c: Context<GatewayEnv>, setCookie: string | undefined): void {
-  const out = c.env?.outgoing;
-  if (!out || out.headersSent) return;
+  const out = c.env.outgoing;
+  if (out.headersSent) return;
   out.setHeader('Cache-Control', 'no-store');
   if (setCookie) out.appendHeader('Set-Cookie', setCookie);
 }
@@ -72,11 +69,10 @@ export function finishHeaders(c: Context<GatewayEnv>, setCookie: string | undefi
  * drops a preset header whenever the list names it too, so each one goes into the list:
  * `Set-Cookie` next to the upstream's, any other instead of the upstream's (the gateway's
  * `Cache-Control: no-store` beats the app's caching on authenticated pages).
- * @param outgoing the Node response, when the request is served by Node
+ * @param outgoing the Node response
  * @param out the response head being built (`name, value, name, value…`)
  */
-export function mergePresetHeaders(outgoing: ServerResponse | undefined, out: string[]): void {
-  if (!outgoing) return;
+export function mergePresetHeaders(outgoing: ServerResponse, out: string[]): void {
   const preset = outgoing.getHeaders();
   for (const name in preset) {
     const value = preset[name];

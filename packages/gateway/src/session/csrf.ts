@@ -36,8 +36,7 @@ function mac(key: Uint8Array, tenant: string, nonce: string): Buffer {
  */
 export function sameOrigin(c: Context<GatewayEnv>): boolean {
   const origin = c.req.header('origin');
-  // node-server builds the URL from `Host`; app.request() (tests) from the given URL.
-  const host = c.req.header('host') ?? new URL(c.req.url).host;
+  const host = c.req.header('host');
   if (!origin || !host) return false;
   return origin.toLowerCase() === `https://${host.toLowerCase()}`;
 }

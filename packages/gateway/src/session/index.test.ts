@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { memoryDeps } from '../deps.js';
-import { browser, testApp, testClock, testPolicy } from './test-app.js';
+import { browser, testApp, testClock, testPolicy } from '../testing/session-app.js';
 import { keyId } from './token.js';
+import { nodeRequest } from '../testing/node-request.js';
 
 const policy = await testPolicy();
 const HOUR = 3_600_000;
@@ -66,7 +67,7 @@ describe('idleSession', () => {
       );
     }
     // The first cookie, never renewed, has been idle for 3 hours.
-    const old = await app.request('https://school-a.localhost/admin', {
+    const old = await nodeRequest(app, 'https://school-a.localhost/admin', {
       headers: { ...json, cookie: `__Host-rg-session=${first}` },
     });
     expect(old.status).toBe(401);
@@ -193,7 +194,7 @@ describe('idleSession', () => {
     });
     for (const p of [removed, disabled, rehashed]) {
       expect(
-        (await testApp(p, deps).request('https://school-a.localhost/admin', { headers: cookie })).status,
+        (await nodeRequest(testApp(p, deps), 'https://school-a.localhost/admin', { headers: cookie })).status,
       ).toBe(401);
     }
     expect(deps.auditEvents.slice(-3).map((e) => e.reason)).toEqual([
@@ -208,7 +209,9 @@ describe('idleSession', () => {
       raw.tenants['school-a'].users.admin.roles = ['auditor'];
     });
     expect(reroled).toBeDefined();
-    const res = await testApp(same, deps).request('https://school-a.localhost/admin', { headers: cookie });
+    const res = await nodeRequest(testApp(same, deps), 'https://school-a.localhost/admin', {
+      headers: cookie,
+    });
     expect(await res.json()).toMatchObject({ user: { roles: ['auditor'] } });
   });
 
@@ -224,13 +227,13 @@ describe('idleSession', () => {
 
     const rotated = testApp(policy, memoryDeps({ now: clock.now, sessionKeys: [newKey, oldKey] }));
     clock.advance(0.1 * HOUR);
-    const res = await rotated.request('https://school-a.localhost/admin', { headers });
+    const res = await nodeRequest(rotated, 'https://school-a.localhost/admin', { headers });
     expect(res.status).toBe(200);
     const renewed = res.headers.getSetCookie()[0]!.split(';')[0]!.split('=')[1]!;
     expect(claims(renewed).header.kid).toBe(keyId(newKey));
     expect(claims(renewed).payload).toMatchObject({ aud: 'school-a', ten: 'school-a', sub: 'admin' });
 
     const dropped = testApp(policy, memoryDeps({ now: clock.now, sessionKeys: [newKey] }));
-    expect((await dropped.request('https://school-a.localhost/admin', { headers })).status).toBe(401);
+    expect((await nodeRequest(dropped, 'https://school-a.localhost/admin', { headers })).status).toBe(401);
   });
 });

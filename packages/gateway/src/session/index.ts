@@ -21,7 +21,7 @@ import { DEFAULT_BACKGROUND_HEADER, sessionCore } from './core.js';
 import type { SessionClaims } from './token.js';
 import { rq } from '../request-state.js';
 
-export { CSRF_COOKIE, GATEWAY_COOKIES, SESSION_COOKIE } from './cookies.js';
+export { CSRF_COOKIE, SESSION_COOKIE } from './cookies.js';
 export { DEFAULT_BACKGROUND_HEADER } from './core.js';
 export { safeNext } from './next.js';
 export { sessionRoutes } from './routes.js';

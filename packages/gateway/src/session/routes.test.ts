@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryDeps } from '../deps.js';
-import { browser, PASSWORD, testApp, testClock, testPolicy } from './test-app.js';
+import { browser, PASSWORD, testApp, testClock, testPolicy } from '../testing/session-app.js';
+import { nodeRequest } from '../testing/node-request.js';
 
 const policy = await testPolicy();
 
@@ -148,7 +149,7 @@ describe('login POST', () => {
     const csrf = await b.formToken();
     const cookie = [...b.jar].map(([k, v]) => `${k}=${v}`).join('; ');
     const post = (password: string) =>
-      app.request('https://school-a.localhost/.gateway/login', {
+      nodeRequest(app, 'https://school-a.localhost/.gateway/login', {
         method: 'POST',
         headers: {
           origin: 'https://school-a.localhost',

@@ -7,6 +7,7 @@ import { parsePolicy } from '../policy/load.js';
 import type { GatewayEnv } from '../types.js';
 import { hostName, resolveTenant } from './index.js';
 import { rq } from '../request-state.js';
+import { nodeRequest } from '../testing/node-request.js';
 
 const policy = parsePolicy({
   version: 1,
@@ -48,7 +49,7 @@ function app() {
 describe('resolveTenant', () => {
   const a = app();
   const get = async (url: string) => {
-    const res = await a.request(url);
+    const res = await nodeRequest(a, url);
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 

@@ -38,11 +38,7 @@ export function hostName(host: string): string {
 }
 
 function rawTarget(c: Context<GatewayEnv>): string {
-  const url = c.env?.incoming?.url;
-  if (url !== undefined) return url;
-  // app.request() in unit tests: the path and query of the (already parsed) URL.
-  const full = c.req.url;
-  return full.slice(full.indexOf('/', full.indexOf('//') + 2));
+  return c.env.incoming.url ?? '';
 }
 
 /**
@@ -61,7 +57,7 @@ export function resolveTenant(ctx: PipelineContext): MiddlewareHandler<GatewayEn
   // Not async: nothing runs after next(), so no extra promise per request (a sync throw is still
   // caught by Hono's compose and rendered by onError).
   return function resolveTenant(c, next) {
-    const hostHeader = c.env?.incoming ? c.env.incoming.headers.host : new URL(c.req.url).host;
+    const hostHeader = c.env.incoming.headers.host;
     const entry = hosts.get(hostName(hostHeader ?? ''));
     if (!entry) throw new GatewayError('unknown_host');
     const state = rq(c);

@@ -8,6 +8,7 @@ import { parsePolicy } from '../policy/load.js';
 import type { GatewayEnv } from '../types.js';
 import { HTTPS_PORT_STATE, requireTls } from './index.js';
 import { rq } from '../request-state.js';
+import { nodeRequest, type Peer } from '../testing/node-request.js';
 
 function app(trustedProxies: string[] = []) {
   const policy = parsePolicy({
@@ -28,14 +29,13 @@ function app(trustedProxies: string[] = []) {
   return { a, ctx };
 }
 
-/** Bindings of a plain-HTTP request from `peer` (what @hono/node-server passes). */
-const plainFrom = (peer: string) =>
-  ({ incoming: { socket: { remoteAddress: peer, encrypted: false } } }) as never;
+/** A plain-HTTP connection from `peer`. */
+const plainFrom = (peer: string): Peer => ({ remoteAddress: peer, encrypted: false });
 
 describe('requireTls', () => {
   it('redirects a plain GET with 308 to the HTTPS port, path and query kept', async () => {
     const { a } = app();
-    const res = await a.request('http://t.localhost:8080/r/x?id=1');
+    const res = await nodeRequest(a, 'http://t.localhost:8080/r/x?id=1');
     expect(res.status).toBe(308);
     expect(res.headers.get('location')).toBe('https://t.localhost:8443/r/x?id=1');
   });
@@ -43,18 +43,18 @@ describe('requireTls', () => {
   it('uses the port the server actually bound', async () => {
     const { a, ctx } = app();
     ctx.deps.state.set(HTTPS_PORT_STATE, 443);
-    const res = await a.request('http://t.localhost/x', { method: 'HEAD' });
+    const res = await nodeRequest(a, 'http://t.localhost/x', { method: 'HEAD' });
     expect(res.headers.get('location')).toBe('https://t.localhost/x');
   });
 
   it('refuses a plain POST with 403 tls_required', async () => {
-    const res = await app().a.request('http://t.localhost/api', { method: 'POST', body: 'secret' });
+    const res = await nodeRequest(app().a, 'http://t.localhost/api', { method: 'POST', body: 'secret' });
     expect(res.status).toBe(403);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('tls_required');
   });
 
   it('sends HSTS of a year and the page headers over HTTPS', async () => {
-    const res = await app().a.request('https://t.localhost/x');
+    const res = await nodeRequest(app().a, 'https://t.localhost/x');
     expect(res.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
@@ -63,9 +63,9 @@ describe('requireTls', () => {
   it('believes X-Forwarded-Proto: https only from a trusted proxy', async () => {
     const { a } = app(['10.0.0.0/8']);
     const headers = { 'x-forwarded-proto': 'https' };
-    const trusted = await a.request('http://t.localhost/x', { headers }, plainFrom('10.1.2.3'));
+    const trusted = await nodeRequest(a, 'http://t.localhost/x', { headers }, plainFrom('10.1.2.3'));
     expect(await trusted.json()).toEqual({ secure: true });
-    const untrusted = await a.request('http://t.localhost/x', { headers }, plainFrom('192.0.2.1'));
+    const untrusted = await nodeRequest(a, 'http://t.localhost/x', { headers }, plainFrom('192.0.2.1'));
     expect(untrusted.status).toBe(308);
   });
 });

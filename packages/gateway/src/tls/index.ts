@@ -23,9 +23,7 @@ export const HTTPS_PORT_STATE = 'server.httpsPort';
 const HOST_RE = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 function isEncrypted(c: Context<GatewayEnv>): boolean {
-  const socket = c.env?.incoming?.socket as TLSSocket | undefined;
-  // No socket: driven by app.request() in unit tests, where the URL's scheme says it.
-  return socket ? socket.encrypted === true : c.req.url.startsWith('https:');
+  return (c.env.incoming.socket as TLSSocket).encrypted === true;
 }
 
 /**
@@ -67,14 +65,14 @@ export function requireTls(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> 
   function plain(c: Context<GatewayEnv>, viaProxy: boolean): Response {
     const method = c.req.method;
     if (method !== 'GET' && method !== 'HEAD') throw new GatewayError('tls_required');
-    // (No Host header under app.request(): the URL's authority stands in for it.)
+    // (No Host header — HTTP/1.0 with an absolute-form target: the URL's authority stands in for it.)
     const host = c.req.header('host') ?? new URL(c.req.url).host;
     if (!HOST_RE.test(host)) throw new GatewayError('bad_request', { message: 'Invalid Host header.' });
     if (!known.has(hostName(host))) throw new GatewayError('unknown_host');
     const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
     // Behind a proxy the public HTTPS port is the proxy's (443); directly, it is ours.
     const port = viaProxy ? 443 : ((state.get(HTTPS_PORT_STATE) as number | undefined) ?? policyPort);
-    const target = c.env?.incoming?.url ?? c.req.url.slice(c.req.url.indexOf('/', 8));
+    const target = c.env.incoming.url ?? '/';
     const path = target.startsWith('/') ? target : '/';
     const res = new Response(null, {
       status: 308,

@@ -6,13 +6,14 @@
  */
 import { Hono } from 'hono';
 import { hashPassword } from '../credentials/password.js';
-import type { GatewayDeps, memoryDeps } from '../deps.js';
+import type { GatewayDeps } from '../deps.js';
 import { GatewayError } from '../errors.js';
 import { parsePolicy } from '../policy/load.js';
 import type { Policy } from '../policy/schema.js';
 import type { GatewayEnv } from '../types.js';
-import { idleSession, sessionRoutes } from './index.js';
+import { idleSession, sessionRoutes } from '../session/index.js';
 import { rq } from '../request-state.js';
+import { nodeRequest } from './node-request.js';
 
 export const PASSWORD = 'correct horse battery staple';
 const FAST = { N: 1024, r: 8, p: 1 };
@@ -57,8 +58,6 @@ export function testClock(start = Date.parse('2026-11-28T00:00:00Z')) {
   return { now: () => t, advance: (ms: number) => (t += ms), set: (ms: number) => (t = ms) };
 }
 
-export type TestDeps = ReturnType<typeof memoryDeps>;
-
 /** The app under test: tenant/zone variables, reserved routes, idleSession, an echo upstream. */
 export function testApp(policy: Policy, deps: GatewayDeps, ip = '192.0.2.10'): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
@@ -98,16 +97,6 @@ export function testApp(policy: Policy, deps: GatewayDeps, ip = '192.0.2.10'): H
   return app;
 }
 
-/** The value of the cookie `name` in a response's `Set-Cookie` headers ('' when cleared). */
-export function cookieFrom(res: Response, name: string): string | undefined {
-  for (const line of res.headers.getSetCookie()) {
-    const [pair] = line.split(';');
-    const eq = pair!.indexOf('=');
-    if (pair!.slice(0, eq) === name) return pair!.slice(eq + 1);
-  }
-  return undefined;
-}
-
 /** A browser's view of one tenant host: its cookies, and requests made with them. */
 export function browser(app: Hono<GatewayEnv>, host = 'school-a.localhost') {
   const jar = new Map<string, string>();
@@ -127,12 +116,12 @@ export function browser(app: Hono<GatewayEnv>, host = 'school-a.localhost') {
     jar,
     async get(path: string, headers: Record<string, string> = {}) {
       const h = { accept: 'text/html', cookie: cookie(), ...headers };
-      return keep(await app.request(`${origin}${path}`, { headers: h }));
+      return keep(await nodeRequest(app, `${origin}${path}`, { headers: h }));
     },
     async post(path: string, form: Record<string, string>, headers: Record<string, string> = {}) {
       const h = { origin, cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded', ...headers };
       return keep(
-        await app.request(`${origin}${path}`, {
+        await nodeRequest(app, `${origin}${path}`, {
           method: 'POST',
           headers: h,
           body: new URLSearchParams(form),

@@ -4,7 +4,6 @@
  * handler that echoes what the pipeline established. Independent of the proxy, so a unit test
  * sees `c.var` directly; the real pipeline is covered end to end in test/access-control.test.ts.
  */
-import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { basicAuth } from '../basic-auth/index.js';
 import { hashPassword } from '../credentials/password.js';
@@ -16,7 +15,8 @@ import { parsePolicy } from '../policy/load.js';
 import type { Policy } from '../policy/schema.js';
 import { RESERVED_PREFIX } from '../reserved.js';
 import type { GatewayEnv, GatewayUser } from '../types.js';
-import { requireRoles } from './index.js';
+import { requireRoles } from '../roles/index.js';
+import type { Peer } from './node-request.js';
 import { rq } from '../request-state.js';
 
 /** What {@link accessApp} answers: the established variables, or the denial's code. */
@@ -30,9 +30,9 @@ export interface AccessReply {
 /** Cheap scrypt for tests where timing does not matter. */
 export const CHEAP_SCRYPT = { N: 1024, r: 8, p: 1 } as const;
 
-/** Bindings of a request from `remoteAddress`, as @hono/node-server would pass them. */
-export function from(remoteAddress: string): HttpBindings {
-  return { incoming: { socket: { remoteAddress } } } as unknown as HttpBindings;
+/** A request's origin: a socket whose peer is `remoteAddress` (see {@link nodeRequest}). */
+export function from(remoteAddress: string): Peer {
+  return { remoteAddress };
 }
 
 /** An `Authorization: Basic` value for UTF-8 credentials. */
