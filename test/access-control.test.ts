@@ -4,7 +4,8 @@
  * auth, lockout, roles, tenant isolation and the signed identity the upstream receives.
  */
 import { randomBytes } from 'node:crypto';
-import { type AccessRecord, type AuditEvent, type PolicyInput, verifyIdentity } from '@resultgate/gateway';
+import type { AccessRecord, AuditEvent, PolicyInput } from '@resultgate/gateway';
+import { verifyIdentity } from '@resultgate/gateway/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cheapHash,

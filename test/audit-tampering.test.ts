@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PolicyInput } from '@resultgate/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chainHash } from '../packages/gateway/src/logs/chain.js';
+import { chainHash } from '@resultgate/gateway/testing';
 import { cheapHash, httpsRequest, startEchoUpstream, startTestGateway } from './helpers/index.js';
 
 const MAIN = fileURLToPath(new URL('../packages/gateway/src/cli/main.ts', import.meta.url));

@@ -11,7 +11,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type Logs, logsRoute, openLogs, type PolicyInput } from '@resultgate/gateway';
+import type { PolicyInput } from '@resultgate/gateway';
+import { type Logs, logsRoute, openLogs } from '@resultgate/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cheapHash,

@@ -2,7 +2,7 @@
  * End-to-end: the proxy core (docs/architecture.md §4 steps 1-6 and 13) over real TLS, with an echo upstream
  * that reports exactly what reached it — including every bypass attempt of issue 2.
  */
-import { verifyIdentity } from '@resultgate/gateway';
+import { verifyIdentity } from '@resultgate/gateway/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type EchoUpstream,

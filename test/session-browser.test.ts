@@ -12,7 +12,6 @@ import { fileURLToPath } from 'node:url';
 import type { PolicyInput } from '@resultgate/gateway';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessionRoutes } from '../packages/gateway/src/session/index.js';
 import {
   cheapHash,
   type EchoUpstream,
@@ -68,7 +67,6 @@ describe.skipIf(!runsHere)('the login screen in a real browser (chromium, JavaSc
       upstream: echo.url,
       tenants,
       deps: { sessionKeys: [randomBytes(32)] },
-      reserved: (ctx) => sessionRoutes(ctx),
     });
     base = `https://school-a.localhost:${gw.httpsPort}`;
     browser = await chromium.launch({

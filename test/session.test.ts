@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditEvent, PolicyInput } from '@resultgate/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessionRoutes } from '../packages/gateway/src/session/index.js';
 import {
   cheapHash,
   type EchoRecord,
@@ -55,7 +54,6 @@ beforeAll(async () => {
     tenants,
     extra: { sessions: { idleTimeout: '1h', maxAge: MAX_AGE_MS / 1000 } },
     deps: { sessionKeys: [randomBytes(32)], audit: { write: (e) => audit.push(e) } },
-    reserved: (ctx) => sessionRoutes(ctx),
   });
 });
 

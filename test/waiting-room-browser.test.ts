@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { admissionRooms, roomKey } from '../packages/gateway/src/admission/index.js';
+import { admissionRooms, roomKey } from '@resultgate/gateway/testing';
 import { httpsRequest, startEchoUpstream, startTestGateway } from './helpers/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';

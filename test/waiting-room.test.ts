@@ -6,8 +6,7 @@
 import https from 'node:https';
 import type { PolicyInput } from '@resultgate/gateway';
 import { describe, expect, it } from 'vitest';
-import { admissionRooms, roomKey, TicketSigner } from '../packages/gateway/src/admission/index.js';
-import type { Room } from '../packages/gateway/src/admission/room.js';
+import { admissionRooms, type Room, roomKey, TicketSigner } from '@resultgate/gateway/testing';
 import {
   type EchoUpstream,
   httpsRequest,

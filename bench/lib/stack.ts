@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { identityHeaders } from '../../packages/gateway/src/proxy/identity.js';
+import { identityHeaders } from '@resultgate/gateway/identity';
 import type { ResultServiceTargetConfig } from '../servers/result-service.js';
 import type { SpikeGatewayConfig } from '../servers/spike-gateway.js';
 import { launchFlags } from '../../packages/gateway/src/cli/launch-flags.js';

@@ -10,14 +10,16 @@
  */
 import cluster from 'node:cluster';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createGateway, memoryDeps, type PolicyInput } from '@resultgate/gateway';
+import {
+  createGateway,
+  hashPassword,
+  type PolicyInput,
+  parsePolicy,
+  readKeyFile,
+  startGateway,
+} from '@resultgate/gateway';
+import { AccessLogWriter, LogHealth, memoryDeps } from '@resultgate/gateway/testing';
 import { generate } from 'selfsigned';
-import { hashPassword } from '../../packages/gateway/src/credentials/password.js';
-import { AccessLogWriter } from '../../packages/gateway/src/logs/access-sink.js';
-import { LogHealth } from '../../packages/gateway/src/logs/health.js';
-import { readKeyFile } from '../../packages/gateway/src/ops/secrets.js';
-import { parsePolicy } from '../../packages/gateway/src/policy/load.js';
-import { startGateway } from '../../packages/gateway/src/server.js';
 import { announceReady, answerMemoryQueries, childConfig, exitOnSignal } from './child.js';
 import { BENCH_USER, benchPolicy } from './policy.js';
 

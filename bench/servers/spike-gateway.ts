@@ -5,13 +5,10 @@
  * sends `X-Forwarded-Proto: https`, as for the other gateway targets).
  */
 import { mkdir } from 'node:fs/promises';
-import type { PolicyInput } from '@resultgate/gateway';
+import { type PolicyInput, parsePolicy, startGateway } from '@resultgate/gateway';
 import { generate } from 'selfsigned';
 import { writeFile } from 'node:fs/promises';
-import { AccessLogWriter } from '../../packages/gateway/src/logs/access-sink.js';
-import { LogHealth } from '../../packages/gateway/src/logs/health.js';
-import { parsePolicy } from '../../packages/gateway/src/policy/load.js';
-import { startGateway } from '../../packages/gateway/src/server.js';
+import { AccessLogWriter, LogHealth } from '@resultgate/gateway/testing';
 import { announceReady, childConfig, exitOnSignal } from './child.js';
 
 /** What the harness asks of this target. */

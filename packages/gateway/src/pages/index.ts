@@ -5,7 +5,7 @@
  * with the code only as a reference for support. Every response carries `X-Request-Id` and the security headers; a
  * 500 never shows internals (the cause goes to stderr with the request id, never to the client).
  */
-import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import type { Context, ErrorHandler } from 'hono';
 import { ERROR_CODES, type ErrorCode, GatewayError, isGatewayError } from '../errors.js';
 import type { PipelineContext } from '../pipeline.js';
 import { setPageHeaders } from '../tls/headers.js';
@@ -114,16 +114,5 @@ export function errorHandler(ctx: PipelineContext): ErrorHandler<GatewayEnv> {
     setPageHeaders(res.headers, rq(c).secure === true);
     if (requestId) res.headers.set('x-request-id', requestId);
     return res;
-  };
-}
-
-/**
- * The `404 no_route` answer for anything no route matched (the pipeline's default deny).
- * @example app.notFound(notFound({ policy, deps }))
- */
-export function notFound(ctx: PipelineContext): NotFoundHandler<GatewayEnv> {
-  const onError = errorHandler(ctx);
-  return function notFound(c) {
-    return onError(new GatewayError('no_route'), c) as Response;
   };
 }
