@@ -62,7 +62,14 @@ describe('the packed packages', () => {
     const gatewayFiles = byName['@resultgate/gateway']!.files.map((f) => f.path);
     const sdkFiles = byName['@resultgate/sdk']!.files.map((f) => f.path);
     expect(gatewayFiles).toEqual(
-      expect.arrayContaining(['dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'policy.schema.json']),
+      expect.arrayContaining([
+        'dist/cli.js',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/testing.js',
+        'dist/testing.d.ts',
+        'policy.schema.json',
+      ]),
     );
     expect(sdkFiles).toEqual(
       expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/index.d.cts', 'README.md']),
