@@ -100,7 +100,12 @@ function codeAt(map: [number, number, string][], address: number): string | unde
  * The main thread's top functions by own instructions, from `callgrind_annotate`: C++ and V8
  * builtins come named; JIT-compiled JavaScript comes as an address, named from V8's perf map.
  */
-async function hotspots(dump: string, mapFile: string, requests: number, top = Number(process.env.BENCH_TOP ?? 30)): Promise<Hotspot[]> {
+async function hotspots(
+  dump: string,
+  mapFile: string,
+  requests: number,
+  top = Number(process.env.BENCH_TOP ?? 30),
+): Promise<Hotspot[]> {
   const out = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', dump], {
     maxBuffer: 1 << 28,
   }).toString();
