@@ -1,11 +1,14 @@
 /**
- * The one place the long-lived deps are made (`createDeps`, and `memoryDeps` for tests and
- * embedding) and closed (`closeDeps`). Every field of `GatewayDeps` (deps.ts) is created here, so
+ * The one place the long-lived deps are made (`createDeps`; `openDeps` for a running gateway,
+ * `memoryDeps` for tests and embedding) and closed (`closeDeps`, or what `openDeps` returns). Every field of `GatewayDeps` (deps.ts) is created here, so
  * a step reads its pools, limiters or metrics from a typed field rather than making them itself.
  */
 import type { GatewayDeps, DepsInput } from './deps.js';
+import { type Logs, openLogs } from './logs/open.js';
 import { createMetrics } from './ops/metrics.js';
-import { SecurityState } from './state/index.js';
+import { readKeyFile } from './ops/secrets.js';
+import type { Policy } from './policy/schema.js';
+import { SecurityState, stateDir } from './state/index.js';
 import type { AccessLogSink, AuditSink } from './types.js';
 
 /** The parts of {@link createDeps}' result a caller may give; the rest is made new. */
@@ -45,6 +48,81 @@ export async function closeDeps(deps: GatewayDeps): Promise<void> {
   const pools = deps.upstreamPools;
   await Promise.all([...pools.values()].map((p) => p.close().catch(() => p.destroy())));
   pools.clear();
+}
+
+/** The deps of a running gateway and what was opened for them. */
+export interface OpenedDeps {
+  deps: GatewayDeps;
+  /** The log files opened from `policy.logs` (absent when `given` had both sinks). */
+  logs: Logs | undefined;
+  /** Closes the pools, then the log files (every queued line written) and the state opened here. */
+  close(): Promise<void>;
+}
+
+const noop = { write() {} };
+
+/**
+ * The deps `startGateway` runs on, each part unless `given` has it: the secrets from the policy's
+ * key files, the log files of `policy.logs`, the security state in the state directory (and, with
+ * `sharedState.redis`, Redis). Sign-ins, failures, lockouts and reloads are counted from the audit
+ * events as they are written. The directories are read once: moving one needs a restart.
+ * @throws an `Error` when a key file or the state directory is unusable
+ * @example const { deps, close } = await openDeps(policy); … await close();
+ */
+export async function openDeps(policy: Policy, given: DepsOverrides = {}): Promise<OpenedDeps> {
+  const identitySecret = given.identitySecret ?? (await readKeyFile(policy.identity.secretFile))[0]!;
+  const sessionKeys = given.sessionKeys ?? (await readKeyFile(policy.sessions.secretFile));
+  // Lockouts, failure windows and logouts: on disk (a restart keeps them), shared with the fleet
+  // through Redis when configured.
+  const ownState = given.security
+    ? undefined
+    : new SecurityState({
+        dir: stateDir(policy),
+        redis: policy.sharedState?.redis,
+        now: given.now ?? Date.now,
+      });
+  const deps = createDeps({
+    now: Date.now,
+    identitySecret,
+    sessionKeys,
+    audit: noop,
+    accessLog: { write() {}, healthy: true },
+    ...(ownState && { security: ownState }),
+    ...given,
+  });
+  const metrics = deps.metrics;
+  // The log files, unless the caller supplied both sinks (tests that read lines in memory).
+  let logs: Logs | undefined;
+  try {
+    logs =
+      given.accessLog && given.audit
+        ? undefined
+        : await openLogs(policy.logs, { now: deps.now, registry: metrics.registry });
+  } catch (err) {
+    await ownState?.close();
+    throw err;
+  }
+  if (logs) {
+    if (!given.accessLog) deps.accessLog = logs.accessLog;
+    if (!given.audit) deps.audit = logs.audit;
+  }
+  deps.security.registerMetrics(metrics.registry);
+  const auditSink = deps.audit;
+  deps.audit = {
+    write(event) {
+      metrics.audit(event);
+      auditSink.write(event);
+    },
+  };
+  return {
+    deps,
+    logs,
+    close: async () => {
+      await closeDeps(deps);
+      await logs?.close();
+      await ownState?.close();
+    },
+  };
 }
 
 /** Deps for tests and embedding: a fixed or given clock, random secrets, sinks that keep records. */

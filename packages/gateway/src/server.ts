@@ -13,14 +13,13 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { getRequestListener, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createGateway } from './app.js';
-import { closeDeps, createDeps } from './create-deps.js';
+import { openDeps } from './create-deps.js';
 import type { GatewayDeps } from './deps.js';
 import { ERROR_CODES } from './errors.js';
-import { type Logs, openLogs } from './logs/open.js';
+import type { Logs } from './logs/open.js';
 import { adminApp } from './ops/admin.js';
 import { upgradeOnSignIn } from './credentials/upgrade.js';
 import { gatewayProbe } from './ops/probe.js';
-import { readKeyFile } from './ops/secrets.js';
 import { closeServer } from './ops/shutdown.js';
 import { logRefused, onClientError, requestPeer } from './ops/refused.js';
 import type { PipelineContext } from './pipeline.js';
@@ -28,7 +27,6 @@ import { loadPolicyFile, PolicyError } from './policy/load.js';
 import { watchPolicy } from './policy/watch.js';
 import type { Policy } from './policy/schema.js';
 import type { ReservedRoutes } from './reserved.js';
-import { SecurityState, stateDir } from './state/index.js';
 import { setPageHeaders } from './tls/headers.js';
 import type { GatewayEnv } from './types.js';
 
@@ -90,8 +88,6 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-const noop = { write() {} };
-
 /**
  * A request Node parsed but that is not a valid URL (`/a\\b`, a bad Host): answered here, before the
  * app, in the same JSON shape as every other error.
@@ -151,44 +147,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const file = options.policyFile;
   if (!options.policy && !file) throw new Error('startGateway: give policyFile or policy');
   let policy = options.policy ?? (await loadPolicyFile(file!));
-  // Lockouts, failure windows and logouts: on disk in the state directory (a restart keeps them)
-  // and, with sharedState.redis, shared with the fleet. Opened once, like the logs directory.
-  const ownState = options.deps?.security
-    ? undefined
-    : new SecurityState({
-        dir: stateDir(policy),
-        redis: policy.sharedState?.redis,
-        now: options.deps?.now ?? Date.now,
-      });
-  const deps: GatewayDeps = createDeps({
-    now: Date.now,
-    identitySecret: options.deps?.identitySecret ?? (await readKeyFile(policy.identity.secretFile))[0]!,
-    sessionKeys: options.deps?.sessionKeys ?? (await readKeyFile(policy.sessions.secretFile)),
-    audit: noop,
-    accessLog: { write() {}, healthy: true },
-    ...(ownState && { security: ownState }),
-    ...options.deps,
-  });
+  const opened = await openDeps(policy, options.deps);
+  const { deps, logs } = opened;
   const metrics = deps.metrics;
-  // The log files of policy.logs, unless the caller supplied both sinks (tests that read lines
-  // in memory). The directory is read once: moving it needs a restart, like the ports.
-  const logs =
-    options.deps?.accessLog && options.deps.audit
-      ? undefined
-      : await openLogs(policy.logs, { now: deps.now, registry: metrics.registry });
-  if (logs) {
-    if (!options.deps?.accessLog) deps.accessLog = logs.accessLog;
-    if (!options.deps?.audit) deps.audit = logs.audit;
-  }
-  deps.security.registerMetrics(metrics.registry);
-  // Sign-ins, failures, lockouts and reloads are counted from the audit events as they are written.
-  const auditSink = deps.audit;
-  deps.audit = {
-    write(event) {
-      metrics.audit(event);
-      auditSink.write(event);
-    },
-  };
   const build = (p: Policy): Hono<GatewayEnv> =>
     createGateway({ policy: p, deps, reserved: options.reserved?.({ policy: p, deps }) });
   let app = build(policy);
@@ -255,9 +216,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   } catch (err) {
     // A port in use: release the listeners already bound, so the caller can retry or exit cleanly.
     await Promise.all([...servers, ...(adminServer ? [adminServer] : [])].map((srv) => closeServer(srv, 0)));
-    await closeDeps(deps);
-    await logs?.close();
-    await ownState?.close();
+    await opened.close();
     throw err;
   }
 
@@ -301,10 +260,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     // listener stays up through the drain, so /readyz answers 503 (not a refused connection) and
     // a load balancer takes the gateway out of rotation; it closes last.
     closing ??= Promise.all(servers.map((s) => closeServer(s, options.drainTimeout ?? 10_000)))
-      .then(() => closeDeps(deps))
       .then(() => (adminServer ? closeServer(adminServer, 0) : undefined))
-      .then(() => logs?.close())
-      .then(() => ownState?.close());
+      .then(() => opened.close());
     return closing;
   }
 
