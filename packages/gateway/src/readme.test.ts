@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createGateway } from './app.js';
-import { memoryDeps } from './deps.js';
+import { memoryDeps } from './create-deps.js';
 import { parsePolicy } from './policy/load.js';
 import { nodeRequest } from './testing/node-request.js';
 import { TEST_HASH } from './testing/policy-fixture.js';

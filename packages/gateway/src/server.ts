@@ -13,30 +13,21 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { getRequestListener, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createGateway } from './app.js';
+import { openDeps } from './create-deps.js';
 import type { GatewayDeps } from './deps.js';
 import { ERROR_CODES } from './errors.js';
-import { type Logs, openLogs } from './logs/open.js';
-import { logsRoute } from './logs/route.js';
-import { noticesRoute } from './maintenance/index.js';
+import type { Logs } from './logs/open.js';
 import { adminApp } from './ops/admin.js';
-import { credentialHooks } from './credentials/index.js';
-import { passwordUpgrades, upgradeOnSignIn } from './credentials/upgrade.js';
-import { gatewayMetrics } from './ops/metrics.js';
+import { upgradeOnSignIn } from './credentials/upgrade.js';
 import { gatewayProbe } from './ops/probe.js';
-import { readKeyFile } from './ops/secrets.js';
 import { closeServer } from './ops/shutdown.js';
 import { logRefused, onClientError, requestPeer } from './ops/refused.js';
 import type { PipelineContext } from './pipeline.js';
 import { loadPolicyFile, PolicyError } from './policy/load.js';
 import { watchPolicy } from './policy/watch.js';
 import type { Policy } from './policy/schema.js';
-import { closeUpstreamPools } from './proxy/index.js';
 import type { ReservedRoutes } from './reserved.js';
-import { SECURITY_STATE, SecurityState, securityState, stateDir } from './state/index.js';
-import { sessionUser } from './session/index.js';
-import { sessionRoutes } from './session/routes.js';
 import { setPageHeaders } from './tls/headers.js';
-import { HTTPS_PORT_STATE } from './tls/index.js';
 import type { GatewayEnv } from './types.js';
 
 /** A listener override: port (0 = any free port) and bind address. */
@@ -49,14 +40,17 @@ export interface ListenOverride {
 export interface StartGatewayOptions {
   policyFile?: string;
   policy?: Policy;
-  /** Replaces parts of the long-lived deps (clock, sinks, secrets). Secrets default to the key files. */
+  /**
+   * Replaces parts of the long-lived deps (clock, sinks, secrets, `security`). Secrets default to
+   * the key files; without `security`, the state directory's store is opened (and closed on close).
+   */
   deps?: Partial<GatewayDeps>;
   https?: ListenOverride;
   /** `false` disables the plain listener. */
   http?: ListenOverride | false;
   /** `false` disables the admin listener. */
   admin?: ListenOverride | false;
-  /** Extra `/.gateway/*` handlers, built per policy load (the built-in ones are notices, login, logout, logs). */
+  /** Extra `/.gateway/*` handlers, built per policy load (`createGateway` has notices, login, logout, logs). */
   reserved?: (ctx: PipelineContext) => ReservedRoutes;
   /** Reload on SIGHUP, drain and exit on SIGTERM/SIGINT. @default false */
   handleSignals?: boolean;
@@ -93,8 +87,6 @@ export interface RunningGateway {
   /** Stops accepting, drains in-flight requests, closes the upstream pools. */
   close(): Promise<void>;
 }
-
-const noop = { write() {} };
 
 /**
  * A request Node parsed but that is not a valid URL (`/a\\b`, a bad Host): answered here, before the
@@ -155,52 +147,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const file = options.policyFile;
   if (!options.policy && !file) throw new Error('startGateway: give policyFile or policy');
   let policy = options.policy ?? (await loadPolicyFile(file!));
-  const deps: GatewayDeps = {
-    now: Date.now,
-    identitySecret: options.deps?.identitySecret ?? (await readKeyFile(policy.identity.secretFile))[0]!,
-    sessionKeys: options.deps?.sessionKeys ?? (await readKeyFile(policy.sessions.secretFile)),
-    audit: noop,
-    accessLog: { write() {}, healthy: true },
-    state: new Map(),
-    ...options.deps,
-  };
-  // The log files of policy.logs, unless the caller supplied both sinks (tests that read lines
-  // in memory). The directory is read once: moving it needs a restart, like the ports.
-  const logs =
-    options.deps?.accessLog && options.deps.audit
-      ? undefined
-      : await openLogs(policy.logs, { now: deps.now, registry: gatewayMetrics(deps).registry });
-  if (logs) {
-    if (!options.deps?.accessLog) deps.accessLog = logs.accessLog;
-    if (!options.deps?.audit) deps.audit = logs.audit;
-  }
-  // Lockouts, failure windows and logouts: on disk in the state directory (a restart keeps them)
-  // and, with sharedState.redis, shared with the fleet. Opened once, like the logs directory.
-  let ownState: SecurityState | undefined;
-  if (!deps.state.has(SECURITY_STATE)) {
-    ownState = new SecurityState({ dir: stateDir(policy), redis: policy.sharedState?.redis, now: deps.now });
-    deps.state.set(SECURITY_STATE, ownState);
-  }
-  securityState(deps).registerMetrics(gatewayMetrics(deps).registry);
-  // Sign-ins, failures, lockouts and reloads are counted from the audit events as they are written.
-  const metrics = gatewayMetrics(deps);
-  const auditSink = deps.audit;
-  deps.audit = {
-    write(event) {
-      metrics.audit(event);
-      auditSink.write(event);
-    },
-  };
-  const build = (p: Policy): Hono<GatewayEnv> => {
-    const ctx: PipelineContext = { policy: p, deps };
-    const reserved: ReservedRoutes = {
-      '/.gateway/notices': noticesRoute(ctx),
-      ...sessionRoutes(ctx),
-      '/.gateway/logs': logsRoute(ctx, { sessionUser: sessionUser(ctx) }),
-      ...options.reserved?.(ctx),
-    };
-    return createGateway({ policy: p, deps, reserved });
-  };
+  const opened = await openDeps(policy, options.deps);
+  const { deps, logs } = opened;
+  const metrics = deps.metrics;
+  const build = (p: Policy): Hono<GatewayEnv> =>
+    createGateway({ policy: p, deps, reserved: options.reserved?.({ policy: p, deps }) });
   let app = build(policy);
   metrics.probe(gatewayProbe(policy, deps));
   // One indirection so a reload swaps the app for every listener at once.
@@ -249,7 +200,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       options.https?.port ?? policy.server.https.port,
       options.https?.host ?? policy.server.https.host,
     );
-    deps.state.set(HTTPS_PORT_STATE, httpsPort);
+    deps.httpsPort = httpsPort;
     const httpConf = options.http === false ? undefined : (options.http ?? policy.server.http);
     if (httpConf) {
       const plain = createHttpServer(listener);
@@ -265,9 +216,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   } catch (err) {
     // A port in use: release the listeners already bound, so the caller can retry or exit cleanly.
     await Promise.all([...servers, ...(adminServer ? [adminServer] : [])].map((srv) => closeServer(srv, 0)));
-    await closeUpstreamPools(deps);
-    await logs?.close();
-    await ownState?.close();
+    await opened.close();
     throw err;
   }
 
@@ -294,8 +243,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   // Users imported from htpasswd get scrypt at their first sign-in, written to this file.
   if (file) {
-    const upgrades = passwordUpgrades(deps);
-    if (upgrades.target === undefined) upgradeOnSignIn(deps, credentialHooks(deps));
+    const upgrades = deps.passwordUpgrades;
+    if (upgrades.target === undefined) upgradeOnSignIn(deps);
     upgrades.target = { file, reload: () => reload() };
   }
 
@@ -311,10 +260,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     // listener stays up through the drain, so /readyz answers 503 (not a refused connection) and
     // a load balancer takes the gateway out of rotation; it closes last.
     closing ??= Promise.all(servers.map((s) => closeServer(s, options.drainTimeout ?? 10_000)))
-      .then(() => closeUpstreamPools(deps))
       .then(() => (adminServer ? closeServer(adminServer, 0) : undefined))
-      .then(() => logs?.close())
-      .then(() => ownState?.close());
+      .then(() => opened.close());
     return closing;
   }
 

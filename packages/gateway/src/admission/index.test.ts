@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryDeps } from '../deps.js';
+import { memoryDeps } from '../create-deps.js';
 import { processLimits } from './index.js';
 import { type Key, Limiter, type Pending } from './limiter.js';
 import { Room } from './room.js';

@@ -19,7 +19,6 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { generateCookie } from 'hono/cookie';
-import { moduleState } from '../deps.js';
 import { GatewayError } from '../errors.js';
 import { pickLang, wantsHtml } from '../pages/index.js';
 import { renderCountdownPage, renderWaitingPage } from '../pages/waiting.js';
@@ -38,9 +37,6 @@ export { TICKET_COOKIE, TicketSigner } from './ticket.js';
 /** Defaults for a zone that sets `maxConcurrent` only. */
 export const ADMISSION_DEFAULTS = { queueTimeout: 10_000, retryAfterSeconds: 2 } as const;
 
-/** Where the rooms of the latest policy load are kept (the next load takes their limiters over). */
-const CURRENT_ROOMS = 'admission.rooms';
-
 /**
  * The key of a zone's room: tenant and zone name, so the rooms of one load are matched with the
  * next (a reload carries their counters over).
@@ -54,7 +50,8 @@ export function roomKey(tenantId: string, zoneName: string): string {
  * @example admissionRooms(gw.deps).get(roomKey('school-a', 'recipient'))?.limiter?.queued
  */
 export function admissionRooms(deps: PipelineContext['deps']): ReadonlyMap<string, Room> {
-  return moduleState(deps, CURRENT_ROOMS, () => new Map<string, Room>());
+  // Only this step puts rooms there (buildRooms), so they are Rooms.
+  return deps.admissionRooms as ReadonlyMap<string, Room>;
 }
 
 /**
@@ -79,14 +76,14 @@ function buildRooms(ctx: PipelineContext, signer: TicketSigner): Map<object, Roo
   // that hold a slot or wait (a reload used to start every zone from zero), and the line's
   // numbering and pace. A zone the policy no longer has is dropped; its in-flight requests still
   // release the limiter they hold.
-  const previous = ctx.deps.state.get(CURRENT_ROOMS) as Map<string, Room> | undefined;
+  const previous = admissionRooms(ctx.deps);
   const byZone = new Map<object, Room>();
   const byKey = new Map<string, Room>();
   for (const [tenantId, tenant] of Object.entries(ctx.policy.tenants)) {
     for (const zone of tenant.zones) {
       const opensAtText = zone.opensAt ?? tenant.opensAt;
       if (zone.maxConcurrent === undefined && opensAtText === undefined) continue;
-      const before = previous?.get(roomKey(tenantId, zone.name));
+      const before = previous.get(roomKey(tenantId, zone.name));
       const room = new Room(
         {
           tenantId,
@@ -114,8 +111,8 @@ function buildRooms(ctx: PipelineContext, signer: TicketSigner): Map<object, Roo
       byKey.set(roomKey(tenantId, zone.name), room);
     }
   }
-  for (const room of previous?.values() ?? []) room.dispose();
-  ctx.deps.state.set(CURRENT_ROOMS, byKey);
+  for (const room of previous.values()) room.dispose();
+  ctx.deps.admissionRooms = byKey;
   return byZone;
 }
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { memoryDeps } from '../deps.js';
+import { memoryDeps } from '../create-deps.js';
 import type { Policy } from '../policy/schema.js';
 import { type AccessReply, accessApp, basic, from, testPolicy, testUsers } from '../testing/access-app.js';
 import { CREDENTIAL_CACHE } from './index.js';

@@ -13,7 +13,6 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { type Credentials, credentials, lockedOut } from '../credentials/index.js';
 import { basicChallenge, type BasicCredentials, parseBasicAuthorization } from '../credentials/header.js';
 import { GatewayError } from '../errors.js';
-import { gatewayMetrics } from '../ops/metrics.js';
 import type { PipelineContext } from '../pipeline.js';
 import { requestHeader } from '../request-header.js';
 import { rq } from '../request-state.js';
@@ -32,10 +31,12 @@ export { basicChallenge, parseBasicAuthorization } from '../credentials/header.j
  *   out, even with the right password; `unauthorized` (401, `WWW-Authenticate`) otherwise
  * @example app.use(basicAuth({ policy, deps }))
  */
-export function basicAuth(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
+export function basicAuth(
+  ctx: PipelineContext,
+  creds: Credentials = credentials(ctx),
+): MiddlewareHandler<GatewayEnv> {
   const { deps } = ctx;
-  const creds = credentials(ctx);
-  const metrics = gatewayMetrics(deps);
+  const metrics = deps.metrics;
   const challenges = new Map<string, string>();
   for (const [id, tenant] of Object.entries(ctx.policy.tenants))
     challenges.set(id, basicChallenge(tenant.name, id));

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { memoryDeps } from '../deps.js';
+import { memoryDeps } from '../create-deps.js';
 import { isGatewayError } from '../errors.js';
 import { from, testPolicy } from '../testing/access-app.js';
 import type { GatewayEnv } from '../types.js';

@@ -7,7 +7,6 @@
  * says so, rather than watching the file or signals itself.
  */
 import { startGateway } from '../server.js';
-import { securityState } from '../state/index.js';
 import type { AuditEvent } from '../types.js';
 import { isMessage, type PrimaryMessage, WORKER_COUNT_ENV, type WorkerMessage } from './messages.js';
 
@@ -27,7 +26,7 @@ export async function runWorker(policyFile: string): Promise<void> {
       workers: Number(process.env[WORKER_COUNT_ENV]) || 1,
     },
   });
-  const state = securityState(gateway.deps);
+  const state = gateway.deps.security;
   state.peers = (event) => send({ rg: 'state', event });
 
   let draining: Promise<void> | undefined;

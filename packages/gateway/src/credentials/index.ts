@@ -4,14 +4,13 @@
  * per (tenant, address), scrypt against the user's hash (or a dummy of the same cost), the
  * failure counters and the audit events — written once, so the three entrances cannot drift.
  *
- * Per policy load, shared by the three (see {@link credentials}); the queues and the counters are
- * long-lived (deps), so a reload neither forgets failures nor lets guesses overtake each other.
+ * Per policy load, shared by the three (`createGateway` makes one, see {@link credentials}); the
+ * queues and the counters are long-lived (deps), so a reload neither forgets failures nor lets guesses overtake each other.
  */
-import type { GatewayDeps } from '../deps.js';
+import type { CredentialHooks, GatewayDeps } from '../deps.js';
 import { GatewayError } from '../errors.js';
-import { moduleState } from '../deps.js';
 import type { Policy } from '../policy/schema.js';
-import { type SecurityState, securityState } from '../state/index.js';
+import type { SecurityState } from '../state/index.js';
 import type { AuditEvent } from '../types.js';
 import { addressLockKey, userLockKey } from './lockout.js';
 import { verifyPassword } from './password.js';
@@ -23,6 +22,7 @@ import {
   type FailureReason,
 } from './verifier.js';
 
+export type { CredentialHooks, VerifiedHook } from '../deps.js';
 export { basicChallenge, type BasicCredentials, parseBasicAuthorization } from './header.js';
 export { addressKey, addressLockKey, type LockoutPolicy, userLockKey } from './lockout.js';
 export { hashPassword, verifyPassword } from './password.js';
@@ -62,28 +62,6 @@ export type AuthOutcome =
   | { ok: false; code: 'locked_out'; until: number }
   | { ok: false; code: 'unauthorized'; reason: FailureReason };
 
-/**
- * Told of every successful password check (the user, the password typed and the hash it matched),
- * e.g. to re-hash a legacy hash on login. Runs inside the user's queue, before the answer; it must
- * not throw, and must never log the password.
- */
-export type VerifiedHook = (event: {
-  tenantId: string;
-  user: string;
-  password: string;
-  passwordHash: string;
-}) => void | Promise<void>;
-
-/** Long-lived credential hooks (`credentialHooks(deps).onVerified.push(fn)`). */
-export interface CredentialHooks {
-  onVerified: VerifiedHook[];
-}
-
-/** The hooks of these deps (kept across reloads). */
-export function credentialHooks(deps: GatewayDeps): CredentialHooks {
-  return moduleState(deps, 'credential-hooks', () => ({ onVerified: [] }));
-}
-
 /** Seconds until `until`, at least 1 (the `Retry-After` of a lockout answer). */
 export function retryAfterSeconds(until: number, now: number): number {
   return Math.max(1, Math.ceil((until - now) / 1000));
@@ -112,9 +90,9 @@ export class Credentials {
     readonly deps: GatewayDeps,
   ) {
     this.verifier = new CredentialVerifier(policy, () => deps.now());
-    this.state = securityState(deps);
-    this.queue = moduleState(deps, 'credential-queue', () => new KeyedQueue());
-    this.hooks = credentialHooks(deps);
+    this.state = deps.security;
+    this.queue = new KeyedQueue(deps.credentialQueue);
+    this.hooks = deps.credentialHooks;
   }
 
   /** The compiled tenant, or undefined when the policy has none of that id. */
@@ -244,18 +222,12 @@ export class Credentials {
   }
 }
 
-const loads = new WeakMap<Policy, Credentials>();
-
 /**
- * The credential checks of this policy load, shared by Basic auth, the login form and the logs
- * route (one compile, one cache).
+ * Compiles the credential checks of a policy load. `createGateway` makes one per load and hands it
+ * to Basic auth, the login form and the logs route (one compile, one cache); a step built alone
+ * (a unit test) makes its own.
  * @example const outcome = await credentials(ctx).authenticate({ tenantId, user, password, ip, via: 'form' })
  */
 export function credentials(ctx: { policy: Policy; deps: GatewayDeps }): Credentials {
-  let c = loads.get(ctx.policy);
-  if (c === undefined || c.deps !== ctx.deps) {
-    c = new Credentials(ctx.policy, ctx.deps);
-    loads.set(ctx.policy, c);
-  }
-  return c;
+  return new Credentials(ctx.policy, ctx.deps);
 }

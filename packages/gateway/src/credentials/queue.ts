@@ -5,7 +5,8 @@
  * nothing. Tasks only wait for tasks that arrived earlier, so there is no deadlock.
  */
 export class KeyedQueue {
-  private readonly tails = new Map<string, Promise<void>>();
+  /** @param tails the last task of each key; the deps' map (`deps.credentialQueue`), so it outlives a policy load */
+  constructor(private readonly tails: Map<string, Promise<void>> = new Map()) {}
 
   /** Number of keys with queued or running tasks (for tests and metrics). */
   get size(): number {

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../credentials/password.js';
-import { memoryDeps } from '../deps.js';
+import { memoryDeps } from '../create-deps.js';
 import { validPolicy } from '../testing/policy-fixture.js';
-import { passwordUpgrades, upgradeLegacyHash } from './upgrade.js';
+import { upgradeLegacyHash } from './upgrade.js';
 
 const APR1 = '$apr1$12345678$0lqb/6VUFP8JY/s/jTrIk0'; // "secret"
 let dir: string;
@@ -28,7 +28,7 @@ describe('upgradeLegacyHash', () => {
   it('writes scrypt of the password once for a burst of sign-ins, audits it and reloads', async () => {
     const deps = memoryDeps();
     let reloads = 0;
-    passwordUpgrades(deps).target = { file, reload: async () => void reloads++ };
+    deps.passwordUpgrades.target = { file, reload: async () => void reloads++ };
     const results = await Promise.all([1, 2, 3].map(() => upgradeLegacyHash(deps, who, 'secret', APR1)));
     const written = await hashInFile();
     expect(written).toMatch(/^scrypt\$32768\$8\$1\$/);
@@ -50,7 +50,7 @@ describe('upgradeLegacyHash', () => {
 
   it('leaves a hash changed meanwhile alone, does nothing for scrypt or without a policy file', async () => {
     const deps = memoryDeps();
-    passwordUpgrades(deps).target = { file, reload: async () => {} };
+    deps.passwordUpgrades.target = { file, reload: async () => {} };
     const other = '$apr1$abcdefgh$030j6I3f1zNCF9tihqdd11';
     expect(await upgradeLegacyHash(deps, who, 'pässwörd', other)).toBeUndefined();
     expect(await hashInFile()).toBe(APR1);

@@ -10,35 +10,11 @@
  * `users passwd`, a second gateway's upgrade) is left alone.
  */
 import { hashPassword } from './password.js';
-import { type GatewayDeps, moduleState } from '../deps.js';
+import type { GatewayDeps } from '../deps.js';
 import { editPolicyFile } from '../policy/edit.js';
 import { legacyHashKind } from './legacy-hash.js';
 
 const CHANGED = new Error('the hash changed meanwhile');
-
-/** Where upgrades are written, set by `startGateway` when it runs from a policy file. */
-export interface UpgradeTarget {
-  file: string;
-  /** Swaps the edited policy in, so the next request already sees the scrypt hash. */
-  reload(): Promise<void>;
-}
-
-interface UpgradeState {
-  target: UpgradeTarget | undefined;
-  /** The scrypt hash each upgraded user got (tenant \0 user), so a session opened by that very sign-in binds to it. */
-  upgraded: Map<string, string>;
-  /** Upgrades under way, by tenant \0 user: a burst of first requests writes once. */
-  running: Map<string, Promise<string | undefined>>;
-}
-
-/** The upgrade state of these deps (its `target` is set by `startGateway`). */
-export function passwordUpgrades(deps: GatewayDeps): UpgradeState {
-  return moduleState(deps, 'credentials.upgrade', () => ({
-    target: undefined,
-    upgraded: new Map(),
-    running: new Map(),
-  }));
-}
 
 /** Who signed in, for the audit line. */
 export interface UpgradeContext {
@@ -61,7 +37,7 @@ export function upgradeLegacyHash(
   hash: string,
 ): Promise<string | undefined> {
   const kind = legacyHashKind(hash);
-  const state = passwordUpgrades(deps);
+  const state = deps.passwordUpgrades;
   const target = state.target;
   if (!kind || !target) return Promise.resolve(undefined);
   const key = `${who.tenant}\0${who.user}`;
@@ -107,22 +83,15 @@ export function upgradeLegacyHash(
  */
 export function currentHash(deps: GatewayDeps, tenant: string, user: string, passwordHash: string): string {
   if (!legacyHashKind(passwordHash)) return passwordHash;
-  return passwordUpgrades(deps).upgraded.get(`${tenant}\0${user}`) ?? passwordHash;
+  return deps.passwordUpgrades.upgraded.get(`${tenant}\0${user}`) ?? passwordHash;
 }
 
 /**
  * Upgrades on every successful password check of these deps (Basic auth, login form, logs
  * route), through the credential module's onVerified hook. Call once per deps.
  */
-export function upgradeOnSignIn(deps: GatewayDeps, hooks: { onVerified: VerifiedHookLike[] }): void {
-  hooks.onVerified.push(async (e) => {
+export function upgradeOnSignIn(deps: GatewayDeps): void {
+  deps.credentialHooks.onVerified.push(async (e) => {
     await upgradeLegacyHash(deps, { tenant: e.tenantId, user: e.user }, e.password, e.passwordHash);
   });
 }
-
-type VerifiedHookLike = (e: {
-  tenantId: string;
-  user: string;
-  password: string;
-  passwordHash: string;
-}) => void | Promise<void>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CREDENTIAL_CACHE } from '../basic-auth/index.js';
-import { memoryDeps } from '../deps.js';
+import { memoryDeps } from '../create-deps.js';
 import { accessApp, basic, from, testPolicy } from '../testing/access-app.js';
 import { legacyRuns } from './legacy-hash.js';
 import { nodeRequest } from '../testing/node-request.js';

@@ -5,7 +5,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Registry } from 'prom-client';
 import { Hono } from 'hono';
 import { describe, expect, it, vi } from 'vitest';
-import { memoryDeps } from '../deps.js';
+import { memoryDeps } from '../create-deps.js';
 import { GatewayError } from '../errors.js';
 import { parsePolicy } from '../policy/load.js';
 import type { Zone } from '../policy/schema.js';

@@ -6,7 +6,13 @@
  * lockout. Only the host's tenant's directory is ever read.
  */
 import type { Context, Handler } from 'hono';
-import { basicChallenge, credentials, lockedOut, parseBasicAuthorization } from '../credentials/index.js';
+import {
+  basicChallenge,
+  type Credentials,
+  credentials,
+  lockedOut,
+  parseBasicAuthorization,
+} from '../credentials/index.js';
 import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../pipeline.js';
 import { requireNetwork, zoneNetworks } from '../reserved.js';
@@ -20,10 +26,12 @@ type Ctx = Context<GatewayEnv>;
 /** Hooks of {@link logsRoute}. */
 export interface LogsRouteOptions {
   /**
-   * Reads the form-login session of the request (wired by the lead to the session module), so a
+   * Reads the form-login session of the request (`createGateway` wires it to the session module), so a
    * logged-in admin can open the route in a browser. Returns undefined without a valid session.
    */
   sessionUser?: (c: Ctx) => GatewayUser | undefined | Promise<GatewayUser | undefined>;
+  /** The credential checks of this policy load (`createGateway` shares its one). @default a new one */
+  credentials?: Credentials;
   /** The role that may read the logs. @default 'admin' */
   role?: string;
 }
@@ -37,7 +45,7 @@ export interface LogsRouteOptions {
 export function logsRoute(ctx: PipelineContext, options: LogsRouteOptions = {}): Handler<GatewayEnv> {
   const { policy, deps } = ctx;
   const role = options.role ?? 'admin';
-  const creds = credentials(ctx);
+  const creds = options.credentials ?? credentials(ctx);
   // The logs are an admin screen: open only to the networks of the zones of that role.
   const networks = new Map(
     Object.entries(policy.tenants).map(([id, t]) => [

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { memoryDeps } from '../deps.js';
+import { memoryDeps } from '../create-deps.js';
 import { errorHandler } from '../pages/index.js';
 import type { PipelineContext } from '../pipeline.js';
 import { parsePolicy } from '../policy/load.js';

@@ -4,7 +4,6 @@
  */
 import { Hono } from 'hono';
 import type { GatewayDeps } from '../deps.js';
-import { gatewayMetrics } from './metrics.js';
 
 /** Options of {@link adminApp}. */
 export interface AdminAppOptions {
@@ -18,7 +17,7 @@ export interface AdminAppOptions {
  * @example createAdaptorServer({ fetch: adminApp({ deps, ready: () => true }).fetch }).listen(9090)
  */
 export function adminApp(options: AdminAppOptions): Hono {
-  const metrics = gatewayMetrics(options.deps);
+  const metrics = options.deps.metrics;
   const app = new Hono();
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => {

@@ -10,7 +10,7 @@ import type { PipelineContext } from '../pipeline.js';
 import type { GatewayEnv } from '../types.js';
 import { requestHeader } from '../request-header.js';
 import { setPageHeaders } from '../tls/headers.js';
-import { gatewayMetrics, NO_ZONE } from './metrics.js';
+import { NO_ZONE } from './metrics.js';
 import { compileCidrs, peerAddress } from './trusted-peer.js';
 import { rq } from '../request-state.js';
 
@@ -53,7 +53,7 @@ export function requestId(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   const trusted = compileCidrs(ctx.policy.server.trustedProxies);
   const anyTrusted = ctx.policy.server.trustedProxies.length > 0;
   const { now } = ctx.deps;
-  const metrics = gatewayMetrics(ctx.deps);
+  const metrics = ctx.deps.metrics;
   return async function requestId(c, next) {
     const state = rq(c);
     state.startedAt = now();

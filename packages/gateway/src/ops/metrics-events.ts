@@ -8,34 +8,8 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { packageVersion } from '../cli/version.js';
 import { logLinesLostCounter } from '../logs/health.js';
+import type { EventMetrics, GatewayProbe } from '../deps.js';
 import type { AuditEvent } from '../types.js';
-
-/** How an upstream request failed (the `kind` label of `resultgate_upstream_errors_total`). */
-export type UpstreamErrorKind = 'timeout' | 'connect' | 'reset' | 'other';
-
-/** What the scrape-time gauges read from the running gateway; replaced on every policy load. */
-export interface GatewayProbe {
-  /** Requests waiting in each limited zone's admission queue. */
-  admissionQueues(): { tenant: string; zone: string; queued: number }[];
-  /** Each tenant's next maintenance window start (ms) and whether one is on now. */
-  maintenance(now: number): { tenant: string; nextStart: number | undefined; active: boolean }[];
-  /** Session maxAge (ms): a sign-in older than this has surely ended. */
-  sessionMaxAge: number;
-  now(): number;
-}
-
-/** The event-side metrics of one gateway. */
-export interface EventMetrics {
-  /** Counts what an audit event says (logins, failures, lockouts, reloads, sessions). */
-  audit(event: AuditEvent): void;
-  /** A Basic-auth credential check that ran the password hash and passed (not a cache hit). */
-  basicLogin(tenant: string): void;
-  upstreamError(tenant: string, kind: UpstreamErrorKind): void;
-  /** The HTTPS certificate's notAfter, in ms. */
-  certificateExpiry(notAfterMs: number): void;
-  /** Sets what the scrape-time gauges read (the newest policy load's). */
-  probe(probe: GatewayProbe): void;
-}
 
 /** Failure reasons kept as label values; any other is `other`, so the label stays bounded. */
 const FAILURE_REASONS = new Set([

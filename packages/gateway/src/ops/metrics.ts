@@ -1,6 +1,6 @@
 /**
- * Prometheus metrics, one set per deps (they survive policy reloads; two gateways in one process do
- * not share counters). Names follow Prometheus conventions (`resultgate_` prefix, base units,
+ * Prometheus metrics, one set per deps (`deps.metrics`, made in create-deps.ts: they survive policy
+ * reloads; two gateways in one process do not share counters). Names follow Prometheus conventions (`resultgate_` prefix, base units,
  * `_total` counters, `_seconds` histograms, `_timestamp_seconds` gauges); labels are bounded by the
  * policy — tenant and zone ids, decisions from the error table, status classes, reasons and kinds
  * from fixed lists — never a user name, a path or an address.
@@ -11,8 +11,8 @@
  * errors) are ordinary prom-client metrics (metrics-events.ts).
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { type GatewayDeps, moduleState } from '../deps.js';
-import { type EventMetrics, eventMetrics } from './metrics-events.js';
+import type { GatewayMetrics } from '../deps.js';
+import { eventMetrics } from './metrics-events.js';
 
 /** Upper bounds of the latency buckets, in seconds. */
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
@@ -53,18 +53,6 @@ class Histogram {
   }
 }
 
-/** The gateway's metrics. */
-export interface GatewayMetrics extends EventMetrics {
-  registry: Registry;
-  /**
-   * Counts one answered request and observes its duration (one call per request).
-   * @param zone the matched zone's name, or {@link NO_ZONE}
-   */
-  request(status: number, decision: string, tenant: string, zone: string, seconds: number): void;
-  /** Records the time the upstream took to answer with headers. */
-  upstream(tenant: string, seconds: number): void;
-}
-
 type Sample = { value: number; labels: Record<string, string | number>; metricName?: string };
 
 /** A metric prom-client's registry can print from our own numbers: name, help, type and `get()`. */
@@ -89,7 +77,11 @@ function child<K, V>(map: Map<K, V>, key: K, create: () => V): V {
   return value;
 }
 
-function createMetrics(): GatewayMetrics {
+/**
+ * Creates one gateway's metrics on a new registry (create-deps.ts: one set per deps).
+ * @example const metrics = createMetrics(); metrics.request(200, 'allow', 'school-a', 'recipient', 0.003)
+ */
+export function createMetrics(): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // tenant → zone → decision → count per status class.
@@ -165,9 +157,4 @@ function createMetrics(): GatewayMetrics {
       child(upstreamSeconds, tenant, () => new Histogram()).observe(seconds);
     },
   };
-}
-
-/** Returns the metrics of these deps, creating them on first use. */
-export function gatewayMetrics(deps: GatewayDeps): GatewayMetrics {
-  return moduleState(deps, 'ops.metrics', createMetrics);
 }

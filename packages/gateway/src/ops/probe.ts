@@ -3,10 +3,8 @@
  * serving load, each tenant's maintenance windows, the session maxAge.
  * Built for each policy load and handed to the metrics when that load starts serving.
  */
-import { admissionRooms } from '../admission/index.js';
-import type { GatewayDeps } from '../deps.js';
+import type { GatewayDeps, GatewayProbe } from '../deps.js';
 import type { Policy } from '../policy/schema.js';
-import type { GatewayProbe } from './metrics-events.js';
 
 /** The probe of one policy load. */
 export function gatewayProbe(policy: Policy, deps: GatewayDeps): GatewayProbe {
@@ -16,7 +14,7 @@ export function gatewayProbe(policy: Policy, deps: GatewayDeps): GatewayProbe {
   }));
   return {
     admissionQueues: () =>
-      [...admissionRooms(deps).values()].map((room) => ({
+      [...deps.admissionRooms.values()].map((room) => ({
         tenant: room.config.tenantId,
         zone: room.config.zoneName,
         queued: room.limiter?.queued ?? 0,

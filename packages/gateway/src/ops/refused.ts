@@ -11,7 +11,7 @@ import { ERROR_CODES } from '../errors.js';
 import { GATEWAY_TENANT } from '../logs/files.js';
 import type { AccessLogSink } from '../types.js';
 import { newRequestId } from './index.js';
-import { gatewayMetrics, NO_ZONE } from './metrics.js';
+import { NO_ZONE } from './metrics.js';
 import type { GatewayDeps } from '../deps.js';
 import { PAGE_HEADERS } from '../tls/headers.js';
 
@@ -63,7 +63,7 @@ export function logRefused(
  * @example server.on('clientError', onClientError(deps))
  */
 export function onClientError(deps: GatewayDeps): (err: NodeJS.ErrnoException, socket: Duplex) => void {
-  const metrics = gatewayMetrics(deps);
+  const metrics = deps.metrics;
   return (err, socket) => {
     if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || !socket.writable) {
       socket.destroy();

@@ -6,9 +6,10 @@
  */
 import { addressKey } from '../credentials/lockout.js';
 
-/** In-flight upstream requests per client address. Lives in the deps: survives policy reloads. */
+/** In-flight upstream requests per client address, over the counts kept in the deps (`deps.clientSlots`). */
 export class ClientSlots {
-  private readonly held = new Map<string, number>();
+  /** @param held the counts by address key; the deps' map, so they survive policy reloads */
+  constructor(private readonly held: Map<string, number> = new Map()) {}
 
   /**
    * Takes a slot for `ip`.

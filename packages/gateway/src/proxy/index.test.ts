@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientIp } from '../client-ip/index.js';
-import { memoryDeps } from '../deps.js';
+import { memoryDeps } from '../create-deps.js';
 import { requestId } from '../ops/index.js';
 import { errorHandler } from '../pages/index.js';
 import type { PipelineContext } from '../pipeline.js';
@@ -11,7 +11,8 @@ import { parsePolicy } from '../policy/load.js';
 import { resolveTenant } from '../tenant/index.js';
 import type { GatewayEnv } from '../types.js';
 import { verifyIdentity } from './identity.js';
-import { closeUpstreamPools, proxy } from './index.js';
+import { closeDeps } from '../create-deps.js';
+import { proxy } from './index.js';
 import { nodeRequest } from '../testing/node-request.js';
 
 let upstream: http.Server;
@@ -50,7 +51,7 @@ beforeAll(async () => {
   app.all('*', proxy(ctx));
 });
 afterAll(async () => {
-  await closeUpstreamPools(ctx.deps);
+  await closeDeps(ctx.deps);
   await new Promise((r) => upstream.close(r));
 });
 

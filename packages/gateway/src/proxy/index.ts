@@ -8,9 +8,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Dispatcher } from 'undici';
+import type { UpstreamErrorKind } from '../deps.js';
 import { GatewayError } from '../errors.js';
-import { gatewayMetrics } from '../ops/metrics.js';
-import type { UpstreamErrorKind } from '../ops/metrics-events.js';
 import { peerAddress } from '../ops/trusted-peer.js';
 import type { PipelineContext } from '../pipeline.js';
 import { mergePresetHeaders } from '../session/cookies.js';
@@ -23,11 +22,8 @@ import { copyRequestHeaders, copyResponseHeaders, hasHeader } from './headers.js
 import { appendIdentityHeaders, type SignedRequest } from './identity.js';
 import { NodeHop } from './node-hop.js';
 import { upstreamPool } from './pool.js';
-import { moduleState } from '../deps.js';
 import { type RequestState, rq } from '../request-state.js';
 import { hostName } from '../tenant/index.js';
-
-export { closeUpstreamPools } from './pool.js';
 
 type Ctx = Context<GatewayEnv>;
 
@@ -145,7 +141,7 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   const pool = upstreamPool(ctx.deps, url.origin, upstream);
   const { identitySecret: secret, now } = ctx.deps;
   const maxBody = upstream.maxBodySize;
-  const metrics = gatewayMetrics(ctx.deps);
+  const metrics = ctx.deps.metrics;
 
   const limits = {
     buffer: ctx.policy.server.bufferBodySize,
@@ -155,7 +151,7 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   // Half the pool by default: one address can never take the other half, while a school's or a
   // carrier's NAT, which puts many recipients behind one address, is rarely refused.
   const perClient = upstream.connectionsPerClient ?? Math.max(1, Math.ceil(upstream.connections / 2));
-  const slots = moduleState(ctx.deps, 'proxy.client-slots', () => new ClientSlots());
+  const slots = new ClientSlots(ctx.deps.clientSlots);
 
   return function proxy(c) {
     const incoming = c.env.incoming;

@@ -1,16 +1,13 @@
 /**
- * The upstream connection pools (undici, keep-alive). Kept in the deps, keyed by origin and pool
- * settings, so a policy reload that leaves the upstream alone reuses the warm connections.
+ * The upstream connection pools (undici, keep-alive). Kept in the deps (`deps.upstreamPools`),
+ * keyed by origin and pool settings, so a policy reload that leaves the upstream alone reuses the
+ * warm connections; `closeDeps()` closes them at shutdown.
  */
 import { Pool } from 'undici';
-import { type GatewayDeps, moduleState } from '../deps.js';
+import type { GatewayDeps } from '../deps.js';
 import type { Policy } from '../policy/schema.js';
 
 type UpstreamConfig = Policy['server']['upstream'];
-
-function pools(deps: GatewayDeps): Map<string, Pool> {
-  return moduleState(deps, 'proxy.pools', () => new Map<string, Pool>());
-}
 
 /**
  * Returns the pool for an upstream origin, creating it on first use.
@@ -18,7 +15,7 @@ function pools(deps: GatewayDeps): Map<string, Pool> {
  */
 export function upstreamPool(deps: GatewayDeps, origin: string, config: UpstreamConfig): Pool {
   const key = `${origin}|${config.connections}|${config.connectTimeout}|${config.timeout}`;
-  const all = pools(deps);
+  const all = deps.upstreamPools;
   let pool = all.get(key);
   if (!pool) {
     pool = new Pool(origin, {
@@ -31,11 +28,4 @@ export function upstreamPool(deps: GatewayDeps, origin: string, config: Upstream
     all.set(key, pool);
   }
   return pool;
-}
-
-/** Closes every upstream pool of these deps (at shutdown, after the listeners drained). */
-export async function closeUpstreamPools(deps: GatewayDeps): Promise<void> {
-  const all = pools(deps);
-  await Promise.all([...all.values()].map((p) => p.close().catch(() => p.destroy())));
-  all.clear();
 }

@@ -40,16 +40,13 @@ export function credFingerprint(passwordHash: string): string {
   return createHash('sha256').update(passwordHash).digest('base64url').slice(0, 16);
 }
 
-const cores = new WeakMap<Policy, SessionCore>();
-
 /**
- * The session state for this policy load (built on first use; the middleware and the login
- * routes get the same one).
+ * Compiles the session state of a policy load. `createGateway` makes one and gives it to the
+ * session step, the login routes and the logs route; a factory called alone makes its own.
+ * @param creds the load's credential checks (shared with Basic auth and the logs route)
  * @throws Error when `deps.sessionKeys` is empty
  */
-export function sessionCore(ctx: PipelineContext): SessionCore {
-  const cached = cores.get(ctx.policy);
-  if (cached && cached.deps === ctx.deps) return cached;
+export function sessionCore(ctx: PipelineContext, creds: Credentials = credentials(ctx)): SessionCore {
   const users = new Map<string, Map<string, ActiveUser>>();
   for (const [tenantId, tenant] of Object.entries(ctx.policy.tenants)) {
     const active = new Map<string, ActiveUser>();
@@ -65,9 +62,8 @@ export function sessionCore(ctx: PipelineContext): SessionCore {
     csrf: csrfGuard(ctx.deps.sessionKeys),
     revoked: revocations(ctx.deps),
     // The check Basic auth uses too: failures on either count towards one lockout.
-    credentials: credentials(ctx),
+    credentials: creds,
     activeUser: (tenant, user) => users.get(tenant)?.get(user),
   };
-  cores.set(ctx.policy, core);
   return core;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryDeps } from '../deps.js';
+import { memoryDeps } from '../create-deps.js';
 import { browser, testApp, testClock, testPolicy } from '../testing/session-app.js';
 import { keyId } from './token.js';
 import { nodeRequest } from '../testing/node-request.js';

@@ -17,12 +17,12 @@ import {
   SESSION_COOKIE,
   sessionCookie,
 } from './cookies.js';
-import { DEFAULT_BACKGROUND_HEADER, sessionCore } from './core.js';
+import { DEFAULT_BACKGROUND_HEADER, type SessionCore, sessionCore } from './core.js';
 import type { SessionClaims } from './token.js';
 import { rq } from '../request-state.js';
 
 export { CSRF_COOKIE, SESSION_COOKIE } from './cookies.js';
-export { DEFAULT_BACKGROUND_HEADER } from './core.js';
+export { DEFAULT_BACKGROUND_HEADER, type SessionCore, sessionCore } from './core.js';
 export { safeNext } from './next.js';
 export { sessionRoutes } from './routes.js';
 
@@ -54,11 +54,14 @@ function isNavigation(c: Ctx): boolean {
  * `X-Background-Request`, any value) are checked but do not extend the session, so a page that
  * polls by itself does not keep an unattended screen logged in.
  * @param ctx the policy load (`sessions.idleTimeout`, `sessions.maxAge`, zones' `idleTimeout`) and deps
+ * @param core the load's session state, shared with the login routes (`createGateway` passes its one)
  * @throws GatewayError `session_expired` (401) for API clients without a valid session
  * @example app.use(idleSession({ policy, deps }))
  */
-export function idleSession(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
-  const core = sessionCore(ctx);
+export function idleSession(
+  ctx: PipelineContext,
+  core: SessionCore = sessionCore(ctx),
+): MiddlewareHandler<GatewayEnv> {
   const { idleTimeout, maxAge } = ctx.policy.sessions;
   const background = new Map(
     Object.entries(ctx.policy.tenants).map(([id, t]) => [
@@ -153,10 +156,13 @@ export function idleSession(ctx: PipelineContext): MiddlewareHandler<GatewayEnv>
  * the tenant (the default and every form zone's: a page outside the zones must not keep alive a
  * session the admin zone has already timed out), and the user is still enabled with the same
  * password; otherwise undefined.
- * @example logsRoute(ctx, { sessionUser: sessionUser(ctx) })
+ * @param core the load's session state (`createGateway` passes its one)
+ * @example logsRoute(ctx, { sessionUser: sessionUser(ctx, core) })
  */
-export function sessionUser(ctx: PipelineContext): (c: Ctx) => Promise<GatewayUser | undefined> {
-  const core = sessionCore(ctx);
+export function sessionUser(
+  ctx: PipelineContext,
+  core: SessionCore = sessionCore(ctx),
+): (c: Ctx) => Promise<GatewayUser | undefined> {
   const { idleTimeout, maxAge } = ctx.policy.sessions;
   const shortestIdle = new Map(
     Object.entries(ctx.policy.tenants).map(([id, t]) => [

@@ -5,7 +5,7 @@
  * `sharedState.redis`, on every gateway of the fleet; the check per request reads memory only.
  */
 import type { GatewayDeps } from '../deps.js';
-import { type SecurityState, securityState } from '../state/index.js';
+import type { SecurityState } from '../state/index.js';
 
 /** Revoked session ids, each kept until its token would have expired anyway. */
 export class RevocationList {
@@ -24,5 +24,5 @@ export class RevocationList {
 
 /** The gateway's revocation list (over the long-lived security state). */
 export function revocations(deps: GatewayDeps): RevocationList {
-  return new RevocationList(securityState(deps));
+  return new RevocationList(deps.security);
 }

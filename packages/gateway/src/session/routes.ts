@@ -64,11 +64,11 @@ function page(c: Ctx, status: 200 | 401 | 403 | 429, html: string, headers: Reco
 }
 
 /**
- * The login and logout handlers, for `createGateway({ reserved })`.
- * @example createGateway({ policy, deps, reserved: { ...sessionRoutes(ctx), ...noticeRoutes(ctx) } })
+ * The login and logout handlers (`createGateway` mounts them on every tenant host).
+ * @param core the load's session state, shared with the session step (`createGateway` passes its one)
+ * @example const reserved = { ...sessionRoutes(ctx, core), '/.gateway/notices': noticesRoute(ctx) }
  */
-export function sessionRoutes(ctx: PipelineContext): ReservedRoutes {
-  const core = sessionCore(ctx);
+export function sessionRoutes(ctx: PipelineContext, core: SessionCore = sessionCore(ctx)): ReservedRoutes {
   const { maxAge } = ctx.policy.sessions;
   // Where a login without `next` lands: the tenant's first form zone.
   const landing = new Map<string, string>();

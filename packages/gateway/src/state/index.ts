@@ -20,7 +20,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { type GatewayDeps, moduleState } from '../deps.js';
 import type { Policy } from '../policy/schema.js';
 import { type FailureKey, type FailureResult, LocalStore } from './local-store.js';
 import { RedisStore, type StateEvent } from './redis-store.js';
@@ -312,17 +311,4 @@ export class SecurityState {
     await this.remote?.close();
     this.local.close();
   }
-}
-
-/** The key `deps.state` holds the security state under. */
-export const SECURITY_STATE = 'security-state';
-
-/**
- * The gateway's one security state (kept in the long-lived deps: it survives policy reloads).
- * `startGateway` opens it on the state directory (and Redis); elsewhere (tests, `memoryDeps`) it
- * is made here, in memory.
- * @example securityState(ctx.deps).isRevoked(sid, now)
- */
-export function securityState(deps: GatewayDeps): SecurityState {
-  return moduleState(deps, SECURITY_STATE, () => new SecurityState({ now: () => deps.now() }));
 }

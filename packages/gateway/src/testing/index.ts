@@ -10,6 +10,6 @@ export { LogHealth } from '../logs/health.js';
 export { type Logs, openLogs } from '../logs/open.js';
 export { logsRoute } from '../logs/route.js';
 export { admissionRooms, Room, roomKey, TicketSigner } from '../admission/index.js';
-export { memoryDeps } from '../deps.js';
+export { memoryDeps } from '../create-deps.js';
 export { rq } from '../request-state.js';
 export { type FetchApp, type NodeRequestInit, nodeRequest, type Peer } from './node-request.js';

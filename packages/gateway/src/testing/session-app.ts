@@ -11,7 +11,7 @@ import { GatewayError } from '../errors.js';
 import { parsePolicy } from '../policy/load.js';
 import type { Policy } from '../policy/schema.js';
 import type { GatewayEnv } from '../types.js';
-import { idleSession, sessionRoutes } from '../session/index.js';
+import { idleSession, sessionCore, sessionRoutes } from '../session/index.js';
 import { rq } from '../request-state.js';
 import { nodeRequest } from './node-request.js';
 
@@ -62,7 +62,9 @@ export function testClock(start = Date.parse('2026-11-28T00:00:00Z')) {
 export function testApp(policy: Policy, deps: GatewayDeps, ip = '192.0.2.10'): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   const ctx = { policy, deps };
-  const reserved = sessionRoutes(ctx);
+  // One session state for the routes and the step, as createGateway shares it.
+  const core = sessionCore(ctx);
+  const reserved = sessionRoutes(ctx, core);
   app.onError((err, c) => {
     if (!(err instanceof GatewayError)) throw err;
     return c.json({ error: { code: err.code } }, err.status as 401, err.headers);
@@ -92,7 +94,7 @@ export function testApp(policy: Policy, deps: GatewayDeps, ip = '192.0.2.10'): H
     }
     return next();
   });
-  app.use(idleSession(ctx));
+  app.use(idleSession(ctx, core));
   app.all('*', (c) => c.json({ user: rq(c).user ?? null }));
   return app;
 }

@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { memoryDeps } from '../deps.js';
+import { memoryDeps } from '../create-deps.js';
 import { requestId } from '../ops/index.js';
 import { errorHandler } from '../pages/index.js';
 import type { PipelineContext } from '../pipeline.js';
 import { parsePolicy } from '../policy/load.js';
 import type { GatewayEnv } from '../types.js';
-import { HTTPS_PORT_STATE, requireTls } from './index.js';
+import { requireTls } from './index.js';
 import { rq } from '../request-state.js';
 import { nodeRequest, type Peer } from '../testing/node-request.js';
 
@@ -42,7 +42,7 @@ describe('requireTls', () => {
 
   it('uses the port the server actually bound', async () => {
     const { a, ctx } = app();
-    ctx.deps.state.set(HTTPS_PORT_STATE, 443);
+    ctx.deps.httpsPort = 443;
     const res = await nodeRequest(a, 'http://t.localhost/x', { method: 'HEAD' });
     expect(res.headers.get('location')).toBe('https://t.localhost/x');
   });

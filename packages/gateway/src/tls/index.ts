@@ -16,9 +16,6 @@ import type { GatewayEnv } from '../types.js';
 import { setPageHeaders } from './headers.js';
 import { rq } from '../request-state.js';
 
-/** deps.state key where server.ts records the HTTPS port actually bound (0 in a policy = any). */
-export const HTTPS_PORT_STATE = 'server.httpsPort';
-
 /** A Host we are willing to put into a Location: a name or IP literal, an optional port. */
 const HOST_RE = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
@@ -34,7 +31,7 @@ function isEncrypted(c: Context<GatewayEnv>): boolean {
 export function requireTls(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   const trusted = compileCidrs(ctx.policy.server.trustedProxies);
   const anyTrusted = ctx.policy.server.trustedProxies.length > 0;
-  const state = ctx.deps.state;
+  const deps = ctx.deps;
   const policyPort = ctx.policy.server.https.port;
   // Only a tenant's host is redirected: `Host: evil.example` must not make the gateway answer
   // with a redirect there (an open redirect, and poison for any cache in front).
@@ -71,7 +68,7 @@ export function requireTls(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> 
     if (!known.has(hostName(host))) throw new GatewayError('unknown_host');
     const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
     // Behind a proxy the public HTTPS port is the proxy's (443); directly, it is ours.
-    const port = viaProxy ? 443 : ((state.get(HTTPS_PORT_STATE) as number | undefined) ?? policyPort);
+    const port = viaProxy ? 443 : (deps.httpsPort ?? policyPort);
     const target = c.env.incoming.url ?? '/';
     const path = target.startsWith('/') ? target : '/';
     const res = new Response(null, {
