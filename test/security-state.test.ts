@@ -89,10 +89,15 @@ describe('fair lockouts (one address, many people)', () => {
     expect(statuses.slice(49).every((s) => s === 429)).toBe(true);
     // The spraying address gets no further guesses, not even a real user's right password.
     expect((await api(host, basicHeader('staff02', password('staff02')))).status).toBe(429);
-    const audit = await readFile(
-      join(dir.dir, 'log', 'school-b', (await auditFiles('school-b'))[0]!),
-      'utf8',
-    );
+    // The audit writer appends asynchronously (hash chain, then fsync): wait for the line, bounded.
+    const readAudit = async () =>
+      readFile(join(dir.dir, 'log', 'school-b', (await auditFiles('school-b'))[0]!), 'utf8');
+    const deadline = Date.now() + 10_000;
+    let audit = await readAudit();
+    while (!audit.includes('"scope":"address"') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      audit = await readAudit();
+    }
     expect(audit).toContain('"scope":"address"');
   }, 120_000);
 });
