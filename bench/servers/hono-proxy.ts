@@ -31,7 +31,7 @@ import {
   hasHeader,
 } from '../../packages/gateway/src/proxy/headers.js';
 import { appendIdentityHeaders } from '../../packages/gateway/src/proxy/identity.js';
-import { HSTS, PROXIED_HEADERS } from '../../packages/gateway/src/tls/headers.js';
+import { HSTS, PROXIED_HEADERS } from '../../packages/gateway/src/http/headers.js';
 import { NodeHop } from '../../packages/gateway/src/proxy/node-hop.js';
 import { announceReady, childConfig, exitOnSignal } from './child.js';
 import { BENCH_USER, CLIENT_IP } from './policy.js';

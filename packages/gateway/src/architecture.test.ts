@@ -194,6 +194,11 @@ describe('docs/architecture.md: what each folder may import', () => {
     expect(allowed(rules, { from: 'session/index.ts', to: 'testing/node-request.ts' })).toBe(false);
     expect(allowed(rules, { from: 'index.ts', to: 'testing/index.ts' })).toBe(false);
     expect(allowed(rules, { from: 'session/index.test.ts', to: 'testing/session-app.ts' })).toBe(true);
+    // A step never imports the runner (the context type lives beside the deps), nor a shared
+    // capability a step.
+    expect(allowed(rules, { from: 'tls/index.ts', to: 'pipeline.ts' })).toBe(false);
+    expect(allowed(rules, { from: 'net/peer.ts', to: 'client-ip/index.ts' })).toBe(false);
+    expect(allowed(rules, { from: 'tls/index.ts', to: 'net/peer.ts' })).toBe(true);
     const cyclic = new Map([
       ['a/', new Set(['b/'])],
       ['b/', new Set(['c.ts'])],

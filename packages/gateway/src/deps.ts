@@ -10,6 +10,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { Pool } from 'undici';
+import type { Policy } from './policy/schema.js';
 import type { SecurityState } from './state/index.js';
 import type { AccessLogSink, AuditEvent, AuditSink } from './types.js';
 
@@ -138,4 +139,14 @@ export interface GatewayMetrics extends EventMetrics {
   request(status: number, decision: string, tenant: string, zone: string, seconds: number): void;
   /** Records the time the upstream took to answer with headers. */
   upstream(tenant: string, seconds: number): void;
+}
+
+/**
+ * What every step's factory is built from: one policy load and the deps that outlive it. It lives
+ * here, beside the deps, so the steps, the pages and the logs need nothing of the runner
+ * (pipeline.ts) that composes them.
+ */
+export interface PipelineContext {
+  policy: Policy;
+  deps: GatewayDeps;
 }

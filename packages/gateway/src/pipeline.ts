@@ -1,16 +1,9 @@
 /**
- * What every middleware factory of the pipeline is built from (one policy load and the deps), and
- * {@link chain}, which runs the whole pipeline as one Hono handler.
+ * The runner: {@link chain} runs the whole pipeline as one Hono handler. (What the steps are built
+ * from, `PipelineContext`, lives beside the deps in deps.ts.)
  */
 import type { Context, ErrorHandler, Handler, MiddlewareHandler } from 'hono';
-import type { GatewayDeps } from './deps.js';
-import type { Policy } from './policy/schema.js';
 import type { GatewayEnv } from './types.js';
-
-export interface PipelineContext {
-  policy: Policy;
-  deps: GatewayDeps;
-}
 
 type Ctx = Context<GatewayEnv>;
 type Outcome = Response | undefined;

@@ -4,19 +4,53 @@
  * more than its allow-lists and zone matching together (the Map grows twice on every request). Steps
  * read and write `rq(c)` instead: one object of a fixed shape, one Map entry.
  */
+import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import type { Tenant, Zone } from './policy/schema.js';
-import type { GatewayEnv, GatewayUser } from './types.js';
+
+/** The identity established by authentication (Basic, session or `authBypass`). */
+export interface GatewayUser {
+  name: string;
+  roles: readonly string[];
+  /** How the identity was established. */
+  via: 'basic' | 'session' | 'bypass';
+}
+
+/**
+ * The Hono context variables of the gateway: one, the per-request state (see `rq` in
+ * request-state.ts — steps never set variables of their own).
+ */
+export interface GatewayVariables {
+  state: RequestState;
+}
+
+/** The Hono environment of the gateway app. */
+export interface GatewayEnv {
+  Bindings: HttpBindings;
+  Variables: GatewayVariables;
+}
 
 /** Everything the steps establish about one request, in pipeline order. */
 export class RequestState {
   requestId!: string;
   /** Start of the request, from `deps.now()`. */
   startedAt!: number;
-  /** The client address the decisions use (IPv4-mapped IPv6 already unmapped). */
-  clientIp!: string;
-  /** True when the socket peer is one of `server.trustedProxies`. */
+  /**
+   * The socket peer's address, canonical (IPv4-mapped IPv6 unmapped); '' when there is no socket.
+   * Decided once, with {@link peerTrusted}, by net/peer.ts.
+   */
+  peer = '';
+  /** {@link peer} parsed (an `Ip` of net/cidr.ts), or null. */
+  peerAddr: number | Uint16Array | null = null;
+  /** True when the socket peer is one of `server.trustedProxies`; undefined until decided. */
   peerTrusted: boolean | undefined;
+  /** The client address the decisions use, canonical (IPv4-mapped IPv6 already unmapped). */
+  clientIp!: string;
+  /**
+   * {@link clientIp} parsed (an `Ip` of net/cidr.ts), set with it by the client-address step;
+   * null when unknown, which no allow-list contains.
+   */
+  clientAddr: number | Uint16Array | null = null;
   /** True when the request came over TLS (directly, or from a trusted TLS-terminating proxy). */
   secure!: boolean;
   tenantId: string | undefined;

@@ -4,7 +4,7 @@
  * no zone. Each module contributes its handlers; app.ts mounts them in one place.
  */
 import type { Handler } from 'hono';
-import { CidrSet } from './client-ip/cidr.js';
+import { CidrSet } from './net/cidr.js';
 import { GatewayError } from './errors.js';
 import type { Zone } from './policy/schema.js';
 import type { GatewayEnv } from './types.js';

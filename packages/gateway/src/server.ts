@@ -14,7 +14,7 @@ import { getRequestListener, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createGateway } from './app.js';
 import { openDeps } from './create-deps.js';
-import type { GatewayDeps } from './deps.js';
+import type { GatewayDeps, PipelineContext } from './deps.js';
 import { ERROR_CODES } from './errors.js';
 import type { Logs } from './logs/open.js';
 import { adminApp } from './ops/admin.js';
@@ -22,12 +22,11 @@ import { upgradeOnSignIn } from './credentials/upgrade.js';
 import { gatewayProbe } from './ops/probe.js';
 import { closeServer } from './ops/shutdown.js';
 import { logRefused, onClientError, requestPeer } from './ops/refused.js';
-import type { PipelineContext } from './pipeline.js';
 import { loadPolicyFile, PolicyError } from './policy/load.js';
 import { watchPolicy } from './policy/watch.js';
 import type { Policy } from './policy/schema.js';
 import type { ReservedRoutes } from './reserved.js';
-import { setPageHeaders } from './tls/headers.js';
+import { setPageHeaders } from './http/headers.js';
 import type { GatewayEnv } from './types.js';
 
 /** A listener override: port (0 = any free port) and bind address. */

@@ -1,31 +1,12 @@
 /**
- * Types shared by the gateway's modules: the Hono environment every middleware sees, and the
- * sinks through which modules emit access and audit records (implemented by `logs/`).
+ * Types shared by the gateway's modules: the Hono environment every middleware sees (defined
+ * beside the request state), and the sinks through which modules emit access and audit records
+ * (implemented by `logs/`).
  */
-import type { HttpBindings } from '@hono/node-server';
-import type { RequestState } from './request-state.js';
 
-/** The identity established by authentication (Basic, session or `authBypass`). */
-export interface GatewayUser {
-  name: string;
-  roles: readonly string[];
-  /** How the identity was established. */
-  via: 'basic' | 'session' | 'bypass';
-}
-
-/**
- * The Hono context variables of the gateway: one, the per-request state (see `rq` in
- * request-state.ts — steps never set variables of their own).
- */
-export interface GatewayVariables {
-  state: RequestState;
-}
-
-/** The Hono environment of the gateway app. */
-export interface GatewayEnv {
-  Bindings: HttpBindings;
-  Variables: GatewayVariables;
-}
+// The Hono environment and the user live beside the per-request state they describe
+// (request-state.ts); re-exported here, where the other shared types are.
+export type { GatewayEnv, GatewayUser, GatewayVariables } from './request-state.js';
 
 /** Security events written to the tenant's tamper-evident audit log (docs/architecture.md §6). */
 export type AuditEventType =

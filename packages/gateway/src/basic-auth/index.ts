@@ -13,7 +13,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { type Credentials, credentials, lockedOut } from '../credentials/index.js';
 import { basicChallenge, type BasicCredentials, parseBasicAuthorization } from '../credentials/header.js';
 import { GatewayError } from '../errors.js';
-import type { PipelineContext } from '../pipeline.js';
+import type { PipelineContext } from '../deps.js';
 import { requestHeader } from '../request-header.js';
 import { rq } from '../request-state.js';
 import type { GatewayEnv } from '../types.js';

@@ -2,16 +2,10 @@
  * The shape of a CLI command. Each command is one file in `cli/` and is given its streams, so
  * tests run it in-process with captured output.
  */
-import type { Readable, Writable } from 'node:stream';
+import type { CliIo } from '../io.js';
 
-/** The streams and environment a command runs with. */
-export interface CliIo {
-  stdin: Readable;
-  stdout: Writable;
-  stderr: Writable;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-}
+// The io type lives below cli/ and cluster/, which both take it (io.ts).
+export type { CliIo };
 
 /** One `resultgate` command. `run` resolves to the process exit code. */
 export interface CliCommand {

@@ -7,7 +7,8 @@
 import { resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
-import { addressKey, addressLockKey, userLockKey } from '../credentials/lockout.js';
+import { addressLockKey, userLockKey } from '../credentials/lockout.js';
+import { addressKey } from '../net/address-key.js';
 import { hashPassword } from '../credentials/password.js';
 import { editPolicyFile } from '../policy/edit.js';
 import { loadPolicyFile } from '../policy/load.js';

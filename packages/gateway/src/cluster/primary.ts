@@ -20,7 +20,7 @@ import { openLogs } from '../logs/open.js';
 import { readKeyFile } from '../ops/secrets.js';
 import { loadPolicyFile, PolicyError } from '../policy/load.js';
 import { watchPolicy } from '../policy/watch.js';
-import type { CliIo } from '../cli/command.js';
+import type { CliIo } from '../io.js';
 import {
   isMessage,
   type PrimaryMessage,

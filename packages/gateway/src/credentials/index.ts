@@ -24,7 +24,7 @@ import {
 
 export type { CredentialHooks, VerifiedHook } from '../deps.js';
 export { basicChallenge, type BasicCredentials, parseBasicAuthorization } from './header.js';
-export { addressKey, addressLockKey, type LockoutPolicy, userLockKey } from './lockout.js';
+export { addressLockKey, type LockoutPolicy, userLockKey } from './lockout.js';
 export { hashPassword, verifyPassword } from './password.js';
 export {
   CREDENTIAL_CACHE,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addressKey, addressLockKey, userLockKey } from './lockout.js';
+import { addressKey } from '../net/address-key.js';
+import { addressLockKey, userLockKey } from './lockout.js';
 
 describe('lockout keys', () => {
   it('counts an IPv6 client by its /64, so rotating addresses within it does not escape', () => {

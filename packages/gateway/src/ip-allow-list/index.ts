@@ -11,12 +11,12 @@
  *   network was granted, while the empty user name says no person authenticated. Basic auth and
  *   form sessions skip a request that already has a user. A bypass never widens an allow-list.
  *
- * Every list is compiled once per policy load; a request parses its address at most once.
+ * Every list is compiled once per policy load; a request's address was parsed by step 2.
  */
 import type { MiddlewareHandler } from 'hono';
-import { CidrSet, parseIp } from '../client-ip/cidr.js';
+import { CidrSet } from '../net/cidr.js';
 import { GatewayError } from '../errors.js';
-import type { PipelineContext } from '../pipeline.js';
+import type { PipelineContext } from '../deps.js';
 import type { Policy } from '../policy/schema.js';
 import type { GatewayEnv, GatewayUser } from '../types.js';
 import { rq } from '../request-state.js';
@@ -71,7 +71,8 @@ export function ipAllowList(ctx: PipelineContext): MiddlewareHandler<GatewayEnv>
     const zoneRules = zone && rules.zones.get(zone.name);
     if (!rules.allow && !zoneRules) return next();
 
-    const addr = parseIp(state.clientIp ?? '');
+    // Parsed once, by the client-address step.
+    const addr = state.clientAddr;
     if (rules.allow && !(addr !== null && rules.allow.hasIp(addr))) throw new GatewayError('ip_not_allowed');
     if (zoneRules?.allow && !(addr !== null && zoneRules.allow.hasIp(addr)))
       throw new GatewayError('ip_not_allowed');

@@ -10,7 +10,7 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Context, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors.js';
-import type { PipelineContext } from '../pipeline.js';
+import type { PipelineContext } from '../deps.js';
 import type { AccessRecord, GatewayEnv } from '../types.js';
 import { GATEWAY_TENANT } from './files.js';
 import { rq } from '../request-state.js';
@@ -51,7 +51,8 @@ function record(c: Ctx, start: number, end: number, status: number, bytes: numbe
     reqId: state.requestId ?? '',
     tenant: state.tenantId ?? GATEWAY_TENANT,
     zone: state.zone?.name ?? null,
-    ip: state.clientIp ?? incoming.socket.remoteAddress ?? '',
+    // No client address when step 2 refused X-Forwarded-For: the peer it decided on, then.
+    ip: state.clientIp ?? state.peer,
     method: incoming.method ?? c.req.method,
     // The normalised path (no query); before normalisation ran, the raw path, also without query.
     path: state.path ?? c.req.path,

@@ -14,7 +14,7 @@ import {
   parseBasicAuthorization,
 } from '../credentials/index.js';
 import { GatewayError } from '../errors.js';
-import type { PipelineContext } from '../pipeline.js';
+import type { PipelineContext } from '../deps.js';
 import { requireNetwork, zoneNetworks } from '../reserved.js';
 import type { GatewayEnv, GatewayUser } from '../types.js';
 import { csvHeader, csvRow, exportLines, parseRange } from './export.js';

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { memoryDeps } from '../create-deps.js';
 import { errorHandler } from '../pages/index.js';
-import type { PipelineContext } from '../pipeline.js';
+import type { PipelineContext } from '../deps.js';
 import { parsePolicy } from '../policy/load.js';
 import type { GatewayEnv } from '../types.js';
 import { maintenance, NOTICES_PATH, noticesRoute } from './index.js';

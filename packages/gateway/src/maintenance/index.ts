@@ -6,8 +6,8 @@
  */
 import type { Handler, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors.js';
-import { compileCidrs, peerAddress } from '../ops/trusted-peer.js';
-import type { PipelineContext } from '../pipeline.js';
+import type { PipelineContext } from '../deps.js';
+import { CidrSet } from '../net/cidr.js';
 import type { MaintenanceWindow } from '../policy/schema.js';
 import { pickLang, wantsHtml } from '../pages/index.js';
 import { renderNoticesPage } from '../pages/notices.js';
@@ -22,7 +22,7 @@ interface CompiledWindow {
   start: number;
   end: number;
   announced: number;
-  bypass: (ip: string) => boolean;
+  bypass: CidrSet;
 }
 
 function compile(ctx: PipelineContext): Map<string, CompiledWindow[]> {
@@ -36,7 +36,7 @@ function compile(ctx: PipelineContext): Map<string, CompiledWindow[]> {
         start: Date.parse(w.start),
         end: Date.parse(w.end),
         announced: Date.parse(w.announced),
-        bypass: compileCidrs(w.bypass),
+        bypass: new CidrSet(w.bypass),
       })),
     );
   }
@@ -60,7 +60,8 @@ export function maintenance(ctx: PipelineContext): MiddlewareHandler<GatewayEnv>
     const t = now();
     for (const w of windows) {
       if (t < w.start || t >= w.end) continue;
-      if (w.bypass(state.clientIp || peerAddress(c))) continue;
+      // Only during a window: the client-address step's text is parsed once more here.
+      if (w.bypass.size > 0 && w.bypass.hasText(state.clientIp ?? '')) continue;
       throw new GatewayError('maintenance', {
         message: w.window.message,
         headers: { 'retry-after': String(Math.max(1, Math.ceil((w.end - t) / 1000))) },

@@ -6,12 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { MiddlewareHandler } from 'hono';
-import type { PipelineContext } from '../pipeline.js';
+import type { PipelineContext } from '../deps.js';
 import type { GatewayEnv } from '../types.js';
 import { requestHeader } from '../request-header.js';
-import { setPageHeaders } from '../tls/headers.js';
+import { setPageHeaders } from '../http/headers.js';
+import { peerTrusted, trustedProxies } from '../net/peer.js';
 import { NO_ZONE } from './metrics.js';
-import { compileCidrs, peerAddress } from './trusted-peer.js';
 import { rq } from '../request-state.js';
 
 /** An id a proxy may hand us: short, no spaces, nothing that could split a log line. */
@@ -50,7 +50,7 @@ const ALREADY_SENT = 'x-hono-already-sent';
  * @example app.use(requestId({ policy, deps }))
  */
 export function requestId(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
-  const trusted = compileCidrs(ctx.policy.server.trustedProxies);
+  const trusted = trustedProxies(ctx.policy);
   const anyTrusted = ctx.policy.server.trustedProxies.length > 0;
   const { now } = ctx.deps;
   const metrics = ctx.deps.metrics;
@@ -60,7 +60,7 @@ export function requestId(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     let id: string | undefined;
     if (anyTrusted) {
       const given = requestHeader(c, 'x-request-id');
-      if (given && ID_RE.test(given) && trusted(peerAddress(c))) id = given;
+      if (given && ID_RE.test(given) && peerTrusted(c, trusted)) id = given;
     }
     id ??= newRequestId();
     state.requestId = id;

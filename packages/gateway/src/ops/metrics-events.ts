@@ -6,7 +6,7 @@
  * ({@link EventMetrics.audit}), so the steps that emit them need no metrics code of their own.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { packageVersion } from '../cli/version.js';
+import { packageVersion } from '../version.js';
 import { logLinesLostCounter } from '../logs/health.js';
 import type { EventMetrics, GatewayProbe } from '../deps.js';
 import type { AuditEvent } from '../types.js';

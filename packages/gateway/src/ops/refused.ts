@@ -13,7 +13,8 @@ import type { AccessLogSink } from '../types.js';
 import { newRequestId } from './index.js';
 import { NO_ZONE } from './metrics.js';
 import type { GatewayDeps } from '../deps.js';
-import { PAGE_HEADERS } from '../tls/headers.js';
+import { PAGE_HEADERS } from '../http/headers.js';
+import { canonicalAddress } from '../net/cidr.js';
 
 /** The status a parser error earns: 431 for headers too large, 408 for a request that never came, else 400. */
 function statusOf(code: string | undefined): 400 | 408 | 431 {
@@ -22,9 +23,9 @@ function statusOf(code: string | undefined): 400 | 408 | 431 {
   return 400;
 }
 
+/** The peer's canonical address (net/cidr.ts: IPv4-mapped IPv6 unmapped), '' when unknown. */
 function unmapped(ip: string | undefined): string {
-  if (!ip) return '';
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+  return (ip && canonicalAddress(ip)) || '';
 }
 
 /** Writes the access line of a request refused before the pipeline. */

@@ -7,8 +7,8 @@
  */
 import type { Context, ErrorHandler } from 'hono';
 import { ERROR_CODES, type ErrorCode, GatewayError, isGatewayError } from '../errors.js';
-import type { PipelineContext } from '../pipeline.js';
-import { setPageHeaders } from '../tls/headers.js';
+import type { PipelineContext } from '../deps.js';
+import { setPageHeaders } from '../http/headers.js';
 import type { GatewayEnv } from '../types.js';
 import { escapeHtml, pickLang, renderPage } from './layout.js';
 import { nextStep } from './next-steps.js';

@@ -4,7 +4,7 @@
  * script, a burst to a slow path — cannot take every connection from every other tenant and client.
  * An IPv6 client is counted by its /64, as the lockouts count it (one host usually holds a whole /64).
  */
-import { addressKey } from '../credentials/lockout.js';
+import { addressKey } from '../net/address-key.js';
 
 /** In-flight upstream requests per client address, over the counts kept in the deps (`deps.clientSlots`). */
 export class ClientSlots {

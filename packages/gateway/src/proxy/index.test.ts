@@ -6,7 +6,7 @@ import { clientIp } from '../client-ip/index.js';
 import { memoryDeps } from '../create-deps.js';
 import { requestId } from '../ops/index.js';
 import { errorHandler } from '../pages/index.js';
-import type { PipelineContext } from '../pipeline.js';
+import type { PipelineContext } from '../deps.js';
 import { parsePolicy } from '../policy/load.js';
 import { resolveTenant } from '../tenant/index.js';
 import type { GatewayEnv } from '../types.js';

@@ -10,11 +10,10 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Dispatcher } from 'undici';
 import type { UpstreamErrorKind } from '../deps.js';
 import { GatewayError } from '../errors.js';
-import { peerAddress } from '../ops/trusted-peer.js';
-import type { PipelineContext } from '../pipeline.js';
-import { mergePresetHeaders } from '../session/cookies.js';
-import { encodePath } from '../tenant/normalize.js';
-import { HSTS, PROXIED_HEADERS } from '../tls/headers.js';
+import type { PipelineContext } from '../deps.js';
+import { mergePresetHeaders } from '../http/cookies.js';
+import { encodePath } from '../http/path.js';
+import { HSTS, PROXIED_HEADERS } from '../http/headers.js';
 import type { GatewayEnv } from '../types.js';
 import { BodyAbortedError, BodyStream, BodyTimeoutError, BodyTooLargeError, readBody } from './body.js';
 import { ClientSlots } from './client-slots.js';
@@ -23,7 +22,7 @@ import { appendIdentityHeaders, type SignedRequest } from './identity.js';
 import { NodeHop } from './node-hop.js';
 import { upstreamPool } from './pool.js';
 import { type RequestState, rq } from '../request-state.js';
-import { hostName } from '../tenant/index.js';
+import { hostName } from '../http/host.js';
 
 type Ctx = Context<GatewayEnv>;
 
@@ -38,7 +37,8 @@ function appendGatewayHeaders(
   out: string[],
 ): void {
   const state = rq(c);
-  const peer = peerAddress(c);
+  // The peer and the client as decided once, by net/peer.ts and the client-address step.
+  const peer = state.peer;
   const client = state.clientIp || peer;
   // The address the gateway decided on, then the hop it came through when that was a trusted proxy.
   out.push('x-forwarded-for', client === peer || peer === '' ? client : `${client}, ${peer}`);

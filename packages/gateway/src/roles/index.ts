@@ -7,7 +7,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors.js';
-import type { PipelineContext } from '../pipeline.js';
+import type { PipelineContext } from '../deps.js';
 import type { GatewayEnv } from '../types.js';
 import { rq } from '../request-state.js';
 

@@ -6,7 +6,7 @@
  */
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import { GatewayError } from '../errors.js';
-import type { PipelineContext } from '../pipeline.js';
+import type { PipelineContext } from '../deps.js';
 import type { Zone } from '../policy/schema.js';
 import type { GatewayEnv, GatewayUser } from '../types.js';
 import {
@@ -16,12 +16,12 @@ import {
   readCookie,
   SESSION_COOKIE,
   sessionCookie,
-} from './cookies.js';
+} from '../http/cookies.js';
 import { DEFAULT_BACKGROUND_HEADER, type SessionCore, sessionCore } from './core.js';
 import type { SessionClaims } from './token.js';
 import { rq } from '../request-state.js';
 
-export { CSRF_COOKIE, SESSION_COOKIE } from './cookies.js';
+export { CSRF_COOKIE, SESSION_COOKIE } from '../http/cookies.js';
 export { DEFAULT_BACKGROUND_HEADER, type SessionCore, sessionCore } from './core.js';
 export { safeNext } from './next.js';
 export { sessionRoutes } from './routes.js';

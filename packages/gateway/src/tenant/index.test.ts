@@ -2,10 +2,10 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { memoryDeps } from '../create-deps.js';
 import { errorHandler } from '../pages/index.js';
-import type { PipelineContext } from '../pipeline.js';
+import type { PipelineContext } from '../deps.js';
 import { parsePolicy } from '../policy/load.js';
 import type { GatewayEnv } from '../types.js';
-import { hostName, resolveTenant } from './index.js';
+import { resolveTenant } from './index.js';
 import { rq } from '../request-state.js';
 import { nodeRequest } from '../testing/node-request.js';
 
@@ -92,16 +92,5 @@ describe('resolveTenant', () => {
       status: 400,
       body: { error: { code: 'bad_request' } },
     });
-  });
-});
-
-describe('hostName', () => {
-  it.each([
-    ['School-A.localhost:8443', 'school-a.localhost'],
-    ['[::1]:8443', '::1'],
-    ['a.example.', 'a.example'],
-    ['[::1', ''],
-  ])('%s → %s', (host, name) => {
-    expect(hostName(host)).toBe(name);
   });
 });

@@ -5,10 +5,11 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors.js';
-import type { PipelineContext } from '../pipeline.js';
+import type { PipelineContext } from '../deps.js';
 import type { Tenant } from '../policy/schema.js';
 import { RESERVED_PREFIX } from '../reserved.js';
 import type { GatewayEnv } from '../types.js';
+import { hostName } from '../http/host.js';
 import { normalizePath, PathError } from './normalize.js';
 import { compileZones, type ZoneMatcher } from './zones.js';
 import { rq } from '../request-state.js';
@@ -17,24 +18,6 @@ interface HostEntry {
   id: string;
   tenant: Tenant;
   match: ZoneMatcher;
-}
-
-/**
- * `School-A.localhost:8443` → `school-a.localhost`, `[::1]:8443` → `::1`, `a.example.` → `a.example`.
- * @returns the bare lowercase host name, or '' when the header is unusable
- */
-export function hostName(host: string): string {
-  let name: string;
-  if (host.startsWith('[')) {
-    const end = host.indexOf(']');
-    if (end < 0) return '';
-    name = host.slice(1, end);
-  } else {
-    const colon = host.indexOf(':');
-    name = colon < 0 ? host : host.slice(0, colon);
-  }
-  if (name.endsWith('.')) name = name.slice(0, -1);
-  return name.toLowerCase();
 }
 
 function rawTarget(c: Context<GatewayEnv>): string {

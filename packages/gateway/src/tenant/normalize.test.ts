@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodePath, normalizePath, PathError } from './normalize.js';
+import { encodePath } from '../http/path.js';
+import { normalizePath, PathError } from './normalize.js';
 
 describe('normalizePath', () => {
   it.each([
@@ -89,12 +90,5 @@ describe('normalizePath', () => {
       }),
       { numRuns: 1000 },
     );
-  });
-});
-
-describe('encodePath', () => {
-  it('leaves a clean path as it is and encodes what a request line cannot carry', () => {
-    expect(encodePath('/api/v1/results')).toBe('/api/v1/results');
-    expect(encodePath('/a b?#%')).toBe('/a%20b%3F%23%25');
   });
 });

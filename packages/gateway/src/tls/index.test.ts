@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { memoryDeps } from '../create-deps.js';
 import { requestId } from '../ops/index.js';
 import { errorHandler } from '../pages/index.js';
-import type { PipelineContext } from '../pipeline.js';
+import type { PipelineContext } from '../deps.js';
 import { parsePolicy } from '../policy/load.js';
 import type { GatewayEnv } from '../types.js';
 import { requireTls } from './index.js';

@@ -8,12 +8,12 @@
 import type { TLSSocket } from 'node:tls';
 import type { Context, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors.js';
-import { compileCidrs, peerAddress } from '../ops/trusted-peer.js';
-import type { PipelineContext } from '../pipeline.js';
+import type { PipelineContext } from '../deps.js';
 import { requestHeader } from '../request-header.js';
-import { hostName } from '../tenant/index.js';
+import { setPageHeaders } from '../http/headers.js';
+import { hostName } from '../http/host.js';
+import { peerTrusted, trustedProxies } from '../net/peer.js';
 import type { GatewayEnv } from '../types.js';
-import { setPageHeaders } from './headers.js';
 import { rq } from '../request-state.js';
 
 /** A Host we are willing to put into a Location: a name or IP literal, an optional port. */
@@ -29,7 +29,7 @@ function isEncrypted(c: Context<GatewayEnv>): boolean {
  * @example app.use(requireTls({ policy, deps }))
  */
 export function requireTls(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
-  const trusted = compileCidrs(ctx.policy.server.trustedProxies);
+  const trusted = trustedProxies(ctx.policy);
   const anyTrusted = ctx.policy.server.trustedProxies.length > 0;
   const deps = ctx.deps;
   const policyPort = ctx.policy.server.https.port;
@@ -48,8 +48,8 @@ export function requireTls(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> 
     const state = rq(c);
     let secure = isEncrypted(c);
     let viaProxy = false;
-    // The client-address step already knows whether the peer is trusted (unless it did not run).
-    if (!secure && anyTrusted && (state.peerTrusted ?? trusted(peerAddress(c)))) {
+    // The peer was decided once (net/peer.ts): the client-address step's answer, read again here.
+    if (!secure && anyTrusted && peerTrusted(c, trusted)) {
       viaProxy = true;
       secure = requestHeader(c, 'x-forwarded-proto')?.toLowerCase() === 'https';
     }

@@ -1,6 +1,6 @@
 /**
  * The gateway package's version, read from its package.json: the nearest one above this file
- * named `@resultgate/gateway` (src/cli/ in the workspace, dist/ once built and installed).
+ * named `@resultgate/gateway` (src/ in the workspace, dist/ once built and installed).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

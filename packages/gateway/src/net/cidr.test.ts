@@ -89,3 +89,22 @@ describe('CidrSet against ipaddr.js', () => {
     expect(canonicalAddress('203.0.113.7')).toBe('203.0.113.7');
   });
 });
+
+describe('CidrSet and canonical text', () => {
+  it('matches IPv4-mapped ranges as IPv4 and keeps families apart', () => {
+    const set = new CidrSet(['::ffff:10.0.0.0/104', '2001:db8::/32', '192.0.2.1']);
+    expect(set.hasText('10.1.2.3')).toBe(true);
+    expect(set.hasText('::ffff:10.1.2.3')).toBe(true);
+    expect(set.hasText('192.0.2.1')).toBe(true);
+    expect(set.hasText('192.0.2.2')).toBe(false);
+    expect(set.hasText('2001:db8::5')).toBe(true);
+    expect(set.hasText('not an address')).toBe(false);
+    expect(new CidrSet(['::/0']).hasText('203.0.113.7')).toBe(false);
+  });
+
+  it('canonicalises addresses strictly', () => {
+    expect(canonicalAddress('::FFFF:203.0.113.7')).toBe('203.0.113.7');
+    expect(canonicalAddress('0x7f.0.0.1')).toBeNull();
+    expect(canonicalAddress('2001:0db8::0001')).toBe('2001:db8::1');
+  });
+});
