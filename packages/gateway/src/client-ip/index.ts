@@ -68,7 +68,7 @@ export function clientIp(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   // Not async: nothing runs after next(), so no extra promise per request.
   return function clientIp(c, next) {
     const state = rq(c);
-    if (peerTrusted(c, trusted)) forwardedClient(requestHeader(c, 'x-forwarded-for'), state, trusted);
+    if (peerTrusted(c, trusted, state)) forwardedClient(requestHeader(c, 'x-forwarded-for'), state, trusted);
     else {
       // The common deployment: no proxy in front, the peer is the client.
       state.clientIp = state.peer;

@@ -57,10 +57,10 @@ function readPeer(state: RequestState, raw: string | undefined): Ip | null {
  * `peerTrusted`) on the request's first call; later calls read the state. An unknown peer (no
  * socket, or one already closed) is `''` and never trusted.
  * @param trusted {@link trustedProxies} of the policy
+ * @param state `rq(c)`, when the caller has it already
  * @example if (peerTrusted(c, trusted)) id = requestHeader(c, 'x-request-id');
  */
-export function peerTrusted(c: Context<GatewayEnv>, trusted: CidrSet): boolean {
-  const state = rq(c);
+export function peerTrusted(c: Context<GatewayEnv>, trusted: CidrSet, state: RequestState = rq(c)): boolean {
   const known = state.peerTrusted;
   if (known !== undefined) return known;
   const ip = readPeer(state, c.env.incoming.socket.remoteAddress);

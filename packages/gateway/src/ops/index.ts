@@ -60,7 +60,7 @@ export function requestId(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     let id: string | undefined;
     if (anyTrusted) {
       const given = requestHeader(c, 'x-request-id');
-      if (given && ID_RE.test(given) && peerTrusted(c, trusted)) id = given;
+      if (given && ID_RE.test(given) && peerTrusted(c, trusted, state)) id = given;
     }
     id ??= newRequestId();
     state.requestId = id;

@@ -49,7 +49,7 @@ export function requireTls(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> 
     let secure = isEncrypted(c);
     let viaProxy = false;
     // The peer was decided once (net/peer.ts): the client-address step's answer, read again here.
-    if (!secure && anyTrusted && peerTrusted(c, trusted)) {
+    if (!secure && anyTrusted && peerTrusted(c, trusted, state)) {
       viaProxy = true;
       secure = requestHeader(c, 'x-forwarded-proto')?.toLowerCase() === 'https';
     }
