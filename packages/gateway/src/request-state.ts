@@ -40,14 +40,15 @@ export class RequestState {
    * Decided once, with {@link peerTrusted}, by net/peer.ts.
    */
   peer = '';
-  /** {@link peer} parsed (an `Ip` of net/cidr.ts), or null. */
+  /** {@link peer} parsed (an `Ip` of net/cidr.ts, IPv4 kept signed: `keptIp`), or null. */
   peerAddr: number | Uint16Array | null = null;
   /** True when the socket peer is one of `server.trustedProxies`; undefined until decided. */
   peerTrusted: boolean | undefined;
   /** The client address the decisions use, canonical (IPv4-mapped IPv6 already unmapped). */
   clientIp!: string;
   /**
-   * {@link clientIp} parsed (an `Ip` of net/cidr.ts), set with it by the client-address step;
+   * {@link clientIp} parsed (an `Ip` of net/cidr.ts, IPv4 kept signed: `keptIp`), set with it by
+   * the client-address step;
    * null when unknown, which no allow-list contains.
    */
   clientAddr: number | Uint16Array | null = null;

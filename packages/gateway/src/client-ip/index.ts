@@ -10,7 +10,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { PipelineContext } from '../deps.js';
 import { GatewayError } from '../errors.js';
-import { type CidrSet, type Ip, ipText, parseIp } from '../net/cidr.js';
+import { type CidrSet, type Ip, ipText, keptIp, parseIp } from '../net/cidr.js';
 import { peerTrusted, trustedProxies } from '../net/peer.js';
 import { requestHeader } from '../request-header.js';
 import { type GatewayEnv, type RequestState, rq } from '../request-state.js';
@@ -48,7 +48,7 @@ export function forwardedClient(header: string | undefined, state: RequestState,
       const ip = parseIp(hop);
       if (ip === null) throw malformed();
       text = hopText(hop, ip);
-      addr = ip;
+      addr = keptIp(ip);
       if (!trusted.hasIp(ip)) break;
       if (comma < 0) break;
     }

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
-import { CidrSet, canonicalAddress, parseIPv4, parseIp } from './cidr.js';
+import { CidrSet, canonicalAddress, ipText, keptIp, parseIPv4, parseIp } from './cidr.js';
 
 /** The reference: ipaddr.js with the gateway's rules (strict text, mapped unmapped, families apart). */
 function reference(ranges: string[], client: string): boolean {
@@ -106,5 +106,14 @@ describe('CidrSet and canonical text', () => {
     expect(canonicalAddress('::FFFF:203.0.113.7')).toBe('203.0.113.7');
     expect(canonicalAddress('0x7f.0.0.1')).toBeNull();
     expect(canonicalAddress('2001:0db8::0001')).toBe('2001:db8::1');
+  });
+
+  it('reads an IPv4 address kept signed (keptIp) as the same 32 bits', () => {
+    const ip = parseIPv4('203.0.113.7');
+    expect(keptIp(ip)).toBeLessThan(0);
+    expect(new CidrSet(['203.0.113.0/24']).hasIp(keptIp(ip))).toBe(true);
+    expect(new CidrSet(['203.0.113.8/32', '10.0.0.0/8']).hasIp(keptIp(ip))).toBe(false);
+    expect(ipText(keptIp(ip))).toBe('203.0.113.7');
+    expect(ipText(keptIp(parseIPv4('255.255.255.255')))).toBe('255.255.255.255');
   });
 });

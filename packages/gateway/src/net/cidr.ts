@@ -8,8 +8,20 @@
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
-/** A parsed IP: an IPv4 address as an unsigned 32-bit number, or the 8 groups of an IPv6 one. */
+/**
+ * A parsed IP: an IPv4 address as a 32-bit number, or the 8 groups of an IPv6 one. The parsers give
+ * IPv4 unsigned; the request state keeps it signed ({@link keptIp}); every reader takes both.
+ */
 export type Ip = number | Uint16Array;
+
+/**
+ * `ip` as the request state keeps it: IPv4 as a signed 32-bit integer, which V8 stores in an
+ * object's field as it is, where an unsigned one above 2^31 (`203.0.113.7`) would be a heap number
+ * allocated per request. {@link CidrSet.hasIp} and {@link ipText} read its 32 bits either way.
+ */
+export function keptIp(ip: Ip): Ip {
+  return typeof ip === 'number' ? ip | 0 : ip;
+}
 
 const MAPPED_PREFIX = 96;
 

@@ -8,7 +8,7 @@
 import type { Context } from 'hono';
 import type { Policy } from '../policy/schema.js';
 import { type GatewayEnv, type RequestState, rq } from '../request-state.js';
-import { CidrSet, type Ip, ipText, parseIPv4, parseIp } from './cidr.js';
+import { CidrSet, type Ip, ipText, keptIp, parseIPv4, parseIp } from './cidr.js';
 
 // Keyed by the policy's array itself: a reload brings a new array, so a new set.
 const sets = new WeakMap<readonly string[], CidrSet>();
@@ -37,19 +37,20 @@ function readPeer(state: RequestState, raw: string | undefined): Ip | null {
   let v4 = parseIPv4(raw);
   if (v4 >= 0) {
     state.peer = raw;
-    return v4;
+    return v4 | 0; // kept signed (keptIp): no heap number per request
   }
   if (raw.startsWith(MAPPED)) {
     const tail = raw.slice(MAPPED.length);
     v4 = parseIPv4(tail);
     if (v4 >= 0) {
       state.peer = tail;
-      return v4;
+      return v4 | 0;
     }
   }
   const ip = parseIp(raw);
-  if (ip !== null) state.peer = ipText(ip);
-  return ip;
+  if (ip === null) return null;
+  state.peer = ipText(ip);
+  return keptIp(ip);
 }
 
 /**
