@@ -9,8 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchOptions, HELP, parseBenchArgs, type TargetName } from './lib/args.js';
-import { findWrk, measure, probe, type RunResult } from './lib/load.js';
-import { profileReport, profileTargets } from './lib/profile-run.js';
 import {
   countInstructions,
   floorCheck,
@@ -19,6 +17,8 @@ import {
   instructionTable,
   scaleCheck,
 } from './lib/instructions.js';
+import { findWrk, measure, probe, type RunResult } from './lib/load.js';
+import { profileReport, profileTargets } from './lib/profile-run.js';
 import { checks, cpuNotes, LABELS, machine, type ScaleFigures, summarise, table } from './lib/report.js';
 import { runSpike, SPIKE_DEFAULTS, spikeTable } from './lib/spike.js';
 import { runStack, stackTable } from './lib/stack.js';

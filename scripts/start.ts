@@ -7,8 +7,8 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { hashPassword, loadPolicy, type PolicyInput, readKeyFile, startGateway } from '@resultgate/gateway';
 import { seedDemo, startResultService, type TenantProfileInput } from '@resultgate/example-result-service';
+import { hashPassword, loadPolicy, type PolicyInput, readKeyFile, startGateway } from '@resultgate/gateway';
 import { devCertificate } from './dev-cert.js';
 
 const VAR = 'var';

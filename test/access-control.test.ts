@@ -8,8 +8,8 @@ import type { AccessRecord, AuditEvent, PolicyInput } from '@resultgate/gateway'
 import { verifyIdentity } from '@resultgate/gateway/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  cheapHash,
   basic,
+  cheapHash,
   type EchoRecord,
   type EchoUpstream,
   httpsRequest,

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PolicyInput } from '@resultgate/gateway';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainHash } from '@resultgate/gateway/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cheapHash, httpsRequest, startEchoUpstream, startTestGateway } from './helpers/index.js';
 
 const MAIN = fileURLToPath(new URL('../packages/gateway/src/cli/main.ts', import.meta.url));

@@ -9,8 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditEvent, PolicyInput } from '@resultgate/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  cheapHash,
   basic,
+  cheapHash,
   type EchoUpstream,
   httpsRequest,
   type RawRequest,

@@ -13,8 +13,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { PolicyInput } from '@resultgate/gateway';
 import { type RunningResultService, startResultService } from '@resultgate/example-result-service';
+import type { PolicyInput } from '@resultgate/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, cheapHash, httpsRequest, startTestGateway, type TestGateway } from './helpers/index.js';
 

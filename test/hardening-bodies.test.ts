@@ -5,12 +5,13 @@
  * and serving; a body that stops arriving ends in `408`; small bodies are read whole before an
  * upstream connection is taken; one client address cannot hold every upstream connection.
  */
+
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
-import tls from 'node:tls';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import tls from 'node:tls';
 import type { PolicyInput } from '@resultgate/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpsRequest, startTestGateway, type TestGateway } from './helpers/index.js';

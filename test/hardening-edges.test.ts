@@ -7,19 +7,19 @@
  * the lines of requests served at its onset.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import tls from 'node:tls';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import tls from 'node:tls';
 import type { PolicyInput } from '@resultgate/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type EchoUpstream,
   httpsRequest,
   startEchoUpstream,
   startTestGateway,
-  type EchoUpstream,
   type TestGateway,
 } from './helpers/index.js';
 

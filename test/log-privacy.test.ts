@@ -11,6 +11,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PolicyInput } from '@resultgate/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EchoUpstream, TestGateway } from './helpers/index.js';
 import {
   cheapHash,
   httpsRequest,
@@ -18,7 +19,6 @@ import {
   startEchoUpstream,
   startTestGateway,
 } from './helpers/index.js';
-import type { EchoUpstream, TestGateway } from './helpers/index.js';
 
 const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64');
 

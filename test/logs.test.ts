@@ -15,8 +15,8 @@ import type { PolicyInput } from '@resultgate/gateway';
 import { type Logs, logsRoute, openLogs } from '@resultgate/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  cheapHash,
   basic,
+  cheapHash,
   type EchoUpstream,
   httpsRequest,
   type RawRequest,

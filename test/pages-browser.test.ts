@@ -18,12 +18,12 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PolicyInput } from '@resultgate/gateway';
 import {
   type RunningResultService,
   startResultService,
   type TenantProfileInput,
 } from '@resultgate/example-result-service';
+import type { PolicyInput } from '@resultgate/gateway';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations, browserRuns, CHROMIUM, launchBrowser } from './helpers/browser.js';

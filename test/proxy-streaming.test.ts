@@ -6,9 +6,10 @@
  * zone prefix wins whatever the order of the zones, and `X-Request-Id` is kept only from a trusted
  * proxy.
  */
+
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { PolicyInput } from '@resultgate/gateway';

@@ -8,13 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type RunningResultService, startResultService } from '@resultgate/example-result-service';
 import type { PolicyInput } from '@resultgate/gateway';
 import { identityHeaders } from '@resultgate/gateway/identity';
-import { type RunningResultService, startResultService } from '@resultgate/example-result-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  cheapHash,
   basic,
+  cheapHash,
   httpsRequest,
   type RawRequest,
   startEchoUpstream,

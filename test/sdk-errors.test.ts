@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PolicyInput } from '@resultgate/gateway';
 import { type RunningResultService, startResultService } from '@resultgate/example-result-service';
+import type { PolicyInput } from '@resultgate/gateway';
 import {
   type ClientOptions,
   type DebugEvent,

@@ -13,8 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import type { PolicyInput } from '@resultgate/gateway';
 import { type RunningResultService, startResultService } from '@resultgate/example-result-service';
+import type { PolicyInput } from '@resultgate/gateway';
 import {
   AuthenticationError,
   type ClientOptions,

@@ -10,8 +10,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PolicyInput } from '@resultgate/gateway';
 import { type RunningResultService, startResultService } from '@resultgate/example-result-service';
+import type { PolicyInput } from '@resultgate/gateway';
 import {
   AuthenticationError,
   type ClientOptions,

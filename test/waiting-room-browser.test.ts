@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { admissionRooms, roomKey } from '@resultgate/gateway/testing';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { admissionRooms, roomKey } from '@resultgate/gateway/testing';
 import { httpsRequest, startEchoUpstream, startTestGateway } from './helpers/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';

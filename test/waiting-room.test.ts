@@ -5,8 +5,8 @@
  */
 import https from 'node:https';
 import type { PolicyInput } from '@resultgate/gateway';
-import { describe, expect, it } from 'vitest';
 import { admissionRooms, type Room, roomKey, TicketSigner } from '@resultgate/gateway/testing';
+import { describe, expect, it } from 'vitest';
 import {
   type EchoUpstream,
   httpsRequest,

@@ -4,11 +4,11 @@
  * figure for the same module, so the difference is what the gateway adds.
  */
 import { join } from 'node:path';
+import { launchFlags } from '../../packages/gateway/src/cli/launch-flags.js';
 import type { BenchOptions } from './args.js';
 import { measure } from './load.js';
-import { launchFlags } from '../../packages/gateway/src/cli/launch-flags.js';
-import { analyseProfile, type ProfileSummary } from './profile.js';
 import { startNodeTarget } from './proc.js';
+import { analyseProfile, type ProfileSummary } from './profile.js';
 import { benchRequest, gatewayConfig } from './targets.js';
 
 /** One profiled target. */

@@ -7,12 +7,12 @@
  * counted as hung. Loopback only; bounded by `--clients` and `--spike-seconds`.
  */
 import { request } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { launchFlags } from '../../packages/gateway/src/cli/launch-flags.js';
 import type { SlowUpstreamConfig } from '../servers/slow-upstream.js';
 import type { SpikeGatewayConfig } from '../servers/spike-gateway.js';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { launchFlags } from '../../packages/gateway/src/cli/launch-flags.js';
-import { cpuOfAll, sampleRss, type RunningTarget, startNodeTarget } from './proc.js';
+import { cpuOfAll, type RunningTarget, sampleRss, startNodeTarget } from './proc.js';
 
 /** What the spike is asked to do. */
 export interface SpikeOptions {

@@ -9,11 +9,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Pool } from 'undici';
 import { identityHeaders } from '@resultgate/gateway/identity';
+import { Pool } from 'undici';
+import { launchFlags } from '../../packages/gateway/src/cli/launch-flags.js';
 import type { ResultServiceTargetConfig } from '../servers/result-service.js';
 import type { SpikeGatewayConfig } from '../servers/spike-gateway.js';
-import { launchFlags } from '../../packages/gateway/src/cli/launch-flags.js';
 import { cpuOfAll, mainThreadCpuOfAll, type RunningTarget, startNodeTarget } from './proc.js';
 
 const HOST = 'school.bench.example';

@@ -21,6 +21,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono } from 'hono';
 import { Pool } from 'undici';
 import { credentialCacheKey } from '../../packages/gateway/src/credentials/verifier.js';
+import { HSTS, PROXIED_HEADERS } from '../../packages/gateway/src/http/headers.js';
 import { AccessLogWriter } from '../../packages/gateway/src/logs/access-sink.js';
 import { LogHealth } from '../../packages/gateway/src/logs/health.js';
 import { isoTime } from '../../packages/gateway/src/logs/middleware.js';
@@ -31,7 +32,6 @@ import {
   hasHeader,
 } from '../../packages/gateway/src/proxy/headers.js';
 import { appendIdentityHeaders } from '../../packages/gateway/src/proxy/identity.js';
-import { HSTS, PROXIED_HEADERS } from '../../packages/gateway/src/http/headers.js';
 import { NodeHop } from '../../packages/gateway/src/proxy/node-hop.js';
 import { announceReady, childConfig, exitOnSignal } from './child.js';
 import { BENCH_USER, CLIENT_IP } from './policy.js';

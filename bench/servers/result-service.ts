@@ -4,8 +4,8 @@
  * with its port, so the harness can open them the way recipients do (form, then code + PIN).
  */
 import { mkdir } from 'node:fs/promises';
-import { startResultService } from '../../examples/result-service/src/index.js';
 import { transaction } from '../../examples/result-service/src/db.js';
+import { startResultService } from '../../examples/result-service/src/index.js';
 import { announceReady, childConfig, exitOnSignal } from './child.js';
 
 /** What the harness asks of this target. */

@@ -4,11 +4,10 @@
  * `maxQueue`), access log to disk, on its plain port behind a trusted TLS terminator (the harness
  * sends `X-Forwarded-Proto: https`, as for the other gateway targets).
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { type PolicyInput, parsePolicy, startGateway } from '@resultgate/gateway';
-import { generate } from 'selfsigned';
-import { writeFile } from 'node:fs/promises';
 import { AccessLogWriter, LogHealth } from '@resultgate/gateway/testing';
+import { generate } from 'selfsigned';
 import { announceReady, childConfig, exitOnSignal } from './child.js';
 
 /** What the harness asks of this target. */

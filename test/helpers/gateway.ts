@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type GatewayDeps, type PolicyInput, type RunningGateway, startGateway } from '@resultgate/gateway';
-import { devCertificate, type DevCertificate } from '../../scripts/dev-cert.js';
+import { type DevCertificate, devCertificate } from '../../scripts/dev-cert.js';
 
 let certPromise: Promise<DevCertificate> | undefined;
 /** One dev certificate per test process (generated once, reused). */

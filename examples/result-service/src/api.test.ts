@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { identityHeaders } from '@resultgate/gateway/identity';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sample, testService } from './test-kit.js';
 
 let svc: ReturnType<typeof testService>;

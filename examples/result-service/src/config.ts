@@ -4,12 +4,13 @@
  * at load time, one `path: message` a line. Secrets can live in files (`secretFile`), so the
  * configuration itself can be shown and committed.
  */
-import type { TenantProfileInput } from './tenants.js';
+
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { formatPath } from './errors.js';
 import type { WebhookTarget } from './notify/webhooks.js';
+import type { TenantProfileInput } from './tenants.js';
 
 const PORT = 'must be a port number (0-65535)';
 const url = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });

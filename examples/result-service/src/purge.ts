@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { listBackups } from './backup/backup.js';
 import type { Keyring } from './crypto/keyring.js';
-import { transaction } from './db.js';
 import { type PurgeRecord, updateDataStatus } from './data-status.js';
+import { transaction } from './db.js';
 
 /** Where a purge looks besides the database. */
 export interface PurgeOptions {

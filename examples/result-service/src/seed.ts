@@ -2,8 +2,9 @@
  * Demo data for `npm start`: a few results per tenant, so the admin page has something to show
  * and the console can print an access code and PIN that open a result at `/r`.
  */
-import { transaction } from './db.js';
+
 import type { ResultApp } from './app.js';
+import { transaction } from './db.js';
 import type { ResultStore } from './store.js';
 
 /** One seeded result and how to open it. */

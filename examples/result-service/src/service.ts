@@ -1,8 +1,9 @@
 /** Runs the result service on a port, with its background scheduler. */
+
+import { unwatchFile, watchFile } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { unwatchFile, watchFile } from 'node:fs';
 import { createResultApp, type ResultApp } from './app.js';
 import type { BackupEntry } from './backup/backup.js';
 import { type BackupScheduleOptions, nextRunAt, startBackupSchedule } from './backup/schedule.js';

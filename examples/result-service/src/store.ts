@@ -8,15 +8,14 @@
  * (crypto/row-cipher.ts); external id and access code are found through keyed hashes. Callers see
  * plain {@link ResultRow}s: sealing happens here and nowhere else.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { Keyring } from './crypto/keyring.js';
 import { RowCipher } from './crypto/row-cipher.js';
 import { transaction } from './db.js';
-import { STATUS_COLUMN, type ResultRow } from './resource.js';
+import { type ResultRow, STATUS_COLUMN } from './resource.js';
 import type { ResultInput, ResultStatus } from './schema.js';
 import { hashPin, newAccessCode, newPin, newResultId } from './secrets.js';
-import { randomBytes } from 'node:crypto';
 
 /** Called after every status change, inside the same transaction. */
 export type StatusListener = (

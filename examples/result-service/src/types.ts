@@ -2,10 +2,10 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { HttpBindings } from '@hono/node-server';
 import type { Identity } from '@resultgate/gateway/identity';
+import type { RowCipher } from './crypto/row-cipher.js';
 import type { IdempotencyStore } from './idempotency.js';
 import type { Mailer } from './notify/mailer.js';
 import type { WebhookOutbox, WebhookTarget } from './notify/webhooks.js';
-import type { RowCipher } from './crypto/row-cipher.js';
 import type { ServiceKeys } from './secrets.js';
 import type { ResultStore } from './store.js';
 import type { TenantProfile, TenantProfileInput } from './tenants.js';

@@ -19,13 +19,13 @@ import { errorHandler } from './pages/index.js';
 import { chain } from './pipeline.js';
 import type { Policy } from './policy/schema.js';
 import { proxy } from './proxy/index.js';
+import { rq } from './request-state.js';
 import { RESERVED_PREFIX, type ReservedRoutes } from './reserved.js';
 import { requireRoles } from './roles/index.js';
 import { idleSession, sessionCore, sessionRoutes, sessionUser } from './session/index.js';
 import { resolveTenant } from './tenant/index.js';
 import { requireTls } from './tls/index.js';
 import type { GatewayEnv } from './types.js';
-import { rq } from './request-state.js';
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {

@@ -3,7 +3,7 @@
  * `memoryDeps` for tests and embedding) and closed (`closeDeps`, or what `openDeps` returns). Every field of `GatewayDeps` (deps.ts) is created here, so
  * a step reads its pools, limiters or metrics from a typed field rather than making them itself.
  */
-import type { GatewayDeps, DepsInput } from './deps.js';
+import type { DepsInput, GatewayDeps } from './deps.js';
 import { type Logs, openLogs } from './logs/open.js';
 import { createMetrics } from './ops/metrics.js';
 import { readKeyFile } from './ops/secrets.js';

@@ -5,8 +5,8 @@
  * tests and the benchmark need besides is `@resultgate/gateway/testing`.
  */
 export { createGateway, type GatewayOptions } from './app.js';
-export type { GatewayDeps } from './deps.js';
 export { hashPassword } from './credentials/password.js';
+export type { GatewayDeps } from './deps.js';
 export { ERROR_CODES, type ErrorCode, GatewayError, isGatewayError } from './errors.js';
 // The key files (`identity.secretFile`, `sessions.secretFile`) read as the gateway reads them: an
 // upstream checking the identity needs the same key.

@@ -4,8 +4,8 @@
  * no zone. Each module contributes its handlers; app.ts mounts them in one place.
  */
 import type { Handler } from 'hono';
-import { CidrSet } from './net/cidr.js';
 import { GatewayError } from './errors.js';
+import { CidrSet } from './net/cidr.js';
 import type { Zone } from './policy/schema.js';
 import type { GatewayEnv } from './types.js';
 

@@ -5,28 +5,29 @@
  * reference, so in-flight requests finish on the app they started on and an invalid policy never
  * replaces a valid one.
  */
+
+import { randomUUID, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { randomUUID, X509Certificate } from 'node:crypto';
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { getRequestListener, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createGateway } from './app.js';
 import { openDeps } from './create-deps.js';
+import { upgradeOnSignIn } from './credentials/upgrade.js';
 import type { GatewayDeps, PipelineContext } from './deps.js';
 import { ERROR_CODES } from './errors.js';
+import { setPageHeaders } from './http/headers.js';
 import type { Logs } from './logs/open.js';
 import { adminApp } from './ops/admin.js';
-import { upgradeOnSignIn } from './credentials/upgrade.js';
 import { gatewayProbe } from './ops/probe.js';
-import { closeServer } from './ops/shutdown.js';
 import { logRefused, onClientError, requestPeer } from './ops/refused.js';
+import { closeServer } from './ops/shutdown.js';
 import { loadPolicyFile, PolicyError } from './policy/load.js';
-import { watchPolicy } from './policy/watch.js';
 import type { Policy } from './policy/schema.js';
+import { watchPolicy } from './policy/watch.js';
 import type { ReservedRoutes } from './reserved.js';
-import { setPageHeaders } from './http/headers.js';
 import type { GatewayEnv } from './types.js';
 
 /** A listener override: port (0 = any free port) and bind address. */

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ResultClient } from './client.js';
 import { NotFoundError } from './errors.js';
 import { idempotencyKeyFor } from './idempotency.js';
-import { basicAuthorization, type DebugEvent, DEFAULT_OPTIONS, normalizeOptions } from './options.js';
+import { basicAuthorization, DEFAULT_OPTIONS, type DebugEvent, normalizeOptions } from './options.js';
 import { envelope, type Stub, startStub } from './test-stub.js';
 import type { Result, ResultInput } from './types.js';
 

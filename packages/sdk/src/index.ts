@@ -5,6 +5,7 @@
  */
 export { ResultClient } from './client.js';
 export type { Diagnosis, DiagnosisCheck } from './diagnose.js';
+export { errorFromResponse } from './error-factory.js';
 export {
   AuthenticationError,
   ConflictError,
@@ -25,12 +26,11 @@ export {
   ValidationError,
   type ValidationIssue,
 } from './errors.js';
-export { errorFromResponse } from './error-factory.js';
 export { canonicalJson, idempotencyKeyFor } from './idempotency.js';
 export {
   type ClientOptions,
-  type DebugEvent,
   DEFAULT_OPTIONS,
+  type DebugEvent,
   type FetchLike,
   type NormalizedOptions,
   normalizeOptions,

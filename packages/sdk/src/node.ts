@@ -4,7 +4,7 @@
  * the demo tenants (`https://school-a.localhost:8443`) are unreachable with the global fetch.
  * This entry is separate so the main entry stays free of Node built-ins and undici.
  */
-import { type LookupAddress, type LookupOneOptions, lookup as dnsLookup } from 'node:dns';
+import { lookup as dnsLookup, type LookupAddress, type LookupOneOptions } from 'node:dns';
 import { Agent, type Dispatcher, fetch as undiciFetch } from 'undici';
 import type { FetchLike } from './options.js';
 

@@ -4,6 +4,9 @@
  * `tsc` type-checks them, so the README cannot drift from the API.
  */
 // #region import
+
+// #endregion import
+import { readFile, writeFile } from 'node:fs/promises';
 import {
   AuthenticationError,
   ConflictError,
@@ -17,8 +20,6 @@ import {
   type ResultInput,
   ValidationError,
 } from '@resultgate/sdk';
-// #endregion import
-import { readFile, writeFile } from 'node:fs/promises';
 import { createNodeFetch, LOCALHOST_RESOLVE } from '@resultgate/sdk/node';
 import { createWebhookDeduper, verifyWebhook } from '@resultgate/sdk/webhooks';
 

@@ -5,7 +5,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { updateDataStatus } from '../data-status.js';
-import { backupNow, type BackupEntry, pruneBackups } from './backup.js';
+import { type BackupEntry, backupNow, pruneBackups } from './backup.js';
 
 /** Options of the daily backup. */
 export interface BackupScheduleOptions {

@@ -6,9 +6,9 @@ import { type BackupEntry, backupNow, listBackups } from '../backup/backup.js';
 import { restoreBackup, type Verification, verifyBackup } from '../backup/restore.js';
 import { recordBackup } from '../backup/schedule.js';
 import {
+  type CliIo,
   COMMON_HELP,
   COMMON_OPTIONS,
-  type CliIo,
   EXIT,
   fail,
   openKeyring,

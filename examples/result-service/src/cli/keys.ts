@@ -4,7 +4,7 @@ import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createKeyFile, masterKeyId, readKeyFile } from '../crypto/master-key.js';
 import { updateDataStatus } from '../data-status.js';
-import { COMMON_HELP, COMMON_OPTIONS, type CliIo, EXIT, fail, openKeyring, usage, where } from './io.js';
+import { type CliIo, COMMON_HELP, COMMON_OPTIONS, EXIT, fail, openKeyring, usage, where } from './io.js';
 
 export const KEYS_HELP = `Usage: result-service keys status|rotate [--new-key-file FILE] [options]
 

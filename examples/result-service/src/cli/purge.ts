@@ -3,9 +3,9 @@ import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { purgeTenant } from '../purge.js';
 import {
+  type CliIo,
   COMMON_HELP,
   COMMON_OPTIONS,
-  type CliIo,
   EXIT,
   fail,
   openKeyring,

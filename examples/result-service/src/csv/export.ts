@@ -4,7 +4,7 @@
  * like a formula (`=`, `+`, `-`, `@`, tab, CR) is prefixed with `'`: recipient names come from
  * outside, and a spreadsheet would otherwise run `=HYPERLINK(…)` (CSV injection, OWASP).
  */
-import { recipientOf, type ResultRow } from '../resource.js';
+import { type ResultRow, recipientOf } from '../resource.js';
 
 /** The export's columns: the import's first (so an export can be edited and imported elsewhere). */
 export const EXPORT_HEADER = [

@@ -9,12 +9,12 @@ import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { html } from 'hono/html';
 import { CSV_START, csvLine } from '../csv/export.js';
-import { recipientOf, type ResultRow } from '../resource.js';
+import { type ResultRow, recipientOf } from '../resource.js';
 import { RESULT_STATUSES, type ResultStatus } from '../schema.js';
 import type { ServiceContext, ServiceEnv } from '../types.js';
+import { adminLayout, formToken, formTokenOk } from './admin-frame.js';
 import { importPages } from './admin-import.js';
 import { ADMIN_TEXT, STATUS_LABEL } from './admin-text.js';
-import { adminLayout, formToken, formTokenOk } from './admin-frame.js';
 import { formatTime, type Lang, langOf, pageHeaders, readForm } from './layout.js';
 
 const PAGE_SIZE = 50;

@@ -4,8 +4,9 @@
  * and contact line and the gateway's stylesheet inlined (no external assets), and the headers every
  * page carries (no-store, strict CSP).
  */
-import type { Context, MiddlewareHandler } from 'hono';
+
 import { PAGE_CSS } from '@resultgate/gateway/page-style';
+import type { Context, MiddlewareHandler } from 'hono';
 import { html, raw } from 'hono/html';
 import { secureHeaders } from 'hono/secure-headers';
 import type { HtmlEscapedString } from 'hono/utils/html';

@@ -17,14 +17,13 @@
 import { performance } from 'node:perf_hooks';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context, MiddlewareHandler, Next } from 'hono';
-import { getCookie } from 'hono/cookie';
-import { generateCookie } from 'hono/cookie';
+import { generateCookie, getCookie } from 'hono/cookie';
+import type { PipelineContext } from '../deps.js';
 import { GatewayError } from '../errors.js';
+import { setPageHeaders } from '../http/headers.js';
 import { pickLang, wantsHtml } from '../pages/index.js';
 import { renderCountdownPage, renderWaitingPage } from '../pages/waiting.js';
-import type { PipelineContext } from '../deps.js';
 import { rq } from '../request-state.js';
-import { setPageHeaders } from '../http/headers.js';
 import type { GatewayEnv } from '../types.js';
 import type { Key, Outcome } from './limiter.js';
 import { type Entry, ROOM_DEFAULTS, Room } from './room.js';

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryDeps } from '../create-deps.js';
+import { scryptRuns } from '../credentials/password.js';
 import type { Policy } from '../policy/schema.js';
 import { type AccessReply, accessApp, basic, from, testPolicy, testUsers } from '../testing/access-app.js';
-import { CREDENTIAL_CACHE } from './index.js';
-import { scryptRuns } from '../credentials/password.js';
 import { nodeRequest } from '../testing/node-request.js';
+import { CREDENTIAL_CACHE } from './index.js';
 
 let policy: Policy;
 const API = 'https://acme.localhost/api/v1/results';

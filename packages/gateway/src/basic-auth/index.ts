@@ -10,16 +10,16 @@
  * `authBypass` network) are not asked for credentials.
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import { type BasicCredentials, basicChallenge, parseBasicAuthorization } from '../credentials/header.js';
 import { type Credentials, credentials, lockedOut } from '../credentials/index.js';
-import { basicChallenge, type BasicCredentials, parseBasicAuthorization } from '../credentials/header.js';
-import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../deps.js';
+import { GatewayError } from '../errors.js';
 import { requestHeader } from '../request-header.js';
 import { rq } from '../request-state.js';
 import type { GatewayEnv } from '../types.js';
 
-export { CREDENTIAL_CACHE, CredentialVerifier, lockedOut } from '../credentials/index.js';
 export { basicChallenge, parseBasicAuthorization } from '../credentials/header.js';
+export { CREDENTIAL_CACHE, CredentialVerifier, lockedOut } from '../credentials/index.js';
 
 /**
  * The Basic-auth middleware. Sets `rq(c).user` (`via: 'basic'`) on success.

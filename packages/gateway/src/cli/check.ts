@@ -2,8 +2,9 @@
  * `resultgate check [--policy FILE] [--strict]` — validates the policy file and lints it.
  * Errors (every one, with its JSON path) exit 1; warnings are printed and exit 0 unless --strict.
  */
-import { parseArgs } from 'node:util';
+
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { PolicyError, parsePolicy, parsePolicyJson, readPolicyText } from '../policy/load.js';
 import type { Policy } from '../policy/schema.js';
 import { preflight } from '../preflight/index.js';

@@ -4,9 +4,10 @@
  * prints its `scrypt$…` hash for the policy file, refusing a password that breaks the tenant's
  * password policy.
  */
+
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ReadStream } from 'node:tty';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hashPassword, passwordProblems } from '../credentials/password.js';
 import { loadPolicyFile } from '../policy/load.js';

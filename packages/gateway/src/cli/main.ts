@@ -7,8 +7,8 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { CliCommand, CliIo } from './command.js';
 import { packageVersion } from '../version.js';
+import type { CliCommand, CliIo } from './command.js';
 
 const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   serve: () => import('./serve.js'),

@@ -6,9 +6,9 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { HSTS } from '../http/headers.js';
 import { loadPolicyFile, PolicyError } from '../policy/load.js';
 import type { Policy, Tenant, Zone } from '../policy/schema.js';
-import { HSTS } from '../http/headers.js';
 import { type CliCommand, EXIT, policyPath } from './command.js';
 import { type DataStatus, dataItems, readDataStatus } from './data-status.js';
 

@@ -9,8 +9,8 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { editPolicyFile } from '../policy/edit.js';
 import { GATEWAY_TENANT, isTenantDirName } from '../logs/index.js';
+import { editPolicyFile } from '../policy/edit.js';
 import { loadPolicyFile, PolicyError } from '../policy/load.js';
 import { writeCliAudit } from './audit.js';
 import { type CliCommand, type CliIo, EXIT, policyPath } from './command.js';

@@ -4,12 +4,13 @@
  * only the user's entry changes, the result is validated first, and the file is replaced
  * atomically so a running gateway reloads it whole.
  */
-import { resolve } from 'node:path';
+
 import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { addressLockKey, userLockKey } from '../credentials/lockout.js';
-import { addressKey } from '../net/address-key.js';
 import { hashPassword } from '../credentials/password.js';
+import { addressKey } from '../net/address-key.js';
 import { editPolicyFile } from '../policy/edit.js';
 import { loadPolicyFile } from '../policy/load.js';
 import { type Policy, USER_NAME } from '../policy/schema.js';
@@ -17,8 +18,8 @@ import { SecurityState, stateDir } from '../state/index.js';
 import type { AuditEvent } from '../types.js';
 import { writeCliAudit } from './audit.js';
 import { type CliCommand, type CliIo, EXIT, fail, policyPath } from './command.js';
-import { importHtpasswd } from './users-import.js';
 import { acceptablePassword, readNewPassword, UsageError, usageFailure } from './hash-password.js';
+import { importHtpasswd } from './users-import.js';
 
 /**
  * Receives the audit events of `users add` / `users remove` after the policy file was written

@@ -3,12 +3,12 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { memoryDeps } from '../create-deps.js';
 import { isGatewayError } from '../errors.js';
-import { from, testPolicy } from '../testing/access-app.js';
-import type { GatewayEnv } from '../types.js';
 import { parseAddress } from '../net/cidr.js';
-import { clientIp } from './index.js';
 import { rq } from '../request-state.js';
+import { from, testPolicy } from '../testing/access-app.js';
 import { nodeRequest } from '../testing/node-request.js';
+import type { GatewayEnv } from '../types.js';
+import { clientIp } from './index.js';
 
 const tenants = { t: { hosts: ['t.localhost'], zones: [{ name: 'all', path: '/', auth: 'none' }] } };
 

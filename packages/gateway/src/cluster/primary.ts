@@ -16,11 +16,11 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { resolve } from 'node:path';
+import type { CliIo } from '../io.js';
 import { openLogs } from '../logs/open.js';
 import { readKeyFile } from '../ops/secrets.js';
 import { loadPolicyFile, PolicyError } from '../policy/load.js';
 import { watchPolicy } from '../policy/watch.js';
-import type { CliIo } from '../io.js';
 import {
   isMessage,
   type PrimaryMessage,

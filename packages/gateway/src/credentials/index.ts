@@ -23,13 +23,13 @@ import {
 } from './verifier.js';
 
 export type { CredentialHooks, VerifiedHook } from '../deps.js';
-export { basicChallenge, type BasicCredentials, parseBasicAuthorization } from './header.js';
+export { type BasicCredentials, basicChallenge, parseBasicAuthorization } from './header.js';
 export { addressLockKey, type LockoutPolicy, userLockKey } from './lockout.js';
 export { hashPassword, verifyPassword } from './password.js';
 export {
-  CREDENTIAL_CACHE,
   type CompiledTenant,
   type CompiledUser,
+  CREDENTIAL_CACHE,
   CredentialVerifier,
   credentialCacheKey,
   type FailureReason,

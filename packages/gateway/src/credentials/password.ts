@@ -2,7 +2,7 @@
  * Password hashes: `scrypt$N$r$p$salt$hash` (node:crypto scrypt, base64), and the password policy.
  * Verification runs scrypt on libuv's thread pool (the async form), never on the event loop.
  */
-import { randomBytes, scrypt as scryptCb, type ScryptOptions, timingSafeEqual } from 'node:crypto';
+import { randomBytes, type ScryptOptions, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { legacyHashKind, verifyLegacyHash } from './legacy-hash.js';
 
 /** scrypt parameters of new hashes: N=2^15, r=8, p=1 (OWASP's minimum, ~50 ms, 32 MiB). */

@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { verifyPassword } from '../credentials/password.js';
 import { memoryDeps } from '../create-deps.js';
+import { verifyPassword } from '../credentials/password.js';
 import { validPolicy } from '../testing/policy-fixture.js';
 import { upgradeLegacyHash } from './upgrade.js';
 

@@ -9,10 +9,11 @@
  * write). A file edited meanwhile so that the user's hash is no longer the one verified (a
  * `users passwd`, a second gateway's upgrade) is left alone.
  */
-import { hashPassword } from './password.js';
+
 import type { GatewayDeps } from '../deps.js';
 import { editPolicyFile } from '../policy/edit.js';
 import { legacyHashKind } from './legacy-hash.js';
+import { hashPassword } from './password.js';
 
 const CHANGED = new Error('the hash changed meanwhile');
 

@@ -11,8 +11,8 @@ import { hash, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Policy } from '../policy/schema.js';
 import type { GatewayUser } from '../types.js';
-import type { LockoutPolicy } from './lockout.js';
 import { legacyHashKind } from './legacy-hash.js';
+import type { LockoutPolicy } from './lockout.js';
 import { dummyHashLike, parseHash } from './password.js';
 
 /** Bounds of the credential cache. A cached check is trusted for `ttl` ms at most. */

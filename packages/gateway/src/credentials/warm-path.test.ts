@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CREDENTIAL_CACHE } from '../basic-auth/index.js';
 import { memoryDeps } from '../create-deps.js';
 import { accessApp, basic, from, testPolicy } from '../testing/access-app.js';
-import { legacyRuns } from './legacy-hash.js';
 import { nodeRequest } from '../testing/node-request.js';
+import { legacyRuns } from './legacy-hash.js';
 
 const API = 'https://acme.localhost/api/v1/results';
 

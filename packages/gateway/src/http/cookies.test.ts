@@ -1,5 +1,4 @@
-import { ServerResponse } from 'node:http';
-import { IncomingMessage } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { clearedSessionCookie, mergePresetHeaders, sessionCookie } from './cookies.js';

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scryptRuns } from '../credentials/password.js';
-import { type AccessReply, accessApp, basic, from, testPolicy, testUsers } from '../testing/access-app.js';
 import type { Policy } from '../policy/schema.js';
+import { type AccessReply, accessApp, basic, from, testPolicy, testUsers } from '../testing/access-app.js';
 import { nodeRequest } from '../testing/node-request.js';
 
 let policy: Policy;

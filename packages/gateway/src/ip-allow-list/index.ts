@@ -14,12 +14,12 @@
  * Every list is compiled once per policy load; a request's address was parsed by step 2.
  */
 import type { MiddlewareHandler } from 'hono';
-import { CidrSet } from '../net/cidr.js';
-import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../deps.js';
+import { GatewayError } from '../errors.js';
+import { CidrSet } from '../net/cidr.js';
 import type { Policy } from '../policy/schema.js';
-import type { GatewayEnv, GatewayUser } from '../types.js';
 import { rq } from '../request-state.js';
+import type { GatewayEnv, GatewayUser } from '../types.js';
 
 interface ZoneRules {
   allow?: CidrSet;

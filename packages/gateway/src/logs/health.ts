@@ -4,7 +4,7 @@
  * minute, and `healthy` stays false until a write succeeds again (`logs.failClosed` then answers
  * 503 instead of serving unlogged requests).
  */
-import { Counter, type Registry, register as defaultRegistry } from 'prom-client';
+import { Counter, register as defaultRegistry, type Registry } from 'prom-client';
 import type { LogKind } from './files.js';
 
 /** Name of the counter of log lines that could not be written. */

@@ -2,19 +2,19 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { Registry } from 'prom-client';
 import { Hono } from 'hono';
+import { Registry } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
 import { memoryDeps } from '../create-deps.js';
 import { GatewayError } from '../errors.js';
 import { parsePolicy } from '../policy/load.js';
 import type { Zone } from '../policy/schema.js';
+import { rq } from '../request-state.js';
+import { nodeRequest } from '../testing/node-request.js';
 import type { AccessLogSink, GatewayEnv } from '../types.js';
 import { AccessLogWriter } from './access-sink.js';
 import { LogHealth } from './health.js';
 import { accessLog, isoTime } from './middleware.js';
-import { rq } from '../request-state.js';
-import { nodeRequest } from '../testing/node-request.js';
 
 const NOW = Date.parse('2026-11-28T04:00:00Z');
 

@@ -9,11 +9,11 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Context, MiddlewareHandler } from 'hono';
-import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../deps.js';
+import { GatewayError } from '../errors.js';
+import { rq } from '../request-state.js';
 import type { AccessRecord, GatewayEnv } from '../types.js';
 import { GATEWAY_TENANT } from './files.js';
-import { rq } from '../request-state.js';
 
 type Ctx = Context<GatewayEnv>;
 

@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../credentials/password.js';
 import { memoryDeps } from '../create-deps.js';
+import { hashPassword } from '../credentials/password.js';
 import { errorHandler } from '../pages/index.js';
 import { parsePolicy } from '../policy/load.js';
-import type { GatewayEnv } from '../types.js';
-import { logsRoute } from './route.js';
 import { rq } from '../request-state.js';
 import { nodeRequest } from '../testing/node-request.js';
+import type { GatewayEnv } from '../types.js';
+import { logsRoute } from './route.js';
 
 const FAST = { N: 1024, r: 8, p: 1 };
 const NOW = Date.parse('2026-11-28T12:00:00Z');

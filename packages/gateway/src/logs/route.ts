@@ -13,13 +13,13 @@ import {
   lockedOut,
   parseBasicAuthorization,
 } from '../credentials/index.js';
-import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../deps.js';
+import { GatewayError } from '../errors.js';
+import { rq } from '../request-state.js';
 import { requireNetwork, zoneNetworks } from '../reserved.js';
 import type { GatewayEnv, GatewayUser } from '../types.js';
 import { csvHeader, csvRow, exportLines, parseRange } from './export.js';
 import type { LogKind } from './files.js';
-import { rq } from '../request-state.js';
 
 type Ctx = Context<GatewayEnv>;
 

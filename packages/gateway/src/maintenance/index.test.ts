@@ -1,13 +1,13 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { memoryDeps } from '../create-deps.js';
-import { errorHandler } from '../pages/index.js';
 import type { PipelineContext } from '../deps.js';
+import { errorHandler } from '../pages/index.js';
 import { parsePolicy } from '../policy/load.js';
-import type { GatewayEnv } from '../types.js';
-import { maintenance, NOTICES_PATH, noticesRoute } from './index.js';
 import { rq } from '../request-state.js';
 import { nodeRequest } from '../testing/node-request.js';
+import type { GatewayEnv } from '../types.js';
+import { maintenance, NOTICES_PATH, noticesRoute } from './index.js';
 
 const policy = parsePolicy({
   version: 1,

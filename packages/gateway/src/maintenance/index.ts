@@ -5,12 +5,12 @@
  * list at `/.gateway/notices` stays reachable so clients can learn when service resumes.
  */
 import type { Handler, MiddlewareHandler } from 'hono';
-import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../deps.js';
+import { GatewayError } from '../errors.js';
 import { CidrSet } from '../net/cidr.js';
-import type { MaintenanceWindow } from '../policy/schema.js';
 import { pickLang, wantsHtml } from '../pages/index.js';
 import { renderNoticesPage } from '../pages/notices.js';
+import type { MaintenanceWindow } from '../policy/schema.js';
 import { rq } from '../request-state.js';
 import type { GatewayEnv } from '../types.js';
 

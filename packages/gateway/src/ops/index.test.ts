@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { memoryDeps } from '../create-deps.js';
 import type { PipelineContext } from '../deps.js';
 import { parsePolicy } from '../policy/load.js';
+import { rq } from '../request-state.js';
+import { nodeRequest, type Peer } from '../testing/node-request.js';
 import type { GatewayEnv } from '../types.js';
 import { adminApp } from './admin.js';
 import { newRequestId, requestId, setRequestIdCounter } from './index.js';
-import { rq } from '../request-state.js';
-import { nodeRequest, type Peer } from '../testing/node-request.js';
 
 function app(trustedProxies: string[]) {
   const policy = parsePolicy({

@@ -7,12 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { MiddlewareHandler } from 'hono';
 import type { PipelineContext } from '../deps.js';
-import type { GatewayEnv } from '../types.js';
-import { requestHeader } from '../request-header.js';
 import { setPageHeaders } from '../http/headers.js';
 import { peerTrusted, trustedProxies } from '../net/peer.js';
-import { NO_ZONE } from './metrics.js';
+import { requestHeader } from '../request-header.js';
 import { rq } from '../request-state.js';
+import type { GatewayEnv } from '../types.js';
+import { NO_ZONE } from './metrics.js';
 
 /** An id a proxy may hand us: short, no spaces, nothing that could split a log line. */
 const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;

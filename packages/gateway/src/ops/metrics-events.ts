@@ -6,10 +6,10 @@
  * ({@link EventMetrics.audit}), so the steps that emit them need no metrics code of their own.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { packageVersion } from '../version.js';
-import { logLinesLostCounter } from '../logs/health.js';
 import type { EventMetrics, GatewayProbe } from '../deps.js';
+import { logLinesLostCounter } from '../logs/health.js';
 import type { AuditEvent } from '../types.js';
+import { packageVersion } from '../version.js';
 
 /** Failure reasons kept as label values; any other is `other`, so the label stays bounded. */
 const FAILURE_REASONS = new Set([

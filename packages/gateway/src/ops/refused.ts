@@ -7,14 +7,14 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { GatewayDeps } from '../deps.js';
 import { ERROR_CODES } from '../errors.js';
+import { PAGE_HEADERS } from '../http/headers.js';
 import { GATEWAY_TENANT } from '../logs/files.js';
+import { canonicalAddress } from '../net/cidr.js';
 import type { AccessLogSink } from '../types.js';
 import { newRequestId } from './index.js';
 import { NO_ZONE } from './metrics.js';
-import type { GatewayDeps } from '../deps.js';
-import { PAGE_HEADERS } from '../http/headers.js';
-import { canonicalAddress } from '../net/cidr.js';
 
 /** The status a parser error earns: 431 for headers too large, 408 for a request that never came, else 400. */
 function statusOf(code: string | undefined): 400 | 408 | 431 {

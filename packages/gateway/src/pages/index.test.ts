@@ -1,13 +1,13 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { memoryDeps } from '../create-deps.js';
-import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../deps.js';
+import { GatewayError } from '../errors.js';
 import { parsePolicy } from '../policy/load.js';
+import { rq } from '../request-state.js';
 import type { GatewayEnv } from '../types.js';
 import { errorHandler } from './index.js';
 import { escapeHtml, pickLang, renderPage } from './layout.js';
-import { rq } from '../request-state.js';
 
 const policy = parsePolicy({
   version: 1,

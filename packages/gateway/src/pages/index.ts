@@ -6,14 +6,14 @@
  * 500 never shows internals (the cause goes to stderr with the request id, never to the client).
  */
 import type { Context, ErrorHandler } from 'hono';
-import { ERROR_CODES, type ErrorCode, GatewayError, isGatewayError } from '../errors.js';
 import type { PipelineContext } from '../deps.js';
+import { ERROR_CODES, type ErrorCode, GatewayError, isGatewayError } from '../errors.js';
 import { setPageHeaders } from '../http/headers.js';
+import { rq } from '../request-state.js';
 import type { GatewayEnv } from '../types.js';
 import { escapeHtml, pickLang, renderPage } from './layout.js';
 import { nextStep } from './next-steps.js';
 import { formatJst } from './time.js';
-import { rq } from '../request-state.js';
 
 export { escapeHtml, pickLang, renderPage } from './layout.js';
 

@@ -3,9 +3,9 @@ import { chmod, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TEST_HASH, validPolicy } from '../testing/policy-fixture.js';
 import { editPolicyFile } from './edit.js';
 import { PolicyError } from './load.js';
-import { TEST_HASH, validPolicy } from '../testing/policy-fixture.js';
 
 let dir: string;
 let file: string;

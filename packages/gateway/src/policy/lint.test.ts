@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { validPolicy } from '../testing/policy-fixture.js';
 import { formatDuration, lintPolicy } from './lint.js';
 import { parsePolicy } from './load.js';
-import { validPolicy } from '../testing/policy-fixture.js';
 
 const NOW = Date.parse('2026-11-28T00:00:00Z');
 type Loose = ReturnType<typeof validPolicy>;

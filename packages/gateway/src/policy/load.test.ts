@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatPath, loadPolicyFile, PolicyError, parsePolicy, parsePolicyJson } from './load.js';
 import { validPolicy } from '../testing/policy-fixture.js';
+import { formatPath, loadPolicyFile, PolicyError, parsePolicy, parsePolicyJson } from './load.js';
 
 function issuesOf(value: unknown): string[] {
   try {

@@ -7,8 +7,8 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { formatPath } from '../policy/load.js';
 import type { Policy } from '../policy/schema.js';
-import type { Findings } from './findings.js';
 import { readNeeded } from './files.js';
+import type { Findings } from './findings.js';
 
 const DAY = 86_400_000;
 /** A certificate with less than this left is a warning (Let's Encrypt renews at 30 days). */

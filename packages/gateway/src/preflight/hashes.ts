@@ -4,8 +4,9 @@
  * use (an error — that user could never sign in), and hashes imported from htpasswd that have not
  * yet been upgraded at a sign-in (a warning naming the user).
  */
-import { DEFAULT_SCRYPT, parseHash } from '../credentials/password.js';
+
 import { legacyHashKind } from '../credentials/legacy-hash.js';
+import { DEFAULT_SCRYPT, parseHash } from '../credentials/password.js';
 import { formatPath } from '../policy/load.js';
 import type { Policy } from '../policy/schema.js';
 import type { Findings } from './findings.js';

@@ -4,8 +4,9 @@
  * certificate and key, the strength of every password hash, and CIDRs written other than they
  * are read. Errors mean the gateway must not start with this policy; warnings are printed.
  */
-import type { Policy } from '../policy/schema.js';
+
 import { lintPolicy } from '../policy/lint.js';
+import type { Policy } from '../policy/schema.js';
 import { checkCertificate } from './certificate.js';
 import { checkCidrs } from './cidrs.js';
 import { checkFiles } from './files.js';

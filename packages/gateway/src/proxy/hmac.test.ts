@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { signIdentity } from './identity.js';
 import { hmacSha256 } from './hmac.js';
+import { signIdentity } from './identity.js';
 
 describe('hmacSha256', () => {
   it('is exactly the HMAC createHmac computes, for any key length and UTF-8 text', () => {

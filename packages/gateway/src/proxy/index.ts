@@ -8,12 +8,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Dispatcher } from 'undici';
-import type { UpstreamErrorKind } from '../deps.js';
+import type { PipelineContext, UpstreamErrorKind } from '../deps.js';
 import { GatewayError } from '../errors.js';
-import type { PipelineContext } from '../deps.js';
 import { mergePresetHeaders } from '../http/cookies.js';
-import { encodePath } from '../http/path.js';
 import { HSTS, PROXIED_HEADERS } from '../http/headers.js';
+import { hostName } from '../http/host.js';
+import { encodePath } from '../http/path.js';
+import { type RequestState, rq } from '../request-state.js';
 import type { GatewayEnv } from '../types.js';
 import { BodyAbortedError, BodyStream, BodyTimeoutError, BodyTooLargeError, readBody } from './body.js';
 import { ClientSlots } from './client-slots.js';
@@ -21,8 +22,6 @@ import { copyRequestHeaders, copyResponseHeaders, hasHeader } from './headers.js
 import { appendIdentityHeaders, type SignedRequest } from './identity.js';
 import { NodeHop } from './node-hop.js';
 import { upstreamPool } from './pool.js';
-import { type RequestState, rq } from '../request-state.js';
-import { hostName } from '../http/host.js';
 
 type Ctx = Context<GatewayEnv>;
 

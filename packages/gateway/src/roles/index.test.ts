@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Policy } from '../policy/schema.js';
 import { type AccessReply, accessApp, basic, from, testPolicy, testUsers } from '../testing/access-app.js';
-import { hasAnyRole } from './index.js';
 import { nodeRequest } from '../testing/node-request.js';
+import { hasAnyRole } from './index.js';
 
 let policy: Policy;
 

@@ -6,10 +6,10 @@
  * denied: default deny.
  */
 import type { MiddlewareHandler } from 'hono';
-import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../deps.js';
-import type { GatewayEnv } from '../types.js';
+import { GatewayError } from '../errors.js';
 import { rq } from '../request-state.js';
+import type { GatewayEnv } from '../types.js';
 
 /**
  * True when `user` holds at least one of `required`.

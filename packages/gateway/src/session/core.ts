@@ -5,8 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type Credentials, credentials } from '../credentials/index.js';
-import type { GatewayDeps } from '../deps.js';
-import type { PipelineContext } from '../deps.js';
+import type { GatewayDeps, PipelineContext } from '../deps.js';
 import type { Policy } from '../policy/schema.js';
 import { type CsrfGuard, csrfGuard } from './csrf.js';
 import { type RevocationList, revocations } from './revocations.js';

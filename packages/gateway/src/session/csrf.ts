@@ -8,9 +8,9 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
-import type { GatewayEnv } from '../types.js';
 import { CSRF_COOKIE, csrfCookie, readCookie } from '../http/cookies.js';
 import { rq } from '../request-state.js';
+import type { GatewayEnv } from '../types.js';
 
 const NONCE = /^[A-Za-z0-9_-]{22,64}$/;
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { memoryDeps } from '../create-deps.js';
+import { nodeRequest } from '../testing/node-request.js';
 import { browser, testApp, testClock, testPolicy } from '../testing/session-app.js';
 import { keyId } from './token.js';
-import { nodeRequest } from '../testing/node-request.js';
 
 const policy = await testPolicy();
 const HOUR = 3_600_000;

@@ -5,10 +5,8 @@
  * `401 session_expired`. The login and logout pages are {@link sessionRoutes}.
  */
 import type { Context, MiddlewareHandler, Next } from 'hono';
-import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../deps.js';
-import type { Zone } from '../policy/schema.js';
-import type { GatewayEnv, GatewayUser } from '../types.js';
+import { GatewayError } from '../errors.js';
 import {
   clearedSessionCookie,
   finishHeaders,
@@ -17,9 +15,11 @@ import {
   SESSION_COOKIE,
   sessionCookie,
 } from '../http/cookies.js';
+import type { Zone } from '../policy/schema.js';
+import { rq } from '../request-state.js';
+import type { GatewayEnv, GatewayUser } from '../types.js';
 import { DEFAULT_BACKGROUND_HEADER, type SessionCore, sessionCore } from './core.js';
 import type { SessionClaims } from './token.js';
-import { rq } from '../request-state.js';
 
 export { CSRF_COOKIE, SESSION_COOKIE } from '../http/cookies.js';
 export { DEFAULT_BACKGROUND_HEADER, type SessionCore, sessionCore } from './core.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryDeps } from '../create-deps.js';
-import { browser, PASSWORD, testApp, testClock, testPolicy } from '../testing/session-app.js';
 import { nodeRequest } from '../testing/node-request.js';
+import { browser, PASSWORD, testApp, testClock, testPolicy } from '../testing/session-app.js';
 
 const policy = await testPolicy();
 

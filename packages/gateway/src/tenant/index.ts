@@ -4,15 +4,15 @@
  * Map lookup, a normalisation (a regex test for an already-clean path) and a short prefix scan.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../deps.js';
+import { GatewayError } from '../errors.js';
+import { hostName } from '../http/host.js';
 import type { Tenant } from '../policy/schema.js';
+import { rq } from '../request-state.js';
 import { RESERVED_PREFIX } from '../reserved.js';
 import type { GatewayEnv } from '../types.js';
-import { hostName } from '../http/host.js';
 import { normalizePath, PathError } from './normalize.js';
 import { compileZones, type ZoneMatcher } from './zones.js';
-import { rq } from '../request-state.js';
 
 interface HostEntry {
   id: string;

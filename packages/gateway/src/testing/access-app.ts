@@ -6,19 +6,19 @@
  */
 import { Hono } from 'hono';
 import { basicAuth } from '../basic-auth/index.js';
-import { hashPassword } from '../credentials/password.js';
 import { clientIp } from '../client-ip/index.js';
 import { memoryDeps } from '../create-deps.js';
+import { hashPassword } from '../credentials/password.js';
 import type { GatewayDeps } from '../deps.js';
 import { ERROR_CODES, isGatewayError } from '../errors.js';
 import { ipAllowList } from '../ip-allow-list/index.js';
 import { parsePolicy } from '../policy/load.js';
 import type { Policy } from '../policy/schema.js';
-import { RESERVED_PREFIX } from '../reserved.js';
-import type { GatewayEnv, GatewayUser } from '../types.js';
-import { requireRoles } from '../roles/index.js';
-import type { Peer } from './node-request.js';
 import { rq } from '../request-state.js';
+import { RESERVED_PREFIX } from '../reserved.js';
+import { requireRoles } from '../roles/index.js';
+import type { GatewayEnv, GatewayUser } from '../types.js';
+import type { Peer } from './node-request.js';
 
 /** What {@link accessApp} answers: the established variables, or the denial's code. */
 export interface AccessReply {

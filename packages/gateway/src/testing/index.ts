@@ -4,12 +4,13 @@
  * per-request state, and the modules the end-to-end tests and the bench drive directly. Not for
  * production code: nothing under `src/` outside this folder imports it (docs/architecture.md §2).
  */
+
+export { admissionRooms, Room, roomKey, TicketSigner } from '../admission/index.js';
+export { memoryDeps } from '../create-deps.js';
 export { AccessLogWriter } from '../logs/access-sink.js';
 export { chainHash } from '../logs/chain.js';
 export { LogHealth } from '../logs/health.js';
 export { type Logs, openLogs } from '../logs/open.js';
 export { logsRoute } from '../logs/route.js';
-export { admissionRooms, Room, roomKey, TicketSigner } from '../admission/index.js';
-export { memoryDeps } from '../create-deps.js';
 export { rq } from '../request-state.js';
 export { type FetchApp, type NodeRequestInit, nodeRequest, type Peer } from './node-request.js';

@@ -5,7 +5,7 @@
  * writes the request into one end of a socket pair, Node's HTTP server parses it from the other.
  * The server's end says where the request came from, as a TCP or TLS socket would.
  */
-import { createServer, type IncomingMessage, request as httpRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { type Duplex, duplexPair } from 'node:stream';
 import { getRequestListener, type HttpBindings } from '@hono/node-server';
 

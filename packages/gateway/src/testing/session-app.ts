@@ -10,9 +10,9 @@ import type { GatewayDeps } from '../deps.js';
 import { GatewayError } from '../errors.js';
 import { parsePolicy } from '../policy/load.js';
 import type { Policy } from '../policy/schema.js';
-import type { GatewayEnv } from '../types.js';
-import { idleSession, sessionCore, sessionRoutes } from '../session/index.js';
 import { rq } from '../request-state.js';
+import { idleSession, sessionCore, sessionRoutes } from '../session/index.js';
+import type { GatewayEnv } from '../types.js';
 import { nodeRequest } from './node-request.js';
 
 export const PASSWORD = 'correct horse battery staple';

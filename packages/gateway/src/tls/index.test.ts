@@ -1,14 +1,14 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { memoryDeps } from '../create-deps.js';
+import type { PipelineContext } from '../deps.js';
 import { requestId } from '../ops/index.js';
 import { errorHandler } from '../pages/index.js';
-import type { PipelineContext } from '../deps.js';
 import { parsePolicy } from '../policy/load.js';
-import type { GatewayEnv } from '../types.js';
-import { requireTls } from './index.js';
 import { rq } from '../request-state.js';
 import { nodeRequest, type Peer } from '../testing/node-request.js';
+import type { GatewayEnv } from '../types.js';
+import { requireTls } from './index.js';
 
 function app(trustedProxies: string[] = []) {
   const policy = parsePolicy({

@@ -7,14 +7,14 @@
  */
 import type { TLSSocket } from 'node:tls';
 import type { Context, MiddlewareHandler } from 'hono';
-import { GatewayError } from '../errors.js';
 import type { PipelineContext } from '../deps.js';
-import { requestHeader } from '../request-header.js';
+import { GatewayError } from '../errors.js';
 import { setPageHeaders } from '../http/headers.js';
 import { hostName } from '../http/host.js';
 import { peerTrusted, trustedProxies } from '../net/peer.js';
-import type { GatewayEnv } from '../types.js';
+import { requestHeader } from '../request-header.js';
 import { rq } from '../request-state.js';
+import type { GatewayEnv } from '../types.js';
 
 /** A Host we are willing to put into a Location: a name or IP literal, an optional port. */
 const HOST_RE = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
