@@ -2,7 +2,8 @@
  * `npm run bench -- --stack`: the whole stack as recipients use it on announcement day. Recipients
  * open their result through the gateway (recipient zone, `auth: none`, access log to disk) into the
  * reference result service (Hono + node:sqlite, real pages): `GET /r` (the form), then `POST /r`
- * with the access code and PIN (the result page, which also marks it viewed). The same load is run
+ * with the access code and PIN (which marks it viewed and answers 303 with a view cookie), then the
+ * `GET /r/result` it redirects to (the result page). The same load is run
  * straight at the result service too (the harness signs the identity headers as the gateway
  * would), so the gateway's share of the stack is measured in the same run. Loopback only; bounded
  * by --duration.
@@ -81,8 +82,25 @@ async function oneRecipient(
     },
     body,
   });
-  const result = await res.body.text();
-  return res.statusCode === 200 && result.includes('class="outcome"');
+  await res.body.dump();
+  // Post/redirect/get: the PIN's answer is a 303 with a short-lived view cookie, and the result page
+  // is the GET it redirects to (so a reload never re-posts the PIN).
+  const location = res.headers.location;
+  const cookie = res.headers['set-cookie'];
+  if (res.statusCode !== 303 || typeof location !== 'string' || cookie === undefined) return false;
+  const target = new URL(location, 'http://recipient.invalid');
+  const path = target.pathname + target.search;
+  const view = await pool.request({
+    path,
+    method: 'GET',
+    headers: {
+      ...base,
+      ...sign?.('GET', path),
+      cookie: (Array.isArray(cookie) ? cookie : [cookie]).map((c) => c.split(';')[0]).join('; '),
+    },
+  });
+  const result = await view.body.text();
+  return view.statusCode === 200 && result.includes('class="outcome"');
 }
 
 async function load(
@@ -212,7 +230,7 @@ export function stackTable(r: StackResult): string {
   const g = r.viaGateway;
   const busiest = Object.entries(g.mainBusy).sort((a, b) => b[1] - a[1])[0];
   return [
-    `${r.options.concurrency} recipients at a time, ${r.options.durationS} s each path; a recipient = GET /r (form) + POST /r (code + PIN → result page)`,
+    `${r.options.concurrency} recipients at a time, ${r.options.durationS} s each path; a recipient = GET /r (form) + POST /r (code + PIN → 303) + GET /r/result (result page)`,
     '',
     '| path | recipients/s | p50 ms | p99 ms | CPU µs per recipient, main thread / all threads | main thread busy | failed |',
     '| ---- | -----------: | -----: | -----: | ----------------------------------------------- | ---------------- | -----: |',
