@@ -2,11 +2,10 @@
  * The code of packages/sdk/README.md. Each `#region` here appears verbatim (dedented) in the
  * README; readme-snippets.test.ts checks that and runs each function against a stub gateway, and
  * `tsc` type-checks them, so the README cannot drift from the API.
+ * biome.json turns organizeImports off for this file alone: sorting would move imports across the
+ * `import` region's markers, and the README shows that region as one block.
  */
 // #region import
-
-// #endregion import
-import { readFile, writeFile } from 'node:fs/promises';
 import {
   AuthenticationError,
   ConflictError,
@@ -20,6 +19,8 @@ import {
   type ResultInput,
   ValidationError,
 } from '@resultgate/sdk';
+// #endregion import
+import { readFile, writeFile } from 'node:fs/promises';
 import { createNodeFetch, LOCALHOST_RESOLVE } from '@resultgate/sdk/node';
 import { createWebhookDeduper, verifyWebhook } from '@resultgate/sdk/webhooks';
 
