@@ -46,12 +46,19 @@ export function stateDir(policy: Pick<Policy, 'logs' | 'sharedState'>): string {
   return resolve(policy.sharedState?.dir ?? join(dirname(resolve(policy.logs.dir)), 'state'));
 }
 
+/** At most `entries` entries, with storage that grows as they come. */
+function capped(entries: number): LRUCache.Options<string, number, unknown> {
+  return { maxSize: entries, sizeCalculation: () => 1 };
+}
+
 /** Lockouts, failure windows and revocations: mirror, local store and optional Redis. */
 export class SecurityState {
   readonly local: LocalStore;
   private readonly remote: RedisStore | undefined;
-  private readonly locks = new LRUCache<string, number>({ max: 200_000 });
-  private readonly revoked = new LRUCache<string, number>({ max: 500_000 });
+  // Capped by count through maxSize (each entry weighs 1), not `max`: lru-cache preallocates its
+  // arrays for `max` entries, which held 20 MB of every gateway's heap for caps rarely approached.
+  private readonly locks = new LRUCache<string, number>(capped(200_000));
+  private readonly revoked = new LRUCache<string, number>(capped(500_000));
   /** Changes made while Redis was away, pushed when it is back. */
   private pending: StateEvent[] = [];
   private readonly now: () => number;
