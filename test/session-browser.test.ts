@@ -4,14 +4,14 @@
  * Screenshots of the login page in Japanese and English go to test/artifacts/ (git-ignored).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { PolicyInput } from '@resultgate/gateway';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserRuns, CHROMIUM, launchBrowser } from './helpers/browser.js';
 import {
   cheapHash,
   type EchoUpstream,
@@ -20,7 +20,6 @@ import {
   type TestGateway,
 } from './helpers/index.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
 const PASSWORD = 'Admin-Password-1';
 const IDLE_MS = 2_500;
@@ -37,15 +36,13 @@ const tenants: PolicyInput['tenants'] = {
   },
 };
 
-// Skipped on a developer's machine without chromium; never under CI, where it must run (it fails).
-const runsHere = existsSync(CHROMIUM) || process.env.CI === 'true';
-if (!runsHere) {
+if (!browserRuns) {
   console.warn(
     `session-browser: SKIPPED — ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run does this)`,
   );
 }
 
-describe.skipIf(!runsHere)('the login screen in a real browser (chromium, JavaScript off)', () => {
+describe.skipIf(!browserRuns)('the login screen in a real browser (chromium, JavaScript off)', () => {
   let echo: EchoUpstream;
   let gw: TestGateway;
   let browser: Browser;
@@ -69,20 +66,7 @@ describe.skipIf(!runsHere)('the login screen in a real browser (chromium, JavaSc
       deps: { sessionKeys: [randomBytes(32)] },
     });
     base = `https://school-a.localhost:${gw.httpsPort}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--host-resolver-rules=MAP *.localhost 127.0.0.1',
-      ],
-    });
+    browser = await launchBrowser();
     await mkdir(ARTIFACTS, { recursive: true });
   });
 

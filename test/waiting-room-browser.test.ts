@@ -4,21 +4,18 @@
  * carrying the ticket cookie — brings the result once a slot is free. Screenshots go to
  * test/artifacts/ (git-ignored).
  */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { admissionRooms, roomKey } from '@resultgate/gateway/testing';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { browserRuns, CHROMIUM, launchBrowser } from './helpers/browser.js';
 import { httpsRequest, startEchoUpstream, startTestGateway } from './helpers/index.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
-const runsHere = existsSync(CHROMIUM) || process.env.CI === 'true';
-if (!runsHere) console.warn(`waiting-room-browser: SKIPPED — ${CHROMIUM} is missing`);
+if (!browserRuns) console.warn(`waiting-room-browser: SKIPPED — ${CHROMIUM} is missing`);
 
-describe.skipIf(!runsHere)('the waiting page in a real browser (chromium, JavaScript off)', () => {
+describe.skipIf(!browserRuns)('the waiting page in a real browser (chromium, JavaScript off)', () => {
   it('shows the place, refreshes itself with the ticket, and lands on the page once there is room', async () => {
     let release = () => {};
     const echo = await startEchoUpstream({
@@ -44,20 +41,7 @@ describe.skipIf(!runsHere)('the waiting page in a real browser (chromium, JavaSc
         },
       },
     });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--host-resolver-rules=MAP *.localhost 127.0.0.1',
-      ],
-    });
+    const browser = await launchBrowser();
     try {
       await mkdir(ARTIFACTS, { recursive: true });
       const hold = httpsRequest({ port: gw.httpsPort, path: '/r/hold', timeout: 30_000 });
