@@ -12,11 +12,11 @@ import {
   type EchoRecord,
   type EchoUpstream,
   httpsRequest,
-  type RawResponse,
   startEchoUpstream,
   startTestGateway,
   type TestGateway,
 } from './helpers/index.js';
+import { formBrowser } from './helpers/serve.js';
 
 const PASSWORD = 'Admin-Password-1';
 const IDLE_MS = 2_000;
@@ -62,59 +62,24 @@ afterAll(async () => {
   await echo?.close();
 });
 
-/** One browser on one tenant host over real TLS: a cookie jar and form posts with `Origin`. */
+/**
+ * One browser on one tenant host over real TLS (the helpers' cookie jar and form posts), whose
+ * token fetch asserts the page answered 200 and whose login is the admin's, optionally with `next`.
+ */
 function client(host = 'school-a.localhost') {
-  const jar = new Map<string, string>();
-  const keep = (res: RawResponse) => {
-    for (const line of res.headers['set-cookie'] ?? []) {
-      const [pair] = line.split(';');
-      const eq = pair!.indexOf('=');
-      if (/max-age=0/i.test(line)) jar.delete(pair!.slice(0, eq));
-      else jar.set(pair!.slice(0, eq), pair!.slice(eq + 1));
-    }
-    return res;
-  };
-  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const b = formBrowser(() => gw.httpsPort, host);
   const self = {
-    jar,
-    async get(path: string, headers: Record<string, string> = {}) {
-      return keep(
-        await httpsRequest({
-          port: gw.httpsPort,
-          host,
-          path,
-          headers: { accept: 'text/html', cookie: cookie(), ...headers },
-        }),
-      );
-    },
-    async post(path: string, form: Record<string, string>, headers: Record<string, string> = {}) {
-      const h = {
-        origin: `https://${host}`,
-        cookie: cookie(),
-        'content-type': 'application/x-www-form-urlencoded',
-        ...headers,
-      };
-      return keep(
-        await httpsRequest({
-          port: gw.httpsPort,
-          host,
-          path,
-          method: 'POST',
-          headers: h,
-          body: new URLSearchParams(form).toString(),
-        }),
-      );
-    },
+    ...b,
     async token(path = '/.gateway/login') {
-      const res = await self.get(path);
+      const res = await b.get(path);
       expect(res.status).toBe(200);
       return /name="csrf" value="([^"]+)"/.exec(res.body)![1]!;
     },
     async login(next?: string, password = PASSWORD) {
       const csrf = await self.token();
-      return self.post('/.gateway/login', { csrf, username: 'admin', password, ...(next ? { next } : {}) });
+      return b.post('/.gateway/login', { csrf, username: 'admin', password, ...(next ? { next } : {}) });
     },
-    session: () => jar.get('__Host-rg-session'),
+    session: () => b.jar.get('__Host-rg-session'),
   };
   return self;
 }

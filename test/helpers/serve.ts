@@ -151,7 +151,8 @@ export function basicHeader(user: string, password: string): Record<string, stri
 }
 
 /**
- * A browser on one tenant host: a cookie jar, form posts with `Origin`, login and logout. The
+ * A browser on one tenant host: a cookie jar, form posts with `Origin` (or the given headers,
+ * for the tests that forge one), login and logout. The
  * port is read on every request, so the same browser can talk to a restarted gateway.
  */
 export function formBrowser(port: () => number, host = 'school-a.localhost') {
@@ -178,11 +179,12 @@ export function formBrowser(port: () => number, host = 'school-a.localhost') {
         }),
       );
     },
-    async post(path: string, form: Record<string, string>) {
+    async post(path: string, form: Record<string, string>, extra: Record<string, string> = {}) {
       const headers = {
         origin: `https://${host}`,
         cookie: cookie(),
         'content-type': 'application/x-www-form-urlencoded',
+        ...extra,
       };
       return keep(
         await httpsRequest({
