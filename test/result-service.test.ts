@@ -4,11 +4,7 @@
  * with Basic auth; tenant isolation; a request that skips the gateway refused; and identity headers
  * seen once (an upstream debug echo, an upstream log) refused when replayed for another request.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type RunningResultService, startResultService } from '@resultgate/example-result-service';
+import type { RunningResultService } from '@resultgate/example-result-service';
 import type { PolicyInput } from '@resultgate/gateway';
 import { identityHeaders } from '@resultgate/gateway/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +17,7 @@ import {
   startTestGateway,
   type TestGateway,
 } from './helpers/index.js';
+import { startTestResultService, type TestResultService } from './helpers/result-service.js';
 
 /** A cheap `scrypt$N$r$p$salt$hash` (N=1024): this test is about the flow, not the cost. */
 
@@ -52,27 +49,20 @@ const tenants: PolicyInput['tenants'] = {
 const SCHOOL = { host: 'school-a.localhost', authorization: basic('hr-sync', 'Sync-Password-1') };
 const ACME = { host: 'acme-hr.localhost', authorization: basic('acme-sync', 'Acme-Password-1') };
 
-let dir: string;
+let results: TestResultService;
 let service: RunningResultService;
 let gw: TestGateway;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'result-service-e2e-'));
-  const identitySecret = new Uint8Array(randomBytes(32));
-  service = await startResultService({
-    port: 0,
-    dbFile: join(dir, 'results.db'),
-    outboxDir: join(dir, 'outbox'),
-    identitySecret,
-    schedulerIntervalMs: 100,
-  });
+  results = await startTestResultService('result-service-e2e-', 100);
+  service = results.service;
+  const { identitySecret } = results;
   gw = await startTestGateway({ upstream: service.url, tenants, deps: { identitySecret } });
 });
 
 afterAll(async () => {
   await gw?.close();
-  await service?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await results?.close();
 });
 
 /** A JSON API call through the gateway as a tenant's integration user. */

@@ -5,12 +5,8 @@
  * (NetworkError) — plus a retry after a real `504` that the upstream sees carry the same
  * Idempotency-Key twice, and debug events of a real send that hold no personal data.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type RunningResultService, startResultService } from '@resultgate/example-result-service';
+import type { RunningResultService } from '@resultgate/example-result-service';
 import type { PolicyInput } from '@resultgate/gateway';
 import {
   type ClientOptions,
@@ -33,6 +29,7 @@ import {
   type TestGateway,
   testCertificate,
 } from './helpers/index.js';
+import { startTestResultService, type TestResultService } from './helpers/result-service.js';
 
 const PASSWORD = 'Sync-Password-1';
 const users = {
@@ -45,7 +42,7 @@ const tenant = (host: string, api: Record<string, unknown> = {}): PolicyInput['t
   zones: [{ name: 'api', path: '/api', auth: 'basic', roles: ['integration'], ...api }],
 });
 
-let dir: string;
+let results: TestResultService;
 let service: RunningResultService;
 let serviceGw: TestGateway;
 let slow: EchoUpstream;
@@ -83,15 +80,9 @@ function slowHandler(req: IncomingMessage, res: ServerResponse): boolean {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sdk-errors-e2e-'));
-  const identitySecret = new Uint8Array(randomBytes(32));
-  service = await startResultService({
-    port: 0,
-    dbFile: join(dir, 'results.db'),
-    outboxDir: join(dir, 'outbox'),
-    identitySecret,
-    schedulerIntervalMs: 100,
-  });
+  results = await startTestResultService('sdk-errors-e2e-', 100);
+  service = results.service;
+  const { identitySecret } = results;
   serviceGw = await startTestGateway({
     upstream: service.url,
     tenants: { 'school-a': tenant('school-a.localhost') },
@@ -117,8 +108,7 @@ afterAll(async () => {
   await busyGw?.close();
   for (const t of timers) clearTimeout(t);
   await slow?.close();
-  await service?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await results?.close();
 });
 
 function client(gw: TestGateway, extra: Partial<ClientOptions> = {}, host = 'school-a.localhost') {

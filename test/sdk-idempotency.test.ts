@@ -7,33 +7,24 @@
  * `sendMany`'s counts are the same for every chunk size, and `report.complete` is true only when
  * nothing was rejected. Results are also found again by `getByExternalId`.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type RunningResultService, startResultService } from '@resultgate/example-result-service';
+import type { RunningResultService } from '@resultgate/example-result-service';
 import { ConflictError, NotFoundError, ResultClient, type ResultInput } from '@resultgate/sdk';
 import { createNodeFetch, LOCALHOST_RESOLVE } from '@resultgate/sdk/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cheapHash, startTestGateway, type TestGateway, testCertificate } from './helpers/index.js';
+import { startTestResultService, type TestResultService } from './helpers/result-service.js';
 
 const PASSWORD = 'Idem-Password-1';
 
-let dir: string;
+let results: TestResultService;
 let service: RunningResultService;
 let gw: TestGateway;
 let client: ResultClient;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sdk-idem-'));
-  const identitySecret = new Uint8Array(randomBytes(32));
-  service = await startResultService({
-    port: 0,
-    dbFile: join(dir, 'results.db'),
-    outboxDir: join(dir, 'outbox'),
-    identitySecret,
-    schedulerIntervalMs: 0,
-  });
+  results = await startTestResultService('sdk-idem-', 0);
+  service = results.service;
+  const { identitySecret } = results;
   gw = await startTestGateway({
     upstream: service.url,
     tenants: {
@@ -55,8 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.close();
-  await service?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await results?.close();
 });
 
 /** One item's fate as a sender saw it: the outcome, the stored id, and why it was refused. */

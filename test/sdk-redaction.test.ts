@@ -6,14 +6,10 @@
  * error) searched for them. What must be there instead: code, status, method, URL path, request
  * id and the issues.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { type RunningResultService, startResultService } from '@resultgate/example-result-service';
+import type { RunningResultService } from '@resultgate/example-result-service';
 import type { PolicyInput } from '@resultgate/gateway';
 import {
   AuthenticationError,
@@ -44,6 +40,7 @@ import {
   type TestGateway,
   testCertificate,
 } from './helpers/index.js';
+import { startTestResultService, type TestResultService } from './helpers/result-service.js';
 
 const PASSWORD = 'Redact-Me-Pa55word';
 const WRONG = 'Wrong-Pa55word-Zz';
@@ -87,7 +84,7 @@ const person = (externalId: string, extra: Partial<ResultInput> = {}): ResultInp
   ...extra,
 });
 
-let dir: string;
+let results: TestResultService;
 let service: RunningResultService;
 let slow: EchoUpstream;
 let html: EchoUpstream;
@@ -108,15 +105,9 @@ function slowHandler(req: IncomingMessage, res: ServerResponse): boolean {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sdk-redaction-'));
-  const identitySecret = new Uint8Array(randomBytes(32));
-  service = await startResultService({
-    port: 0,
-    dbFile: join(dir, 'results.db'),
-    outboxDir: join(dir, 'outbox'),
-    identitySecret,
-    schedulerIntervalMs: 0,
-  });
+  results = await startTestResultService('sdk-redaction-', 0);
+  service = results.service;
+  const { identitySecret } = results;
   const deps = { identitySecret };
   const up = service.url;
   gw.main = await startTestGateway({ upstream: up, tenants: { a: tenant('school-a.localhost') }, deps });
@@ -176,8 +167,7 @@ afterAll(async () => {
   for (const t of timers) clearTimeout(t);
   await slow?.close();
   await html?.close();
-  await service?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await results?.close();
 });
 
 function client(name: string, extra: Partial<ClientOptions> = {}, host?: string) {
