@@ -8,28 +8,13 @@ import {
   type EchoUpstream,
   httpRequest,
   httpsRequest,
+  proxyTenants,
   startEchoUpstream,
   startTestGateway,
   type TestGateway,
 } from './helpers/index.js';
 
-const tenants = {
-  'school-a': {
-    name: 'School A',
-    hosts: ['school-a.localhost'],
-    zones: [
-      // Only a network no test comes from may reach /admin: any path that slips into it is a bypass.
-      { name: 'admin', path: '/admin', auth: 'none' as const, ipAllow: ['192.0.2.0/24'] },
-      { name: 'api', path: '/api', auth: 'none' as const },
-      { name: 'recipient', path: '/r', auth: 'none' as const },
-    ],
-  },
-  acme: {
-    hosts: ['acme-hr.localhost'],
-    suspended: true,
-    zones: [{ name: 'all', path: '/', auth: 'none' as const }],
-  },
-};
+const tenants = proxyTenants();
 
 let echo: EchoUpstream;
 let gw: TestGateway;

@@ -16,6 +16,29 @@ export function testCertificate(): Promise<DevCertificate> {
   return certPromise;
 }
 
+/**
+ * The proxy tests' tenants: School A, whose /admin only a network no test comes from may reach
+ * (any path that slips into it is a bypass), beside /api and /r; and `acme`, suspended.
+ */
+export function proxyTenants(): PolicyInput['tenants'] {
+  return {
+    'school-a': {
+      name: 'School A',
+      hosts: ['school-a.localhost'],
+      zones: [
+        { name: 'admin', path: '/admin', auth: 'none', ipAllow: ['192.0.2.0/24'] },
+        { name: 'api', path: '/api', auth: 'none' },
+        { name: 'recipient', path: '/r', auth: 'none' },
+      ],
+    },
+    acme: {
+      hosts: ['acme-hr.localhost'],
+      suspended: true,
+      zones: [{ name: 'all', path: '/', auth: 'none' }],
+    },
+  };
+}
+
 /** The tenants of {@link defaultTenants}: a school with admin/api/recipient zones. */
 export function defaultTenants(): PolicyInput['tenants'] {
   return {

@@ -3,6 +3,7 @@ export { basic, cheapHash } from './credentials.js';
 export { type EchoOptions, type EchoRecord, type EchoUpstream, startEchoUpstream } from './echo.js';
 export {
   defaultTenants,
+  proxyTenants,
   startTestGateway,
   type TestGateway,
   type TestGatewayOptions,
