@@ -13,6 +13,7 @@ import {
   fail,
   openKeyring,
   openLive,
+  parseCommand,
   usage,
   where,
 } from './io.js';
@@ -62,16 +63,8 @@ const parseRestore = (argv: string[]) =>
 
 /** Runs `backup now|list`. */
 export async function backupCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parseBackup>;
-  try {
-    parsed = parseBackup(argv);
-  } catch (err) {
-    return usage(io, 'backup', (err as Error).message);
-  }
-  if (parsed.values.help) {
-    io.stdout.write(BACKUP_HELP);
-    return EXIT.ok;
-  }
+  const parsed = parseCommand(io, 'backup', BACKUP_HELP, () => parseBackup(argv));
+  if (typeof parsed === 'number') return parsed;
   const [sub, ...extra] = parsed.positionals;
   if (extra.length > 0 || (sub !== 'now' && sub !== 'list')) return usage(io, 'backup', 'now or list?');
   const w = where(parsed.values, io);
@@ -126,16 +119,8 @@ function printVerification(v: Verification, io: CliIo) {
 
 /** Runs `restore --verify FILE` or `restore FILE --yes`. */
 export async function restoreCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parseRestore>;
-  try {
-    parsed = parseRestore(argv);
-  } catch (err) {
-    return usage(io, 'restore', (err as Error).message);
-  }
-  if (parsed.values.help) {
-    io.stdout.write(RESTORE_HELP);
-    return EXIT.ok;
-  }
+  const parsed = parseCommand(io, 'restore', RESTORE_HELP, () => parseRestore(argv));
+  if (typeof parsed === 'number') return parsed;
   const [file, ...extra] = parsed.positionals;
   if (!file || extra.length > 0) return usage(io, 'restore', 'give one backup file');
   const w = where(parsed.values, io);

@@ -86,3 +86,27 @@ export function usage(io: CliIo, command: string, message: string): number {
   );
   return EXIT.usage;
 }
+
+/**
+ * Parses a command's arguments and answers what every command answers alike: an argument the
+ * command does not take (the usage line, exit 2) and `--help` (its help text, exit 0).
+ * @returns the parsed arguments, or the exit code when it has already answered
+ */
+export function parseCommand<T extends { values: { help?: boolean | undefined } }>(
+  io: CliIo,
+  command: string,
+  help: string,
+  parse: () => T,
+): T | number {
+  let parsed: T;
+  try {
+    parsed = parse();
+  } catch (err) {
+    return usage(io, command, (err as Error).message);
+  }
+  if (parsed.values.help) {
+    io.stdout.write(help);
+    return EXIT.ok;
+  }
+  return parsed;
+}

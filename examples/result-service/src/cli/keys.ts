@@ -4,7 +4,17 @@ import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createKeyFile, masterKeyId, readKeyFile } from '../crypto/master-key.js';
 import { updateDataStatus } from '../data-status.js';
-import { type CliIo, COMMON_HELP, COMMON_OPTIONS, EXIT, fail, openKeyring, usage, where } from './io.js';
+import {
+  type CliIo,
+  COMMON_HELP,
+  COMMON_OPTIONS,
+  EXIT,
+  fail,
+  openKeyring,
+  parseCommand,
+  usage,
+  where,
+} from './io.js';
 
 export const KEYS_HELP = `Usage: result-service keys status|rotate [--new-key-file FILE] [options]
 
@@ -26,16 +36,8 @@ const parse = (argv: string[]) =>
 
 /** Runs `keys status|rotate`. */
 export async function keysCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    return usage(io, 'keys', (err as Error).message);
-  }
-  if (parsed.values.help) {
-    io.stdout.write(KEYS_HELP);
-    return EXIT.ok;
-  }
+  const parsed = parseCommand(io, 'keys', KEYS_HELP, () => parse(argv));
+  if (typeof parsed === 'number') return parsed;
   const [sub, ...extra] = parsed.positionals;
   if (extra.length > 0 || (sub !== 'status' && sub !== 'rotate'))
     return usage(io, 'keys', 'status or rotate?');

@@ -10,6 +10,7 @@ import {
   fail,
   openKeyring,
   openLive,
+  parseCommand,
   usage,
   where,
 } from './io.js';
@@ -36,16 +37,8 @@ const parse = (argv: string[]) =>
 
 /** Runs `purge TENANT [--yes]`. */
 export async function purgeCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    return usage(io, 'purge', (err as Error).message);
-  }
-  if (parsed.values.help) {
-    io.stdout.write(PURGE_HELP);
-    return EXIT.ok;
-  }
+  const parsed = parseCommand(io, 'purge', PURGE_HELP, () => parse(argv));
+  if (typeof parsed === 'number') return parsed;
   const [tenant, ...extra] = parsed.positionals;
   if (!tenant || extra.length > 0) return usage(io, 'purge', 'give one tenant id');
   const w = where(parsed.values, io);
