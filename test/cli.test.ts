@@ -2,48 +2,16 @@
  * The real `resultgate` CLI, spawned as a process (Node 24 + tsx, `source` condition): check,
  * hash-password, users, --help and exit codes.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devCertificate } from '../scripts/dev-cert.js';
+import { runCli } from './helpers/serve.js';
 
-const MAIN = fileURLToPath(new URL('../packages/gateway/src/cli/main.ts', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-
-// A developer's own RESULTGATE_POLICY must not leak into the tests.
-const { RESULTGATE_POLICY: _ignored, ...inherited } = process.env;
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `resultgate ...args` with `input` on stdin; killed after 30 s. */
-function resultgate(args: string[], input = '', env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', TSX, MAIN, ...args], {
-      env: { ...inherited, ...env },
-      cwd: dir,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
+/** Runs `resultgate ...args` in the test's directory with `input` on stdin; killed after 30 s. */
+const resultgate = (args: string[], input = '', env: Record<string, string> = {}) =>
+  runCli(args, { cwd: dir, input, env });
 
 // hash-password's own cost (N=32768, r=8, p=1): `check` refuses weaker ones.
 const HASH = 'scrypt$32768$8$1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2g=';

@@ -5,11 +5,8 @@
  * the login form), and the policy file then holds scrypt for that user — written atomically,
  * audited — while `resultgate check` names the users still on a legacy hash.
  */
-import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -21,33 +18,9 @@ import {
   startTestGateway,
   type TestGateway,
 } from './helpers/index.js';
+import { runCli } from './helpers/serve.js';
 
-const MAIN = fileURLToPath(new URL('../packages/gateway/src/cli/main.ts', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const { RESULTGATE_POLICY: _ignored, ...inherited } = process.env;
-
-function resultgate(
-  args: string[],
-  cwd: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', TSX, MAIN, ...args], {
-      env: inherited,
-      cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const resultgate = (args: string[], cwd: string) => runCli(args, { cwd });
 
 // What `openssl passwd -apr1 -salt 12345678 secret` (and so htpasswd -m) writes for "secret".
 const APR1_SECRET = '$apr1$12345678$0lqb/6VUFP8JY/s/jTrIk0';

@@ -125,23 +125,38 @@ export function spawnServe(policyFile: string, args: string[] = []): Promise<Ser
   });
 }
 
+/** What {@link runCli} gives the process besides its arguments. */
+export interface CliRun {
+  /** The working directory. @default the test runner's */
+  cwd?: string;
+  /** Written to stdin, then closed. @default stdin is /dev/null */
+  input?: string;
+  /** Variables on top of the test runner's environment (less RESULTGATE_POLICY). */
+  env?: Record<string, string>;
+}
+
 /** Runs `resultgate ...args` to its end (killed after 30 s). */
-export function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  run: CliRun = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=source', '--import', TSX, CLI_MAIN, ...args], {
-      env: { ...inherited, NODE_NO_WARNINGS: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...inherited, NODE_NO_WARNINGS: '1', ...run.env },
+      cwd: run.cwd,
+      stdio: [run.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    if (run.input !== undefined) child.stdin!.end(run.input);
   });
 }
 
