@@ -10,6 +10,7 @@ import { generate } from 'selfsigned';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashPassword } from '../credentials/password.js';
 import { validPolicy } from '../testing/policy-fixture.js';
+import { runCliInProcess } from '../testing/run-cli.js';
 import type { CliIo } from './command.js';
 import { main } from './main.js';
 
@@ -17,18 +18,8 @@ let root: string;
 let strongHash: string;
 let cert: { cert: string; key: string };
 
-async function run(argv: string[], input = '') {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const stdin = new PassThrough();
-  stdin.end(input);
-  const code = await main(argv, { stdin, stdout, stderr, env: {}, cwd: root } as CliIo);
-  return { code, out, err };
-}
+/** Runs the CLI in-process in the test's directory, `input` on stdin. */
+const run = (argv: string[], input = '') => runCliInProcess(main, argv, root, input);
 
 function policy() {
   const p = validPolicy();

@@ -1,24 +1,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_HASH, validPolicy } from '../testing/policy-fixture.js';
-import type { CliIo } from './command.js';
+import { runCliInProcess } from '../testing/run-cli.js';
 import { main } from './main.js';
 
 let root: string;
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdin: new PassThrough(), stdout, stderr, env: {}, cwd: root } as CliIo);
-  return { code, out, err };
-}
+/** Runs the CLI in-process in the test's directory, with captured output. */
+const run = (argv: string[]) => runCliInProcess(main, argv, root);
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'rg-report-'));
