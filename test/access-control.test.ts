@@ -19,8 +19,6 @@ import {
   type TestGateway,
 } from './helpers/index.js';
 
-/** A cheap `scrypt$N$r$p$salt$hash` (N=1024): these tests are about behaviour, not cost. */
-
 const PROXY = '127.0.0.10';
 const tenants: PolicyInput['tenants'] = {
   'school-a': {

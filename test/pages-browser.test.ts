@@ -13,21 +13,17 @@
  * main pages are saved there as PNGs for the README; otherwise they go to test/artifacts/.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  type RunningResultService,
-  startResultService,
-  type TenantProfileInput,
-} from '@resultgate/example-result-service';
+import type { RunningResultService, TenantProfileInput } from '@resultgate/example-result-service';
 import type { PolicyInput } from '@resultgate/gateway';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations, browserRuns, CHROMIUM, launchBrowser } from './helpers/browser.js';
 import { cheapHash, httpsRequest, startTestGateway, type TestGateway } from './helpers/index.js';
+import { startTestResultService, type TestResultService } from './helpers/result-service.js';
 
 const SHOTS = process.env.SCREENSHOT_DIR
   ? resolve(process.env.SCREENSHOT_DIR)
@@ -90,7 +86,7 @@ const profiles: Record<string, TenantProfileInput> = {
 };
 
 describe.skipIf(!browserRuns)('pages in a real browser (chromium), with axe-core on each', () => {
-  let dir: string;
+  let results: TestResultService;
   let service: RunningResultService;
   let gw: TestGateway;
   let browser: Browser;
@@ -98,16 +94,12 @@ describe.skipIf(!browserRuns)('pages in a real browser (chromium), with axe-core
   const violations: string[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pages-browser-'));
-    const identitySecret = new Uint8Array(randomBytes(32));
-    service = await startResultService({
-      port: 0,
-      dbFile: join(dir, 'results.db'),
-      outboxDir: join(dir, 'outbox'),
-      identitySecret,
+    results = await startTestResultService('pages-browser-', {
       schedulerIntervalMs: 100,
       tenants: profiles,
     });
+    service = results.service;
+    const { identitySecret } = results;
     gw = await startTestGateway({
       upstream: service.url,
       tenants,
@@ -122,8 +114,7 @@ describe.skipIf(!browserRuns)('pages in a real browser (chromium), with axe-core
   afterAll(async () => {
     await browser?.close();
     await gw?.close();
-    await service?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await results?.close();
   });
 
   type Session = Awaited<ReturnType<BrowserContext['storageState']>>;
@@ -188,7 +179,7 @@ describe.skipIf(!browserRuns)('pages in a real browser (chromium), with axe-core
     const { accessCode, pin } = sent.json() as { accessCode: string; pin: string };
 
     // The e-mail: from the school by name, its link the gateway's real address (port included).
-    const outbox = join(dir, 'outbox', 'school-a');
+    const outbox = join(results.dir, 'outbox', 'school-a');
     let mail = '';
     for (let i = 0; i < 150 && mail === ''; i++) {
       const files = (() => {

@@ -7,12 +7,10 @@
  * exercised, or if an answer matches no documented response.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type RunningResultService, startResultService } from '@resultgate/example-result-service';
+import type { RunningResultService } from '@resultgate/example-result-service';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +21,7 @@ import {
   startTestGateway,
   type TestGateway,
 } from './helpers/index.js';
+import { startTestResultService, type TestResultService } from './helpers/result-service.js';
 import { DOCUMENT } from './openapi/generate.js';
 
 type Json = Record<string, unknown>;
@@ -87,14 +86,13 @@ function expectDocumented(method: string, target: string, res: RawResponse) {
 const PASSWORD = 'Contract-Pass-1';
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 
-let dir: string;
+let results: TestResultService;
 let service: RunningResultService;
 let gw: TestGateway;
 let receiver: ReturnType<typeof createServer>;
 const hooks: { path: string; body: unknown; headers: Json }[] = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'contract-'));
   receiver = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -107,16 +105,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const hookBase = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-  const identitySecret = new Uint8Array(randomBytes(32));
-  service = await startResultService({
-    port: 0,
-    dbFile: join(dir, 'results.db'),
-    outboxDir: join(dir, 'outbox'),
-    identitySecret,
+  results = await startTestResultService('contract-', {
     schedulerIntervalMs: 100,
     webhooks: { 'school-a': { url: `${hookBase}/status`, secret: SECRET } },
     notifyWebhooks: { 'school-a': { url: `${hookBase}/notify`, secret: SECRET } },
   });
+  service = results.service;
+  const { identitySecret } = results;
   gw = await startTestGateway({
     upstream: service.url,
     tenants: {
@@ -132,9 +127,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.close();
-  await service?.close();
+  await results?.close();
   await new Promise((r) => receiver?.close(r));
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const auth = `Basic ${Buffer.from(`hr-sync:${PASSWORD}`).toString('base64')}`;

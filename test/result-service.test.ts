@@ -19,8 +19,6 @@ import {
 } from './helpers/index.js';
 import { startTestResultService, type TestResultService } from './helpers/result-service.js';
 
-/** A cheap `scrypt$N$r$p$salt$hash` (N=1024): this test is about the flow, not the cost. */
-
 const tenants: PolicyInput['tenants'] = {
   'school-a': {
     name: 'School A',
@@ -54,7 +52,7 @@ let service: RunningResultService;
 let gw: TestGateway;
 
 beforeAll(async () => {
-  results = await startTestResultService('result-service-e2e-', 100);
+  results = await startTestResultService('result-service-e2e-', { schedulerIntervalMs: 100 });
   service = results.service;
   const { identitySecret } = results;
   gw = await startTestGateway({ upstream: service.url, tenants, deps: { identitySecret } });

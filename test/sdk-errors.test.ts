@@ -80,7 +80,7 @@ function slowHandler(req: IncomingMessage, res: ServerResponse): boolean {
 }
 
 beforeAll(async () => {
-  results = await startTestResultService('sdk-errors-e2e-', 100);
+  results = await startTestResultService('sdk-errors-e2e-', { schedulerIntervalMs: 100 });
   service = results.service;
   const { identitySecret } = results;
   serviceGw = await startTestGateway({

@@ -22,7 +22,7 @@ let gw: TestGateway;
 let client: ResultClient;
 
 beforeAll(async () => {
-  results = await startTestResultService('sdk-idem-', 0);
+  results = await startTestResultService('sdk-idem-', { schedulerIntervalMs: 0 });
   service = results.service;
   const { identitySecret } = results;
   gw = await startTestGateway({

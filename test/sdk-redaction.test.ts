@@ -105,7 +105,7 @@ function slowHandler(req: IncomingMessage, res: ServerResponse): boolean {
 }
 
 beforeAll(async () => {
-  results = await startTestResultService('sdk-redaction-', 0);
+  results = await startTestResultService('sdk-redaction-', { schedulerIntervalMs: 0 });
   service = results.service;
   const { identitySecret } = results;
   const deps = { identitySecret };

@@ -5,12 +5,9 @@
  * several pages, and a status webhook verified (a forged one rejected).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type RunningResultService, startResultService } from '@resultgate/example-result-service';
+import type { RunningResultService } from '@resultgate/example-result-service';
 import type { PolicyInput } from '@resultgate/gateway';
 import {
   AuthenticationError,
@@ -30,6 +27,7 @@ import { createNodeFetch, LOCALHOST_RESOLVE } from '@resultgate/sdk/node';
 import { signWebhook, verifyWebhook, type WebhookVerificationError } from '@resultgate/sdk/webhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cheapHash, startTestGateway, type TestGateway, testCertificate } from './helpers/index.js';
+import { startTestResultService, type TestResultService } from './helpers/result-service.js';
 
 /** A cheap scrypt hash (N=1024): this test is about the SDK, not the hashing cost. */
 
@@ -69,7 +67,7 @@ const special: Record<string, PolicyInput['tenants'][string]> = {
 };
 const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 
-let dir: string;
+let results: TestResultService;
 let service: RunningResultService;
 let gw: TestGateway;
 let deadGw: TestGateway;
@@ -80,7 +78,6 @@ const refused: string[] = [];
 let receiver: ReturnType<typeof createServer>;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sdk-e2e-'));
   receiver = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -99,16 +96,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
-  const identitySecret = new Uint8Array(randomBytes(32));
-  service = await startResultService({
-    port: 0,
-    dbFile: join(dir, 'results.db'),
-    outboxDir: join(dir, 'outbox'),
-    identitySecret,
+  results = await startTestResultService('sdk-e2e-', {
     schedulerIntervalMs: 100,
     webhooks: { 'school-a': { url: hookUrl, secret: WEBHOOK_SECRET } },
     webhookRetryMs: [200, 500],
   });
+  service = results.service;
+  const { identitySecret } = results;
   gw = await startTestGateway({ upstream: service.url, tenants, deps: { identitySecret } });
   for (const [id, tenant] of Object.entries(special)) {
     specialGw[id] = await startTestGateway({
@@ -134,9 +128,8 @@ afterAll(async () => {
   await gw?.close();
   await deadGw?.close();
   for (const g of Object.values(specialGw)) await g.close();
-  await service?.close();
+  await results?.close();
   await new Promise((r) => receiver?.close(r));
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const resolve = { ...LOCALHOST_RESOLVE };

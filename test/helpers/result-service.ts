@@ -8,10 +8,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunningResultService, startResultService } from '@resultgate/example-result-service';
+import {
+  type ResultServiceOptions,
+  type RunningResultService,
+  startResultService,
+} from '@resultgate/example-result-service';
 
 export interface TestResultService {
   service: RunningResultService;
+  /** The directory of its database (`results.db`) and outbox (`outbox/`). */
+  dir: string;
   /** The secret the gateway signs identities with; pass it as `deps.identitySecret`. */
   identitySecret: Uint8Array;
   /** Stops the service, then removes its directory. */
@@ -21,11 +27,11 @@ export interface TestResultService {
 /**
  * Starts the result service in a new directory under the system's temp folder.
  * @param prefix the directory's name prefix (says which test left it, should one remain)
- * @param schedulerIntervalMs how often the scheduler ticks; 0 turns it off
+ * @param options the service's other options (`schedulerIntervalMs`: 0 turns the scheduler off)
  */
 export async function startTestResultService(
   prefix: string,
-  schedulerIntervalMs: number,
+  options: Omit<ResultServiceOptions, 'port' | 'dbFile' | 'outboxDir' | 'identitySecret'>,
 ): Promise<TestResultService> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const remove = () => rmSync(dir, { recursive: true, force: true });
@@ -36,10 +42,11 @@ export async function startTestResultService(
       dbFile: join(dir, 'results.db'),
       outboxDir: join(dir, 'outbox'),
       identitySecret,
-      schedulerIntervalMs,
+      ...options,
     });
     return {
       service,
+      dir,
       identitySecret,
       async close() {
         await service.close();
