@@ -4,19 +4,14 @@
  * exit 1 naming the first bad line — an edited line, a removed one, an inserted one (with its own
  * hash recomputed), two lines swapped, the newest lines cut (the head), the oldest line cut.
  */
-import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PolicyInput } from '@resultgate/gateway';
 import { chainHash } from '@resultgate/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cheapHash, httpsRequest, startEchoUpstream, startTestGateway } from './helpers/index.js';
-
-const MAIN = fileURLToPath(new URL('../packages/gateway/src/cli/main.ts', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+import { runCli } from './helpers/serve.js';
 
 const tenants: PolicyInput['tenants'] = {
   'school-a': {
@@ -28,25 +23,7 @@ const tenants: PolicyInput['tenants'] = {
 };
 
 /** `resultgate logs verify DIR` as a process. */
-function verify(dir: string): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=source', '--import', TSX, MAIN, 'logs', 'verify', dir],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout });
-    });
-  });
-}
+const verify = (dir: string) => runCli(['logs', 'verify', dir]);
 
 let pristine: string;
 let work: string;

@@ -5,12 +5,9 @@
  * admin's /.gateway/logs gives only that tenant's lines, and `resultgate logs verify` passes,
  * then fails after an edited line and after a cut head.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PolicyInput } from '@resultgate/gateway';
 import { type Logs, logsRoute, openLogs } from '@resultgate/gateway/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,9 +21,7 @@ import {
   startTestGateway,
   type TestGateway,
 } from './helpers/index.js';
-
-const MAIN = fileURLToPath(new URL('../packages/gateway/src/cli/main.ts', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+import { runCli } from './helpers/serve.js';
 
 const SECRETS = {
   passwords: ['Sync-Password-1', 'WrongPass-XYZ', 'B-Sync-Password-1', 'B-Wrong-Pass', 'Admin-Password-1'],
@@ -103,21 +98,7 @@ async function allLogText(dir = logDir): Promise<string> {
   return text;
 }
 
-function resultgate(args: string[]): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', TSX, MAIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout });
-    });
-  });
-}
+const resultgate = (args: string[]) => runCli(args);
 
 beforeAll(async () => {
   logDir = await mkdtemp(join(tmpdir(), 'resultgate-logs-e2e-'));
