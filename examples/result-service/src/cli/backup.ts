@@ -1,7 +1,6 @@
 /** `result-service backup now|list` and `result-service restore [--verify] FILE`. */
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { type BackupEntry, backupNow, listBackups } from '../backup/backup.js';
 import { restoreBackup, type Verification, verifyBackup } from '../backup/restore.js';
 import { recordBackup } from '../backup/schedule.js';
@@ -55,15 +54,11 @@ function rows(tenants: BackupEntry['tenants']): string {
   );
 }
 
-const parseBackup = (argv: string[]) =>
-  parseArgs({ args: argv, options: COMMON_OPTIONS, allowPositionals: true, strict: true });
 const RESTORE_OPTIONS = { ...COMMON_OPTIONS, verify: { type: 'boolean' }, yes: { type: 'boolean' } } as const;
-const parseRestore = (argv: string[]) =>
-  parseArgs({ args: argv, options: RESTORE_OPTIONS, allowPositionals: true, strict: true });
 
 /** Runs `backup now|list`. */
 export async function backupCommand(argv: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommand(io, 'backup', BACKUP_HELP, () => parseBackup(argv));
+  const parsed = parseCommand(io, 'backup', BACKUP_HELP, COMMON_OPTIONS, argv);
   if (typeof parsed === 'number') return parsed;
   const [sub, ...extra] = parsed.positionals;
   if (extra.length > 0 || (sub !== 'now' && sub !== 'list')) return usage(io, 'backup', 'now or list?');
@@ -119,7 +114,7 @@ function printVerification(v: Verification, io: CliIo) {
 
 /** Runs `restore --verify FILE` or `restore FILE --yes`. */
 export async function restoreCommand(argv: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommand(io, 'restore', RESTORE_HELP, () => parseRestore(argv));
+  const parsed = parseCommand(io, 'restore', RESTORE_HELP, RESTORE_OPTIONS, argv);
   if (typeof parsed === 'number') return parsed;
   const [file, ...extra] = parsed.positionals;
   if (!file || extra.length > 0) return usage(io, 'restore', 'give one backup file');

@@ -5,6 +5,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { Keyring } from '../crypto/keyring.js';
 import { loadMasterKey } from '../crypto/master-key.js';
 import { type DataPaths, dataPaths } from '../paths.js';
@@ -87,24 +88,34 @@ export function usage(io: CliIo, command: string, message: string): number {
   return EXIT.usage;
 }
 
+/** A command's flags, as node:util's parseArgs takes them. */
+type Options = NonNullable<ParseArgsConfig['options']>;
+/** What parseArgs returns for a command's flags, positionals allowed. */
+type Parsed<O extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
+>;
+
 /**
- * Parses a command's arguments and answers what every command answers alike: an argument the
- * command does not take (the usage line, exit 2) and `--help` (its help text, exit 0).
+ * Parses a command's arguments (strict: an unknown flag is an error; positionals allowed) and
+ * answers what every command answers alike: a bad argument (the usage line, exit 2) and `--help`
+ * (its help text, exit 0).
  * @returns the parsed arguments, or the exit code when it has already answered
  */
-export function parseCommand<T extends { values: { help?: boolean | undefined } }>(
+export function parseCommand<O extends Options>(
   io: CliIo,
   command: string,
   help: string,
-  parse: () => T,
-): T | number {
-  let parsed: T;
+  options: O,
+  argv: string[],
+): Parsed<O> | number {
+  let parsed: Parsed<O>;
   try {
-    parsed = parse();
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {
     return usage(io, command, (err as Error).message);
   }
-  if (parsed.values.help) {
+  // Every command's options include COMMON_OPTIONS' `help`; the generic type cannot see it.
+  if ((parsed.values as { help?: boolean }).help) {
     io.stdout.write(help);
     return EXIT.ok;
   }

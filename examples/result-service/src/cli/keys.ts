@@ -1,7 +1,6 @@
 /** `result-service keys status|rotate`: the keyring and master-key rotation. */
 import { existsSync, renameSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createKeyFile, masterKeyId, readKeyFile } from '../crypto/master-key.js';
 import { updateDataStatus } from '../data-status.js';
 import {
@@ -31,12 +30,10 @@ export const KEYS_HELP = `Usage: result-service keys status|rotate [--new-key-fi
 ${COMMON_HELP}`;
 
 const OPTIONS = { ...COMMON_OPTIONS, 'new-key-file': { type: 'string' } } as const;
-const parse = (argv: string[]) =>
-  parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
 
 /** Runs `keys status|rotate`. */
 export async function keysCommand(argv: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommand(io, 'keys', KEYS_HELP, () => parse(argv));
+  const parsed = parseCommand(io, 'keys', KEYS_HELP, OPTIONS, argv);
   if (typeof parsed === 'number') return parsed;
   const [sub, ...extra] = parsed.positionals;
   if (extra.length > 0 || (sub !== 'status' && sub !== 'rotate'))

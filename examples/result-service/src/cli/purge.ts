@@ -1,6 +1,5 @@
 /** `result-service purge T --yes`: the result service's half of a tenant's contract end. */
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { purgeTenant } from '../purge.js';
 import {
   type CliIo,
@@ -32,12 +31,10 @@ Without --yes it only says what it would remove.
 ${COMMON_HELP}`;
 
 const OPTIONS = { ...COMMON_OPTIONS, yes: { type: 'boolean' } } as const;
-const parse = (argv: string[]) =>
-  parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
 
 /** Runs `purge TENANT [--yes]`. */
 export async function purgeCommand(argv: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommand(io, 'purge', PURGE_HELP, () => parse(argv));
+  const parsed = parseCommand(io, 'purge', PURGE_HELP, OPTIONS, argv);
   if (typeof parsed === 'number') return parsed;
   const [tenant, ...extra] = parsed.positionals;
   if (!tenant || extra.length > 0) return usage(io, 'purge', 'give one tenant id');
