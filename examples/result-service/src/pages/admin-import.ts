@@ -171,18 +171,23 @@ ${confirm}`,
     );
   };
 
+  /** A post without this session's form token: the upload form again, with why (403). */
+  const csrfRefused = (c: Context<ServiceEnv>, lang: Lang) => {
+    const t = ADMIN_TEXT[lang];
+    return page(
+      c,
+      lang,
+      t.import,
+      html`<h1>${t.import}</h1><p class="error" role="alert">${t.csrf}</p>${uploadForm(c, lang)}`,
+      403,
+    );
+  };
+
   pages.post('/import', bodyLimit({ maxSize: MAX_FILE + 64 * 1024 }), async (c) => {
     const form = await readForm(c);
     const lang = langOf(c, form);
     const t = ADMIN_TEXT[lang];
-    if (!formTokenOk(c, ctx, form.csrf))
-      return page(
-        c,
-        lang,
-        t.import,
-        html`<h1>${t.import}</h1><p class="error" role="alert">${t.csrf}</p>${uploadForm(c, lang)}`,
-        403,
-      );
+    if (!formTokenOk(c, ctx, form.csrf)) return csrfRefused(c, lang);
     const file = form.file;
     let decoded: { text: string; encoding: string };
     try {
@@ -211,14 +216,7 @@ ${confirm}`,
     const form = await readForm(c);
     const lang = langOf(c, form);
     const t = ADMIN_TEXT[lang];
-    if (!formTokenOk(c, ctx, form.csrf))
-      return page(
-        c,
-        lang,
-        t.import,
-        html`<h1>${t.import}</h1><p class="error" role="alert">${t.csrf}</p>${uploadForm(c, lang)}`,
-        403,
-      );
+    if (!formTokenOk(c, ctx, form.csrf)) return csrfRefused(c, lang);
     const text = typeof form.data === 'string' ? Buffer.from(form.data, 'base64').toString('utf8') : '';
     const key = typeof form.key === 'string' ? form.key : '';
     const { tenant, requestId } = c.get('identity');

@@ -177,7 +177,18 @@ describe('CSV import', () => {
   });
 
   it('refuses an import without the CSRF token and a file that is not CSV text', async () => {
-    expect((await upload(new TextEncoder().encode(header), 'forged')).status).toBe(403);
+    const forged = await upload(new TextEncoder().encode(header), 'forged');
+    expect(forged.status).toBe(403);
+    expect(await forged.text()).toContain('type="file"');
+    // The confirmation step checks the token too: nothing is registered without it.
+    const confirm = await postForm('/admin/import/confirm', {
+      csrf: 'forged',
+      lang: 'en',
+      key: 'k',
+      data: '',
+    });
+    expect(confirm.status).toBe(403);
+    expect((await (await svc.call('a', 'GET', '/api/v1/results')).json()).data).toEqual([]);
     const csrf = hidden(await (await get('/admin/import')).text(), 'csrf');
     const res = await upload(new Uint8Array([0xff, 0xfe, 0xfd, 0x00, 0x81]), csrf);
     expect(res.status).toBe(400);
