@@ -336,6 +336,29 @@ describe('retention and schedule', () => {
     expect(() => nextRunAt(t, '24:00')).toThrow(/HH:MM/);
   });
 
+  it('a failed backup is reported in the status file and kept there across a restart', async () => {
+    const notADir = join(dir, 'backups-is-a-file');
+    writeFileSync(notADir, 'x');
+    const options = { port: 0, dbFile, identitySecret: TEST_SECRET, schedulerIntervalMs: 0 };
+    const backup = { at: '03:30', retentionDays: 7, dir: notADir };
+    let service = await startResultService({ ...options, backup });
+    try {
+      await expect(service.backupNow()).rejects.toThrow();
+    } finally {
+      await service.close();
+    }
+    const failed = readDataStatus(dataPaths(dbFile).statusFile).backup;
+    expect(failed?.last).toBeNull();
+    expect(failed?.lastError?.message).toMatch(/\S/);
+    service = await startResultService({ ...options, backup });
+    try {
+      // The schedule written again at start keeps the error until a backup succeeds.
+      expect(readDataStatus(dataPaths(dbFile).statusFile).backup?.lastError).toEqual(failed?.lastError);
+    } finally {
+      await service.close();
+    }
+  });
+
   it('a service schedules the next backup and reports it; backup: false has none', async () => {
     const service = await startResultService({
       port: 0,

@@ -53,6 +53,19 @@ export function startBackupSchedule(
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
+  /** The schedule in the status file, keeping the last backup; the last error unless given anew. */
+  const writeSchedule = (lastError?: { at: string; message: string }) =>
+    updateDataStatus(
+      statusFile,
+      (s) => {
+        s.backup = {
+          ...scheduleStatus(options),
+          last: s.backup?.last ?? null,
+          lastError: lastError ?? s.backup?.lastError ?? null,
+        };
+      },
+      now,
+    );
 
   const runNow = async (): Promise<BackupEntry> => {
     try {
@@ -62,17 +75,7 @@ export function startBackupSchedule(
       return entry;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      updateDataStatus(
-        statusFile,
-        (s) => {
-          s.backup = {
-            ...scheduleStatus(options),
-            last: s.backup?.last ?? null,
-            lastError: { at: new Date(now()).toISOString(), message },
-          };
-        },
-        now,
-      );
+      writeSchedule({ at: new Date(now()).toISOString(), message });
       throw err;
     }
   };
@@ -96,17 +99,7 @@ export function startBackupSchedule(
     );
     timer.unref();
   };
-  updateDataStatus(
-    statusFile,
-    (s) => {
-      s.backup = {
-        ...scheduleStatus(options),
-        last: s.backup?.last ?? null,
-        lastError: s.backup?.lastError ?? null,
-      };
-    },
-    now,
-  );
+  writeSchedule();
   arm();
   return {
     next: () => nextAt,
