@@ -1,11 +1,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LRUCache } from 'lru-cache';
 import { describe, expect, it } from 'vitest';
-import { SecurityState, stateDir } from './index.js';
+import { capped, SecurityState, stateDir } from './index.js';
 
 const key = 'u\0t\0alice';
 const fail = (s: SecurityState, now: number) => s.fail([{ key, max: 2 }], 60_000, 120_000, now);
+
+describe('the in-memory mirrors', () => {
+  it('hold at most their cap, dropping the least recently used, and reserve nothing up front', () => {
+    const cache = new LRUCache<string, number>(capped(3));
+    for (let i = 0; i < 5; i++) cache.set(`k${i}`, i);
+    expect(cache.size).toBe(3);
+    expect([...cache.keys()]).toEqual(['k4', 'k3', 'k2']);
+    // `max` would make lru-cache allocate its arrays for the whole cap at once (20 MB for 500,000).
+    expect(capped(500_000)).not.toHaveProperty('max');
+  });
+});
 
 describe('SecurityState', () => {
   it('answers the hot path from memory and keeps lockouts and logouts across a restart', async () => {

@@ -47,7 +47,7 @@ export function stateDir(policy: Pick<Policy, 'logs' | 'sharedState'>): string {
 }
 
 /** At most `entries` entries, with storage that grows as they come. */
-function capped(entries: number): LRUCache.Options<string, number, unknown> {
+export function capped(entries: number): LRUCache.Options<string, number, unknown> {
   return { maxSize: entries, sizeCalculation: () => 1 };
 }
 
