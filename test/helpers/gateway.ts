@@ -17,6 +17,21 @@ export function testCertificate(): Promise<DevCertificate> {
 }
 
 /**
+ * Writes the test certificate and its key (mode 600) into `dir`.
+ * @returns the `server.https` fields that point at them, on 127.0.0.1 port 0
+ */
+export async function writeTestCertificate(
+  dir: string,
+): Promise<{ port: 0; host: '127.0.0.1'; certFile: string; keyFile: string }> {
+  const { cert, key } = await testCertificate();
+  const certFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  await writeFile(certFile, cert);
+  await writeFile(keyFile, key, { mode: 0o600 });
+  return { port: 0, host: '127.0.0.1', certFile, keyFile };
+}
+
+/**
  * The proxy tests' tenants: School A, whose /admin only a network no test comes from may reach
  * (any path that slips into it is a bypass), beside /api and /r; and `acme`, suspended.
  */
@@ -93,13 +108,11 @@ export interface TestGateway extends RunningGateway {
  */
 export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'resultgate-e2e-'));
-  const { cert, key } = await testCertificate();
-  await writeFile(join(dir, 'cert.pem'), cert);
-  await writeFile(join(dir, 'key.pem'), key, { mode: 0o600 });
+  const https = await writeTestCertificate(dir);
   const policyInput: PolicyInput = {
     version: 1,
     server: {
-      https: { port: 0, host: '127.0.0.1', certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') },
+      https,
       http: { port: 0, host: '127.0.0.1' },
       admin: { port: 0, host: '127.0.0.1' },
       ...options.server,

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PolicyInput } from '@resultgate/gateway';
 import { basic } from './credentials.js';
-import { testCertificate } from './gateway.js';
+import { writeTestCertificate } from './gateway.js';
 import { httpsRequest, type RawResponse } from './request.js';
 
 export const CLI_MAIN = fileURLToPath(new URL('../../packages/gateway/src/cli/main.ts', import.meta.url));
@@ -38,13 +38,11 @@ export async function serveDir(options: {
   extra?: Partial<Omit<PolicyInput, 'server' | 'tenants' | 'version'>>;
 }): Promise<ServeDir> {
   const dir = await mkdtemp(join(tmpdir(), 'resultgate-serve-'));
-  const { cert, key } = await testCertificate();
-  await writeFile(join(dir, 'cert.pem'), cert);
-  await writeFile(join(dir, 'key.pem'), key, { mode: 0o600 });
+  const https = await writeTestCertificate(dir);
   const policy: PolicyInput = {
     version: 1,
     server: {
-      https: { port: 0, host: '127.0.0.1', certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') },
+      https,
       admin: { port: 0, host: '127.0.0.1' },
       upstream: { url: options.upstream },
     },
