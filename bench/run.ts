@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type AllocationFigures, allocationReport, measureAllocation } from './lib/alloc.js';
 import { type BenchOptions, HELP, parseBenchArgs, type TargetName } from './lib/args.js';
 import {
   countInstructions,
@@ -189,6 +190,7 @@ async function main(): Promise<void> {
   const failed: Record<string, string> = {};
   const runs = new Map<TargetName, RunResult[]>();
   let profile: Awaited<ReturnType<typeof profileTargets>> | undefined;
+  const allocations: AllocationFigures[] = [];
   let capped = false;
   const heaps: Record<string, { heapUsedAfterGc: number; heapTotal: number; rss: number }> = {};
   try {
@@ -220,6 +222,18 @@ async function main(): Promise<void> {
           rss: m.before.rss,
         };
       }
+    }
+    for (const t of o.alloc ? live : []) {
+      if (Date.now() + perRun * 1000 > deadline) {
+        capped = true;
+        break;
+      }
+      const figures = await measureAllocation(
+        t,
+        loadOpts(o),
+        join(RESULTS, `${t.name}-${stamp}.heapprofile`),
+      );
+      if (figures) allocations.push(figures);
     }
     if (o.profile && Date.now() + 2 * (o.warmupS + Math.max(o.durationS, 5) + 5) * 1000 < deadline) {
       profile = await profileTargets(o, upstream.port, scratch, RESULTS, stamp);
@@ -258,6 +272,7 @@ async function main(): Promise<void> {
   for (const c of results)
     console.log(`  ${c.pass === null ? 'n/a ' : c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.value}`);
   if (profile) console.log(`\n${profileReport(profile)}`);
+  if (allocations.length > 0) console.log(`\n${allocationReport(allocations)}`);
 
   const file = join(RESULTS, `${stamp}.json`);
   const json = {
@@ -283,6 +298,7 @@ async function main(): Promise<void> {
     scale: { oneTenant: one ?? null, manyTenants: scale ?? null },
     checks: results,
     profile: profile ?? null,
+    allocations,
   };
   await writeFile(file, `${JSON.stringify(json, null, 2)}\n`);
   console.log(`\nwrote ${file}`);

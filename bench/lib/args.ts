@@ -29,6 +29,7 @@ export interface BenchOptions {
   /** Worker processes of the `gateway-workers` target (`serve --workers N`). */
   workers: number;
   profile: boolean;
+  alloc: boolean;
   /** Count instructions per request under callgrind instead of timing (see lib/instructions.ts). */
   instructions: boolean;
   /** With `instructions`: also list each target's top functions. */
@@ -70,6 +71,8 @@ interleaved, round after round.
   --quick           1 round × 2 s, 0.5 s warm-up (a smoke run; figures are noisy)
   --profile         also CPU-profile the bare proxy and the gateway under load (node --cpu-prof,
                     bench/results/*.cpuprofile) and rank where the gateway's time goes
+  --alloc           also sample each Node target's heap over one more load run and report the
+                    bytes allocated per request (objects already collected included) and where
   --instructions    instead of timing, count the CPU instructions per request of each Node target
                     under valgrind's callgrind (repeatable to about 1 % on a busy machine, where
                     req/s is not; ~1 min per target; needs valgrind)
@@ -127,6 +130,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       workers: { type: 'string' },
       quick: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      alloc: { type: 'boolean', default: false },
       instructions: { type: 'boolean', default: false },
       annotate: { type: 'boolean', default: false },
       'max-wall': { type: 'string' },
@@ -157,6 +161,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     tenants: positive('tenants', values.tenants, 10_000),
     workers: positive('workers', values.workers, 2),
     profile: values.profile,
+    alloc: values.alloc,
     instructions: values.instructions,
     annotate: values.annotate,
     maxWallS: positive('max-wall', values['max-wall'], 300, false),

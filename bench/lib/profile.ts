@@ -41,7 +41,8 @@ export function moduleOf(url: string): string {
   return url.replace(/^file:\/\/.*\/(?=[^/]+\/[^/]+$)/, '');
 }
 
-function shortUrl(url: string): string {
+/** A script URL as a short path (`packages/…`, `node_modules/…`, `bench/…`). */
+export function shortUrl(url: string): string {
   return url.replace(/^file:\/\/.*?\/(node_modules|packages|bench)\//, '$1/');
 }
 
@@ -49,7 +50,7 @@ function shortUrl(url: string): string {
  * Points every frame of a bundled target (bench/.build/*.mjs) back at its source file and line,
  * through the bundle's source map, so that modules and functions are ranked by where they live.
  */
-function toSourceFrames(nodes: ProfileNode[]): void {
+export function toSourceFrames(nodes: readonly { callFrame: ProfileNode['callFrame'] }[]): void {
   const maps = new Map<string, SourceMap | undefined>();
   for (const { callFrame: frame } of nodes) {
     if (!frame.url.startsWith('file://')) continue;

@@ -7,7 +7,7 @@
 import { createServer, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
-import { announceReady, childConfig, exitOnSignal } from './child.js';
+import { announceReady, answerAllocationQueries, childConfig, exitOnSignal } from './child.js';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -50,6 +50,7 @@ const server = createServer((req, res) => {
 });
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => announceReady((server.address() as AddressInfo).port));
+answerAllocationQueries();
 exitOnSignal(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await pool.close();

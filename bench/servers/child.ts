@@ -3,6 +3,7 @@
  * channel the harness opened), and exits cleanly on SIGTERM or when the harness goes away — a clean
  * exit is what makes `node --cpu-prof` write its profile.
  */
+import { Session } from 'node:inspector/promises';
 
 /** The message a target sends once it listens. */
 export interface ReadyMessage {
@@ -46,6 +47,36 @@ export function answerMemoryQueries(): void {
     const before = process.memoryUsage();
     (globalThis as { gc?: () => void }).gc?.();
     process.send?.({ type: 'memory', before, after: process.memoryUsage() });
+  });
+}
+
+/**
+ * Answers the harness's `{ type: 'alloc-start' }` and `{ type: 'alloc-stop' }` (`--alloc`): V8's
+ * sampling heap profiler over the inspector, counting the objects the GC has already collected too
+ * (they are what a request's garbage is). The stop answer carries the profile.
+ */
+export function answerAllocationQueries(): void {
+  let session: Session | undefined;
+  process.on('message', (message: { type?: string }) => {
+    if (message?.type === 'alloc-start') {
+      session = new Session();
+      session.connect();
+      void session
+        .post('HeapProfiler.startSampling', {
+          // Small enough that a 1 KB request's objects are each seen many times over a run.
+          samplingInterval: 256,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        })
+        .then(() => process.send?.({ type: 'alloc-start' }));
+    } else if (message?.type === 'alloc-stop' && session) {
+      const done = session;
+      session = undefined;
+      void done.post('HeapProfiler.stopSampling').then(({ profile }) => {
+        done.disconnect();
+        process.send?.({ type: 'alloc-stop', profile });
+      });
+    }
   });
 }
 

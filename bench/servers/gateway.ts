@@ -20,7 +20,13 @@ import {
 } from '@resultgate/gateway';
 import { AccessLogWriter, LogHealth, memoryDeps } from '@resultgate/gateway/testing';
 import { generate } from 'selfsigned';
-import { announceReady, answerMemoryQueries, childConfig, exitOnSignal } from './child.js';
+import {
+  announceReady,
+  answerAllocationQueries,
+  answerMemoryQueries,
+  childConfig,
+  exitOnSignal,
+} from './child.js';
 import { BENCH_USER, benchPolicy } from './policy.js';
 
 /** What the harness asks of this target. */
@@ -119,6 +125,7 @@ async function runGateway(): Promise<void> {
     admin: false,
   });
   answerMemoryQueries();
+  answerAllocationQueries();
   announceReady(gateway.httpPort!, { ...info, httpsPort: gateway.httpsPort, appReleased: app === undefined });
   exitOnSignal(async () => {
     await gateway.close();

@@ -33,7 +33,7 @@ import {
 } from '../../packages/gateway/src/proxy/headers.js';
 import { appendIdentityHeaders } from '../../packages/gateway/src/proxy/identity.js';
 import { NodeHop } from '../../packages/gateway/src/proxy/node-hop.js';
-import { announceReady, childConfig, exitOnSignal } from './child.js';
+import { announceReady, answerAllocationQueries, childConfig, exitOnSignal } from './child.js';
 import { BENCH_USER, CLIENT_IP } from './policy.js';
 
 const HOP_BY_HOP = new Set([
@@ -161,6 +161,7 @@ app.all('*', async function proxy(c) {
 const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
   announceReady(info.port),
 );
+answerAllocationQueries();
 exitOnSignal(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await pool.close();

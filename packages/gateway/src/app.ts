@@ -19,7 +19,7 @@ import { errorHandler } from './pages/index.js';
 import { chain } from './pipeline.js';
 import type { Policy } from './policy/schema.js';
 import { proxy } from './proxy/index.js';
-import { rq } from './request-state.js';
+import { exposeState, rq } from './request-state.js';
 import { RESERVED_PREFIX, type ReservedRoutes } from './reserved.js';
 import { requireRoles } from './roles/index.js';
 import { idleSession, sessionCore, sessionRoutes, sessionUser } from './session/index.js';
@@ -72,6 +72,7 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
     if (!path?.startsWith(RESERVED_PREFIX)) return next();
     const handler = reserved[path];
     if (!handler) throw new GatewayError('no_route');
+    exposeState(c); // a reserved handler reads `c.var.state`
     return handler(c, next) as ReturnType<MiddlewareHandler<GatewayEnv>>;
   };
   const steps: MiddlewareHandler<GatewayEnv>[] = [

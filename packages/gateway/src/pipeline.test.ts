@@ -1,5 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { describe, expect, it } from 'vitest';
+import { around } from './around.js';
 import { chain } from './pipeline.js';
 import type { GatewayEnv } from './types.js';
 
@@ -66,5 +67,68 @@ describe('chain', () => {
   it('answers 404 when every layer passed on', async () => {
     const res = await appOf([sync('a')]).request('/x');
     expect(res.status).toBe(404);
+  });
+
+  const aroundStep = (name: string, opts: { failBefore?: boolean } = {}) =>
+    around(
+      name,
+      () => {
+        order.push(`${name} before`);
+        if (opts.failBefore) throw new Error(`${name} refused`);
+      },
+      (c) => order.push(`${name} after: ${c.res.status}${c.error ? ` ${c.error.message}` : ''}`),
+    );
+
+  it('runs around steps before the rest and their after innermost first, once the answer is settled', async () => {
+    order.length = 0;
+    const answer: Step = async (c) => {
+      await new Promise((r) => setTimeout(r, 5));
+      order.push('answer');
+      return c.text('ok', 202);
+    };
+    const res = await appOf([aroundStep('id'), aroundStep('log'), sync('a'), answer]).request('/x');
+    expect(res.status).toBe(202);
+    expect(order).toEqual(['id before', 'log before', 'a', 'answer', 'log after: 202', 'id after: 202']);
+  });
+
+  it('gives around steps the rendered denial of a later step, and skips the steps after it', async () => {
+    order.length = 0;
+    const deny: Step = () => {
+      throw new Error('no');
+    };
+    const res = await appOf([aroundStep('id'), deny, aroundStep('never'), sync('never')]).request('/x');
+    expect(res.status).toBe(500);
+    expect(order).toEqual(['id before', 'id after: 500 no']);
+  });
+
+  it("runs an around step's own after when its before throws, and nothing after it", async () => {
+    order.length = 0;
+    const res = await appOf([
+      aroundStep('id'),
+      aroundStep('log', { failBefore: true }),
+      sync('never'),
+    ]).request('/x');
+    expect(res.status).toBe(500);
+    expect(await res.text()).toBe('error: log refused');
+    expect(order).toEqual([
+      'id before',
+      'log before',
+      'log after: 500 log refused',
+      'id after: 500 log refused',
+    ]);
+  });
+
+  it('runs an around step as a plain Hono middleware in the same order', async () => {
+    order.length = 0;
+    const app = new Hono<GatewayEnv>();
+    app.use(aroundStep('id'));
+    app.use(aroundStep('log'));
+    app.get('*', (c) => {
+      order.push('answer');
+      return c.text('ok', 203);
+    });
+    const res = await app.request('/x');
+    expect(res.status).toBe(203);
+    expect(order).toEqual(['id before', 'log before', 'answer', 'log after: 203', 'id after: 203']);
   });
 });

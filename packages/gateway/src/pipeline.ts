@@ -1,8 +1,10 @@
 /**
  * The runner: {@link chain} runs the whole pipeline as one Hono handler. (What the steps are built
- * from, `PipelineContext`, lives beside the deps in deps.ts.)
+ * from, `PipelineContext`, lives beside the deps in deps.ts; a step that also runs after the rest,
+ * in around.ts.)
  */
 import type { Context, ErrorHandler, Handler, MiddlewareHandler } from 'hono';
+import { type AroundStep, isAround } from './around.js';
 import type { GatewayEnv } from './types.js';
 
 type Ctx = Context<GatewayEnv>;
@@ -20,9 +22,12 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * handler's returned Response becomes `c.res` unless one was already set; an error thrown (or
  * rejected) by a handler sets `c.error`, is rendered by `onError` into `c.res`, and the handlers
  * before it see their `next()` resolve normally (so the access log and the request id still run
- * after a denial). Unlike Hono's compose, which wraps every layer in an async function, a handler
- * that returns synchronously costs no promise, and Hono's router and compose run no more than
- * once per request: at 15k requests a second, that per-layer overhead showed in the profile.
+ * after a denial).
+ *
+ * Why not Hono's compose: it wraps every layer in an async function and a `next` closure. Here a
+ * request costs one {@link Walk} — one `next` for all layers, the position kept in it — a handler
+ * that returns synchronously costs no promise, and an {@link AroundStep} costs neither a layer nor a
+ * promise. The proxied request's garbage is what its CPU time follows (npm run bench -- --alloc).
  * @param handlers the middlewares, the last one answering (it is never given a further `next`)
  * @param onError renders an error into a Response (the gateway's error page)
  * @example app.all('*', chain([requestId(ctx), accessLog(ctx), proxy(ctx)], errorHandler(ctx)))
@@ -31,16 +36,96 @@ export function chain(
   handlers: readonly MiddlewareHandler<GatewayEnv>[],
   onError: ErrorHandler<GatewayEnv>,
 ): Handler<GatewayEnv> {
-  const n = handlers.length;
+  const steps: Steps = {
+    handlers,
+    arounds: handlers.map((h) => (isAround(h) ? h : undefined)),
+    onError,
+  };
+  return function pipeline(c): Response | Promise<Outcome> {
+    const walk = new Walk(c, steps);
+    const pending = walk.run(0);
+    if (pending === undefined) return walk.finish();
+    return pending.then(walk.finish);
+  };
+}
 
-  function settle(c: Ctx, res: unknown): void {
-    if (res && c.finalized === false) c.res = res as Response;
+interface Steps {
+  handlers: readonly MiddlewareHandler<GatewayEnv>[];
+  arounds: readonly (AroundStep | undefined)[];
+  onError: ErrorHandler<GatewayEnv>;
+}
+
+/** One request's way through the steps. */
+class Walk {
+  /** The deepest step started: the around steps before it run their `after`. */
+  private at = -1;
+  /** What the last `next()` returned: a handler returning exactly that adds nothing to wait for. */
+  private rest: Promise<void> | undefined;
+
+  constructor(
+    private readonly c: Ctx,
+    private readonly steps: Steps,
+  ) {}
+
+  /** The `next` of every handler: steps are entered one at a time, each calls it at most once. */
+  readonly next = (): Promise<void> => {
+    const rest = this.run(this.at + 1) ?? DONE;
+    this.rest = rest;
+    return rest;
+  };
+
+  /** Runs the steps from `i`; `undefined` when all of it finished synchronously. */
+  run(from: number): Promise<void> | undefined {
+    const { c, steps } = this;
+    const { handlers, arounds } = steps;
+    const n = handlers.length;
+    let i = from;
+    for (let step = arounds[i]; step !== undefined; step = arounds[++i]) {
+      this.at = i;
+      try {
+        step.before(c);
+      } catch (err) {
+        // As `try { before(c); await next() } finally { after(c) }`: its own `after` still runs.
+        this.at = i + 1;
+        return this.fail(err);
+      }
+    }
+    this.at = i;
+    if (i >= n) {
+      // Past the last handler (it called next()): what Hono answers for an unmatched route.
+      if (c.finalized === false) c.res = c.notFound() as Response;
+      return undefined;
+    }
+    this.rest = undefined;
+    let res: unknown;
+    try {
+      res = handlers[i]!(c, this.next);
+    } catch (err) {
+      return this.fail(err);
+    }
+    if (res === DONE) return undefined;
+    // A handler that returned its own `next()`: the rest's promise already settles the outcome
+    // (it never rejects with an Error), so it is passed up as it is.
+    if (res === this.rest && res !== undefined) return this.rest;
+    if (isThenable(res)) {
+      return Promise.resolve(res).then(
+        (value) => this.settle(value),
+        (err: unknown) => this.fail(err),
+      );
+    }
+    this.settle(res);
+    return undefined;
   }
 
-  function fail(c: Ctx, err: unknown): Promise<void> | undefined {
+  private settle(res: unknown): void {
+    if (res && this.c.finalized === false) this.c.res = res as Response;
+  }
+
+  private fail(err: unknown): Promise<void> | undefined {
     if (!(err instanceof Error)) throw err;
+    const c = this.c;
     c.error = err;
-    const res = onError(err, c);
+    const res = this.steps.onError(err, c);
     if (isThenable(res))
       return Promise.resolve(res).then((r) => {
         if (r) c.res = r;
@@ -49,49 +134,25 @@ export function chain(
     return undefined;
   }
 
-  /** Runs handler `i` and the rest; `undefined` when all of it finished synchronously. */
-  function run(c: Ctx, i: number): Promise<void> | undefined {
-    if (i >= n) {
-      // Past the last handler (it called next()): what Hono answers for an unmatched route.
-      if (c.finalized === false) c.res = c.notFound() as Response;
-      return undefined;
+  /** Runs the around steps' `after`, innermost first, then hands Hono the answer. */
+  readonly finish = (): Response => {
+    const { c, steps } = this;
+    for (let i = this.at - 1; i >= 0; i--) {
+      const step = steps.arounds[i];
+      if (step === undefined) continue;
+      try {
+        step.after(c);
+      } catch (err) {
+        // As an error after `await next()` in a Hono middleware: rendered, if nothing was sent yet.
+        const pending = this.fail(err);
+        if (pending) void pending.catch(() => {});
+      }
     }
-    let res: unknown;
-    let rest: Promise<void> | undefined;
-    try {
-      res = handlers[i]!(c, () => {
-        rest = run(c, i + 1) ?? DONE;
-        return rest;
-      });
-    } catch (err) {
-      return fail(c, err);
-    }
-    if (res === DONE) return undefined;
-    // A handler that returned its own `next()`: the rest's promise already settles the outcome
-    // (it never rejects with an Error), so it is passed up as it is. Wrapping it again in every
-    // such layer cost a promise and a microtask per layer per proxied request.
-    if (res === rest) return rest;
-    if (isThenable(res)) {
-      return Promise.resolve(res).then(
-        (value) => settle(c, value),
-        (err: unknown) => fail(c, err),
-      );
-    }
-    settle(c, res);
-    return undefined;
-  }
-
-  function finish(c: Ctx): Response {
     if (!c.finalized) {
       throw new Error(
         'Context is not finalized. Did you forget to return a Response object or `await next()`?',
       );
     }
     return c.res;
-  }
-
-  return function pipeline(c): Response | Promise<Outcome> {
-    const pending = run(c, 0);
-    return pending === undefined ? finish(c) : pending.then(() => finish(c));
   };
 }

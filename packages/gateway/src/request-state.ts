@@ -4,6 +4,7 @@
  * more than its allow-lists and zone matching together (the Map grows twice on every request). Steps
  * read and write `rq(c)` instead: one object of a fixed shape, one Map entry.
  */
+import type { Socket } from 'node:net';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import type { Tenant, Zone } from './policy/schema.js';
@@ -68,18 +69,38 @@ export class RequestState {
   bytesSent: number | undefined;
   /** The error code that denied the request (set by the error handler); absent when allowed. */
   decision: string | undefined;
+  /**
+   * The connection the answer goes down, kept by the access log (the response lets go of it when
+   * done), and its byte count before the answer: the length of an answer nobody counted.
+   */
+  socket: Socket | null = null;
+  socketWrittenBefore = 0;
 }
+
+/** Where the state hangs on Hono's context (a property: Hono keeps variables in a Map per request). */
+const STATE = Symbol('resultgate.state');
+
+type WithState = Context<GatewayEnv> & { [STATE]?: RequestState };
 
 /**
  * The request's state, created on first use (so a handler outside the pipeline — a test app, the
- * error page — sees the same object as the steps).
+ * error page — sees the same object as the steps). `c.var.state` is the same object once
+ * {@link exposeState} ran (the built-in pages and a caller's `reserved` handlers read it there).
  * @example rq(c).tenantId
  */
 export function rq(c: Context<GatewayEnv>): RequestState {
-  let state = c.get('state');
+  const holder = c as WithState;
+  let state = holder[STATE];
   if (state === undefined) {
     state = new RequestState();
-    c.set('state', state);
+    holder[STATE] = state;
   }
+  return state;
+}
+
+/** Sets `c.var.state` to {@link rq}'s object, for a handler that reads Hono's variables. */
+export function exposeState(c: Context<GatewayEnv>): RequestState {
+  const state = rq(c);
+  c.set('state', state);
   return state;
 }

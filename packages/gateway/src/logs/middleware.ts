@@ -6,9 +6,8 @@
  * The proxy writes straight into the Node response and returns RESPONSE_ALREADY_SENT, so the line
  * is written from the Node response once it is done (status and bytes as sent).
  */
-import type { ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
+import { type AroundStep, around } from '../around.js';
 import type { PipelineContext } from '../deps.js';
 import { GatewayError } from '../errors.js';
 import { rq } from '../request-state.js';
@@ -76,45 +75,43 @@ function contentLength(value: unknown): number {
  * `503 logs_unavailable` before anything is proxied.
  * @example app.use(accessLog(ctx)) // right after requestId(ctx)
  */
-export function accessLog(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
+export function accessLog(ctx: PipelineContext): AroundStep {
   const sink = ctx.deps.accessLog;
   const now = ctx.deps.now;
   const failClosed = ctx.policy.logs?.failClosed === true;
 
-  function writeNodeLine(
-    c: Ctx,
-    start: number,
-    outgoing: ServerResponse,
-    socket: Socket | null,
-    written: number,
-  ): void {
+  function writeLine(c: Ctx): void {
+    const state = rq(c);
+    const outgoing = c.env.outgoing;
     // The proxy's count; else the Content-Length; else what went down the socket for this answer
     // (headers included — an answer the gateway wrote itself with writeHead keeps no header object).
     const bytes =
-      rq(c).bytesSent ??
+      state.bytesSent ??
       (contentLength(outgoing.getHeader('content-length')) ||
-        Math.max(0, (socket?.bytesWritten ?? written) - written));
-    sink.write(record(c, start, now(), outgoing.statusCode, bytes));
+        Math.max(0, (state.socket?.bytesWritten ?? state.socketWrittenBefore) - state.socketWrittenBefore));
+    sink.write(record(c, state.startedAt, now(), outgoing.statusCode, bytes));
   }
 
-  return async function accessLog(c, next) {
-    const start = rq(c).startedAt ?? now();
-    const outgoing = c.env.outgoing;
-    // One request at a time per HTTP/1.1 connection: the socket's count from here is this answer.
-    // (The response lets go of its socket when done: keep it to read the count at the end.)
-    const socket = outgoing.socket;
-    const written = socket?.bytesWritten ?? 0;
-    try {
+  return around(
+    'accessLog',
+    function before(c) {
+      const state = rq(c);
+      if (state.startedAt === undefined) state.startedAt = now();
+      // One request at a time per HTTP/1.1 connection: the socket's count from here is this answer.
+      const socket = c.env.outgoing.socket;
+      state.socket = socket;
+      state.socketWrittenBefore = socket?.bytesWritten ?? 0;
       if (failClosed && !sink.healthy) throw new GatewayError('logs_unavailable');
-      await next();
-    } finally {
+    },
+    function after(c) {
       // The line waits until the pipeline returned (the proxy sets bytesSent once its stream
       // ended) and the response is complete. A proxied response has been ended by then (the
       // common case: status and length are final, no listener needed); one the gateway made
       // itself (a denial rendered by onError) is written by node-server after this, so its
       // status and length are final at 'close'.
-      if (outgoing.writableEnded || outgoing.destroyed) writeNodeLine(c, start, outgoing, socket, written);
-      else outgoing.once('close', () => writeNodeLine(c, start, outgoing, socket, written));
-    }
-  };
+      const outgoing = c.env.outgoing;
+      if (outgoing.writableEnded || outgoing.destroyed) writeLine(c);
+      else outgoing.once('close', () => writeLine(c));
+    },
+  );
 }

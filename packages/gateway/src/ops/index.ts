@@ -5,13 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import type { MiddlewareHandler } from 'hono';
+import { type AroundStep, around } from '../around.js';
 import type { PipelineContext } from '../deps.js';
 import { setPageHeaders } from '../http/headers.js';
 import { peerTrusted, trustedProxies } from '../net/peer.js';
 import { requestHeader } from '../request-header.js';
 import { rq } from '../request-state.js';
-import type { GatewayEnv } from '../types.js';
 import { NO_ZONE } from './metrics.js';
 
 /** An id a proxy may hand us: short, no spaces, nothing that could split a log line. */
@@ -49,39 +48,43 @@ const ALREADY_SENT = 'x-hono-already-sent';
  * gateway wrote itself `X-Request-Id` and the security headers (HSTS when over TLS).
  * @example app.use(requestId({ policy, deps }))
  */
-export function requestId(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
+export function requestId(ctx: PipelineContext): AroundStep {
   const trusted = trustedProxies(ctx.policy);
   const anyTrusted = ctx.policy.server.trustedProxies.length > 0;
   const { now } = ctx.deps;
   const metrics = ctx.deps.metrics;
-  return async function requestId(c, next) {
-    const state = rq(c);
-    state.startedAt = now();
-    let id: string | undefined;
-    if (anyTrusted) {
-      const given = requestHeader(c, 'x-request-id');
-      if (given && ID_RE.test(given) && peerTrusted(c, trusted, state)) id = given;
-    }
-    id ??= newRequestId();
-    state.requestId = id;
-    await next();
-    const res = c.res;
-    // The proxy's fast path wrote its own headers (X-Request-Id included) straight to the socket.
-    // Identity first: Headers#has costs on every proxied request; a copy of the marker (a later
-    // middleware replaced c.res) still carries the header.
-    const sent = res === RESPONSE_ALREADY_SENT || res.headers.has(ALREADY_SENT);
-    if (!sent) {
-      // A response the gateway made itself (error, redirect, login, notices): its headers here.
-      res.headers.set('x-request-id', id);
-      setPageHeaders(res.headers, state.secure === true);
-    }
-    const status = sent ? c.env.outgoing.statusCode : res.status;
-    metrics.request(
-      status,
-      state.decision ?? (status < 400 ? 'allow' : 'error'),
-      state.tenantId ?? '_gateway',
-      state.zone?.name ?? NO_ZONE,
-      (now() - state.startedAt) / 1000,
-    );
-  };
+  return around(
+    'requestId',
+    function before(c) {
+      const state = rq(c);
+      state.startedAt = now();
+      let id: string | undefined;
+      if (anyTrusted) {
+        const given = requestHeader(c, 'x-request-id');
+        if (given && ID_RE.test(given) && peerTrusted(c, trusted, state)) id = given;
+      }
+      state.requestId = id ?? newRequestId();
+    },
+    function after(c) {
+      const state = rq(c);
+      const res = c.res;
+      // The proxy's fast path wrote its own headers (X-Request-Id included) straight to the socket.
+      // Identity first: Headers#has costs on every proxied request; a copy of the marker (a later
+      // middleware replaced c.res) still carries the header.
+      const sent = res === RESPONSE_ALREADY_SENT || res.headers.has(ALREADY_SENT);
+      if (!sent) {
+        // A response the gateway made itself (error, redirect, login, notices): its headers here.
+        res.headers.set('x-request-id', state.requestId);
+        setPageHeaders(res.headers, state.secure === true);
+      }
+      const status = sent ? c.env.outgoing.statusCode : res.status;
+      metrics.request(
+        status,
+        state.decision ?? (status < 400 ? 'allow' : 'error'),
+        state.tenantId ?? '_gateway',
+        state.zone?.name ?? NO_ZONE,
+        (now() - state.startedAt) / 1000,
+      );
+    },
+  );
 }
