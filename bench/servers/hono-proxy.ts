@@ -21,15 +21,14 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono } from 'hono';
 import { Pool } from 'undici';
 import { credentialCacheKey } from '../../packages/gateway/src/credentials/verifier.js';
-import { HSTS, PROXIED_HEADERS } from '../../packages/gateway/src/http/headers.js';
 import { AccessLogWriter } from '../../packages/gateway/src/logs/access-sink.js';
 import { LogHealth } from '../../packages/gateway/src/logs/health.js';
 import { isoTime } from '../../packages/gateway/src/logs/middleware.js';
 import { newRequestId } from '../../packages/gateway/src/ops/index.js';
 import {
+  appendProxiedHeaders,
   copyRequestHeaders,
   copyResponseHeaders,
-  hasHeader,
 } from '../../packages/gateway/src/proxy/headers.js';
 import { appendIdentityHeaders } from '../../packages/gateway/src/proxy/identity.js';
 import { NodeHop } from '../../packages/gateway/src/proxy/node-hop.js';
@@ -102,8 +101,7 @@ function responseHeaders(h: Record<string, string | string[] | undefined>, reque
     return out;
   }
   copyResponseHeaders(h, out);
-  out.push('x-request-id', requestId, HSTS[0], HSTS[1]);
-  for (const [name, value] of PROXIED_HEADERS) if (!hasHeader(out, name)) out.push(name, value);
+  appendProxiedHeaders(out, requestId);
   return out;
 }
 

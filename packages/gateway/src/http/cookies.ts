@@ -73,6 +73,8 @@ export function finishHeaders(c: Context<GatewayEnv>, setCookie: string | undefi
  * @param out the response head being built (`name, value, name, value…`)
  */
 export function mergePresetHeaders(outgoing: ServerResponse, out: string[]): void {
+  // Most answers have nothing preset: asking the names first skips getHeaders()'s object.
+  if (outgoing.getHeaderNames().length === 0) return;
   const preset = outgoing.getHeaders();
   for (const name in preset) {
     const value = preset[name];

@@ -3,6 +3,7 @@
  * gateway in either direction, and what the gateway itself sets. Works on Node's raw header list
  * (`incoming.rawHeaders`: name, value, name, value…) so nothing is parsed or copied twice.
  */
+import { HSTS, PROXIED_HEADERS } from '../http/headers.js';
 
 /**
  * Hop-by-hop headers (RFC 9110 §7.6.1, plus the de-facto `Keep-Alive` and `Proxy-Connection`),
@@ -136,6 +137,18 @@ export function copyResponseHeaders(
         out.push(name, v);
       }
     }
+  }
+}
+
+/**
+ * Adds what the gateway sets on every proxied answer: `X-Request-Id`, HSTS, and the security
+ * headers the upstream did not set itself.
+ */
+export function appendProxiedHeaders(out: string[], requestId: string): void {
+  out.push('x-request-id', requestId, HSTS[0], HSTS[1]);
+  for (let i = 0; i < PROXIED_HEADERS.length; i++) {
+    const [name, value] = PROXIED_HEADERS[i]!;
+    if (!hasHeader(out, name)) out.push(name, value);
   }
 }
 

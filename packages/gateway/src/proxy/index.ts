@@ -11,16 +11,15 @@ import type { Dispatcher } from 'undici';
 import type { PipelineContext, UpstreamErrorKind } from '../deps.js';
 import { GatewayError } from '../errors.js';
 import { mergePresetHeaders } from '../http/cookies.js';
-import { HSTS, PROXIED_HEADERS } from '../http/headers.js';
 import { hostName } from '../http/host.js';
 import { encodePath } from '../http/path.js';
 import { type RequestState, rq } from '../request-state.js';
 import type { GatewayEnv } from '../types.js';
 import { BodyAbortedError, BodyStream, BodyTimeoutError, BodyTooLargeError, readBody } from './body.js';
 import { ClientSlots } from './client-slots.js';
-import { copyRequestHeaders, copyResponseHeaders, hasHeader } from './headers.js';
+import { appendProxiedHeaders, copyRequestHeaders, copyResponseHeaders } from './headers.js';
 import { appendIdentityHeaders, type SignedRequest } from './identity.js';
-import { NodeHop } from './node-hop.js';
+import { type HopCallbacks, NodeHop } from './node-hop.js';
 import { upstreamPool } from './pool.js';
 
 type Ctx = Context<GatewayEnv>;
@@ -60,8 +59,7 @@ function appendGatewayHeaders(
 function responseHead(c: Ctx, headers: Record<string, string | string[] | undefined>): string[] {
   const out: string[] = [];
   copyResponseHeaders(headers, out);
-  out.push('x-request-id', rq(c).requestId, HSTS[0], HSTS[1]);
-  for (const [name, value] of PROXIED_HEADERS) if (!hasHeader(out, name)) out.push(name, value);
+  appendProxiedHeaders(out, rq(c).requestId);
   // The session's renewed cookie and no-store, preset on the Node response before this hop.
   mergePresetHeaders(c.env.outgoing, out);
   return out;
@@ -151,6 +149,7 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   // carrier's NAT, which puts many recipients behind one address, is rarely refused.
   const perClient = upstream.connectionsPerClient ?? Math.max(1, Math.ceil(upstream.connections / 2));
   const slots = new ClientSlots(ctx.deps.clientSlots);
+  const shared: ForwardingShared = { slots, metrics, now };
 
   return function proxy(c) {
     const incoming = c.env.incoming;
@@ -194,46 +193,80 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     // The signature is bound to the method and the exact target the upstream receives.
     const target = basePath + encodePath(state.path ?? '/') + (state.search ?? '');
     appendGatewayHeaders(c, forwardedHost(state, incoming), { method, target }, secret, started, headers);
-    const tenant = state.tenantId ?? '_gateway';
-    return new Promise<Response>((resolve, reject) => {
-      let released = false;
-      const release = () => {
-        if (released) return;
-        released = true;
-        slots.release(slot);
-      };
-      const hop = new NodeHop(outgoing, {
-        head(statusCode, upstreamHeaders) {
-          const ms = now() - started;
-          state.upstreamMs = ms;
-          metrics.upstream(tenant, ms / 1000);
-          outgoing.writeHead(statusCode, responseHead(c, upstreamHeaders));
-        },
-        done(bytes) {
-          release();
-          state.bytesSent = bytes;
-          resolve(RESPONSE_ALREADY_SENT);
-        },
-        failed(err, clientGone) {
-          release();
-          // The body's own failure (timeout, too large) says more than undici's wrapping of it.
-          const cause = body instanceof BodyStream && body.failure ? body.failure : err;
-          if (clientGone || cause instanceof BodyAbortedError) {
-            resolve(clientLeft(c, outgoing));
-            return;
-          }
-          const kind = upstreamErrorKind(cause);
-          if (kind) metrics.upstreamError(tenant, kind);
-          if (!outgoing.headersSent) {
-            reject(upstreamError(cause));
-            return;
-          }
-          // Once the head is out, the only honest signal left is to cut the connection.
-          outgoing.destroy();
-          resolve(RESPONSE_ALREADY_SENT);
-        },
-      });
-      pool.dispatch({ path: target, method: method as Dispatcher.HttpMethod, headers, body }, hop);
-    });
+    const answer = Promise.withResolvers<Response>();
+    const hop = new Forwarding(c, state, body, slot, started, answer, shared);
+    pool.dispatch(
+      { path: target, method: method as Dispatcher.HttpMethod, headers, body },
+      new NodeHop(outgoing, hop),
+    );
+    return answer.promise;
+  }
+}
+
+/** What every forwarded request of one proxy step shares. */
+interface ForwardingShared {
+  slots: ClientSlots;
+  metrics: PipelineContext['deps']['metrics'];
+  now: () => number;
+}
+
+/**
+ * One forwarded request's answer: writes the head, frees the client's slot, settles the step's
+ * promise. One object per request where closures over the same variables would be five.
+ */
+class Forwarding implements HopCallbacks {
+  private released = false;
+  private readonly tenant: string;
+
+  constructor(
+    private readonly c: Ctx,
+    private readonly state: RequestState,
+    private readonly body: Buffer | BodyStream | null,
+    private readonly slot: string,
+    private readonly started: number,
+    private readonly answer: PromiseWithResolvers<Response>,
+    private readonly shared: ForwardingShared,
+  ) {
+    this.tenant = state.tenantId ?? '_gateway';
+  }
+
+  head(statusCode: number, upstreamHeaders: Record<string, string | string[] | undefined>): void {
+    const ms = this.shared.now() - this.started;
+    this.state.upstreamMs = ms;
+    this.shared.metrics.upstream(this.tenant, ms / 1000);
+    this.c.env.outgoing.writeHead(statusCode, responseHead(this.c, upstreamHeaders));
+  }
+
+  done(bytes: number): void {
+    this.release();
+    this.state.bytesSent = bytes;
+    this.answer.resolve(RESPONSE_ALREADY_SENT);
+  }
+
+  failed(err: Error, clientGone: boolean): void {
+    this.release();
+    const { c, body, answer } = this;
+    const outgoing = c.env.outgoing;
+    // The body's own failure (timeout, too large) says more than undici's wrapping of it.
+    const cause = body instanceof BodyStream && body.failure ? body.failure : err;
+    if (clientGone || cause instanceof BodyAbortedError) {
+      answer.resolve(clientLeft(c, outgoing));
+      return;
+    }
+    const kind = upstreamErrorKind(cause);
+    if (kind) this.shared.metrics.upstreamError(this.tenant, kind);
+    if (!outgoing.headersSent) {
+      answer.reject(upstreamError(cause));
+      return;
+    }
+    // Once the head is out, the only honest signal left is to cut the connection.
+    outgoing.destroy();
+    answer.resolve(RESPONSE_ALREADY_SENT);
+  }
+
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.shared.slots.release(this.slot);
   }
 }
