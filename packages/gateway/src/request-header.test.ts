@@ -29,4 +29,10 @@ describe('requestHeader', () => {
     const raw = ['Authorization', 'Basic YTpi', 'authorization', 'Basic YzpkZA=='];
     expect(await read(raw, 'authorization')).toEqual({ authorization: 'Basic YTpi, Basic YzpkZA==' });
   });
+
+  it('matches names of the same length only when they differ in ASCII case alone', async () => {
+    // The same length as x-forwarded-for, one character apart: not the header.
+    const raw = ['X-Forwarded_For', '10.0.0.9', 'x-forwarded-fox', '10.0.0.8', 'X-fOrWaRdEd-FoR', '10.0.0.1'];
+    expect(await read(raw, 'x-forwarded-for')).toEqual({ 'x-forwarded-for': '10.0.0.1' });
+  });
 });

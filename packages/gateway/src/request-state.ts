@@ -55,6 +55,8 @@ export class RequestState {
   clientAddr: number | Uint16Array | null = null;
   /** True when the request came over TLS (directly, or from a trusted TLS-terminating proxy). */
   secure!: boolean;
+  /** The `Host` header's name in the one form the gateway compares (http/host.ts), once the tenant step read it. */
+  host: string | undefined;
   tenantId: string | undefined;
   tenant: Tenant | undefined;
   zone: Zone | undefined;

@@ -117,7 +117,7 @@ function clientLeft(c: Ctx, outgoing: ServerResponse): Response {
  */
 function forwardedHost(state: RequestState, incoming: IncomingMessage): string {
   const raw = incoming.headers.host ?? '';
-  const name = hostName(raw);
+  const name = state.host ?? hostName(raw);
   const shown = name.includes(':') ? `[${name}]` : name;
   const m = /:(\d{1,5})$/.exec(raw);
   if (!m) return shown;

@@ -40,10 +40,11 @@ export function resolveTenant(ctx: PipelineContext): MiddlewareHandler<GatewayEn
   // Not async: nothing runs after next(), so no extra promise per request (a sync throw is still
   // caught by Hono's compose and rendered by onError).
   return function resolveTenant(c, next) {
-    const hostHeader = c.env.incoming.headers.host;
-    const entry = hosts.get(hostName(hostHeader ?? ''));
+    const host = hostName(c.env.incoming.headers.host ?? '');
+    const entry = hosts.get(host);
     if (!entry) throw new GatewayError('unknown_host');
     const state = rq(c);
+    state.host = host;
     state.tenantId = entry.id;
     state.tenant = entry.tenant;
     if (entry.tenant.suspended) throw new GatewayError('tenant_suspended');
