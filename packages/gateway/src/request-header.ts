@@ -19,13 +19,27 @@ function trimmed(value: string): string {
     : value;
 }
 
+const USUAL = new Map<string, string>();
+
+/** `x-forwarded-for` → `X-Forwarded-For`, remembered (the checks ask for four names). */
+function usualSpelling(name: string): string {
+  let usual = USUAL.get(name);
+  if (usual === undefined) {
+    usual = name.replace(/(^|-)([a-z])/g, (_, dash: string, ch: string) => dash + ch.toUpperCase());
+    if (USUAL.size < 64) USUAL.set(name, usual);
+  }
+  return usual;
+}
+
 /**
  * `field` equals the lowercase `name` ignoring ASCII case — without `toLowerCase()`, which makes a
  * new string of every header it is asked about (four per request, on every request).
  */
-function sameName(field: string, name: string): boolean {
+function sameName(field: string, name: string, usual: string): boolean {
   const n = name.length;
   if (field.length !== n) return false;
+  // How nearly every client spells it (`Authorization`, `X-Forwarded-For`): one compare.
+  if (field === usual || field === name) return true;
   for (let i = 0; i < n; i++) {
     let ch = field.charCodeAt(i);
     if (ch >= 0x41 && ch <= 0x5a) ch |= 0x20;
@@ -41,10 +55,11 @@ function sameName(field: string, name: string): boolean {
  */
 export function requestHeader(c: Context<GatewayEnv>, name: string): string | undefined {
   const raw = c.env.incoming.rawHeaders;
+  const usual = usualSpelling(name);
   let value: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const field = raw[i]!;
-    if (!sameName(field, name)) continue;
+    if (!sameName(field, name, usual)) continue;
     const v = trimmed(raw[i + 1]!);
     value = value === undefined ? v : `${value}, ${v}`;
   }
