@@ -5,10 +5,11 @@
  * with scrypt, and `resultgate check` lists the users who still carry one.
  *
  * Neither is on the warm path: the credential cache answers a repeated Basic-auth header before
- * any hash is looked at, as it does for scrypt.
+ * any hash is looked at, as it does for scrypt. bcrypt is checked in a worker thread
+ * (bcrypt-worker.ts); `$apr1$` costs well under a millisecond and stays here.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import bcrypt from 'bcryptjs';
+import { bcryptWorker } from './bcrypt-worker.js';
 
 /** The legacy formats the gateway verifies. */
 export type LegacyHashKind = 'bcrypt' | 'apr1';
@@ -89,8 +90,9 @@ export async function verifyLegacyHash(password: string, hash: string): Promise<
   const kind = legacyHashKind(hash);
   if (kind) legacyRuns.count++;
   if (kind === 'bcrypt') {
-    // bcryptjs reads the password as UTF-8, as htpasswd -B does.
-    return bcrypt.compare(password, hash);
+    // bcryptjs reads the password as UTF-8, as htpasswd -B does; in a worker thread, as it would
+    // otherwise hold the event loop for the whole check.
+    return bcryptWorker.compare(password, hash);
   }
   if (kind === 'apr1') {
     const salt = hash.split('$')[2]!;
