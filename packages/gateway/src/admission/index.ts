@@ -20,6 +20,7 @@ import type { Context, MiddlewareHandler, Next } from 'hono';
 import { generateCookie, getCookie } from 'hono/cookie';
 import type { PipelineContext } from '../deps.js';
 import { GatewayError } from '../errors.js';
+import { type BodyLimits, bodyToBuffer, prereadBody } from '../http/body.js';
 import { setPageHeaders } from '../http/headers.js';
 import { pickLang, wantsHtml } from '../pages/index.js';
 import { renderCountdownPage, renderWaitingPage } from '../pages/waiting.js';
@@ -163,6 +164,12 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     };
   }
   const { now } = ctx.deps;
+  // The proxy's body limits (it reads the body this step has read ahead).
+  const bodyLimits: BodyLimits = {
+    buffer: ctx.policy.server.bufferBodySize,
+    max: ctx.policy.server.upstream.maxBodySize,
+    idleMs: ctx.policy.server.bodyTimeout,
+  };
 
   // Not async itself: a zone without a limit passes on without a promise of its own.
   return function admission(c, next) {
@@ -174,15 +181,30 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
       if (t < room.opensAt) return Promise.resolve(beforeOpening(c, room, t));
       room.checkGate(t);
     }
-    const limiter = room.limiter;
-    if (!limiter) return next();
+    if (!room.limiter) return next();
+    // A body is read before the request takes a slot or a place in line: otherwise `maxConcurrent`
+    // slow uploads (a byte every few seconds keeps bodyTimeout from firing) hold the zone shut
+    // for everyone. A body that fails (cut, idle, too large) goes on to the proxy, which answers
+    // 499/408/413 from the same read without touching the upstream.
+    const incoming = c.env.incoming;
+    if (bodyToBuffer(incoming, bodyLimits)) {
+      return prereadBody(incoming, bodyLimits).then(
+        () => admit(c, next, room),
+        () => next(),
+      );
+    }
+    return admit(c, next, room);
+  };
+
+  function admit(c: Context<GatewayEnv>, next: Next, room: Room): Promise<Response | undefined | void> {
+    const limiter = room.limiter!;
     // The fast path: a free slot and nobody holding a ticket outside.
     if (limiter.free && !room.ticketsOut(now)) {
       limiter.active++;
       return hold(c, next, room);
     }
     return wait(c, next, room, now());
-  };
+  }
 
   function readTicket(c: Context<GatewayEnv>, room: Room, t: number): Ticket | undefined {
     const value = getCookie(c, TICKET_COOKIE);
