@@ -8,6 +8,7 @@ import type { PolicyInput } from '@resultgate/gateway';
 import { admissionRooms, type Room, roomKey } from '@resultgate/gateway/testing';
 import { describe, expect, it } from 'vitest';
 import { httpsRequest, startEchoUpstream, startTestGateway, type TestGateway } from './helpers/index.js';
+import { type ServeProcess, serveDir, spawnServe } from './helpers/serve.js';
 
 function zoneTenants(zone: Record<string, unknown>): PolicyInput['tenants'] {
   return {
@@ -94,4 +95,94 @@ describe('slow uploads', () => {
       await echo.close();
     }
   });
+});
+
+/** An upstream that holds every answer `holdMs` and records the most requests it had at once, by first segment. */
+async function countingUpstream(holdMs: number) {
+  const now = new Map<string, number>();
+  const most = new Map<string, number>();
+  const echo = await startEchoUpstream({
+    handle: (req, res) => {
+      const zone = (req.url ?? '').split('/')[1] ?? '';
+      const n = (now.get(zone) ?? 0) + 1;
+      now.set(zone, n);
+      most.set(zone, Math.max(most.get(zone) ?? 0, n));
+      setTimeout(() => {
+        now.set(zone, (now.get(zone) ?? 1) - 1);
+        res.end('{}');
+      }, holdMs);
+      return true;
+    },
+  });
+  return Object.assign(echo, { most: (zone: string) => most.get(zone) ?? 0 });
+}
+
+describe('serve --workers 2 (real processes)', () => {
+  it("shares out the zone's maxConcurrent and upstream.connectionsPerClient: the upstream never sees more than either", async () => {
+    const echo = await countingUpstream(1500);
+    const dir = await serveDir({
+      upstream: echo.url,
+      tenants: {
+        'school-a': {
+          hosts: ['school-a.localhost'],
+          zones: [
+            {
+              name: 'recipient',
+              path: '/r',
+              auth: 'none',
+              maxConcurrent: 4,
+              maxQueue: 20,
+              queueTimeout: '20s',
+            },
+            { name: 'api', path: '/c', auth: 'none' },
+          ],
+        },
+      },
+    });
+    const policy = structuredClone(dir.policy);
+    policy.server.upstream.connectionsPerClient = 2;
+    await dir.writePolicy(policy);
+    let gw: ServeProcess | undefined;
+    try {
+      gw = await spawnServe(dir.policyFile, ['--workers', '2']);
+      const port = gw.httpsPort;
+      // Every request on its own connection, so the primary spreads them over both workers.
+      const burst = (prefix: string, n: number, manyAddresses: boolean) =>
+        Promise.all(
+          Array.from({ length: n }, (_, i) =>
+            httpsRequest({
+              port,
+              path: `${prefix}/${i}`,
+              headers: { accept: 'application/json' },
+              localAddress: manyAddresses ? `127.0.0.${10 + i}` : '127.0.0.1',
+              timeout: 30_000,
+            }),
+          ),
+        );
+
+      // 12 applicants (each from its own address) at once into a zone of maxConcurrent 4: all
+      // served (the rest queue), never more than 4 at the upstream.
+      const zone = await burst('/r', 12, true);
+      expect(zone.map((r) => r.status)).toEqual(Array(12).fill(200));
+      expect(echo.most('r')).toBeGreaterThan(0);
+      expect(echo.most('r')).toBeLessThanOrEqual(4);
+
+      // 8 at once from one address with connectionsPerClient 2: one worker's share is 1, so never
+      // more than 2 upstream (each worker used to allow 2: 4); the rest get 503 with Retry-After.
+      const api = await burst('/c', 8, false);
+      expect(echo.most('c')).toBeGreaterThan(0);
+      expect(echo.most('c')).toBeLessThanOrEqual(2);
+      const refused = api.filter((r) => r.status === 503);
+      expect(refused.length).toBeGreaterThanOrEqual(6);
+      expect(api.filter((r) => r.status === 200).length).toBe(8 - refused.length);
+      for (const r of refused) {
+        expect(r.json().error.code).toBe('overloaded');
+        expect(r.headers['retry-after']).toBe('1');
+      }
+    } finally {
+      await gw?.stop();
+      await dir.remove();
+      await echo.close();
+    }
+  }, 90_000);
 });

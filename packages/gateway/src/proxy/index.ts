@@ -16,7 +16,7 @@ import { hostName } from '../http/host.js';
 import { encodePath } from '../http/path.js';
 import { type RequestState, rq } from '../request-state.js';
 import type { GatewayEnv } from '../types.js';
-import { ClientSlots } from './client-slots.js';
+import { ClientSlots, perClientShare } from './client-slots.js';
 import { appendProxiedHeaders, copyRequestHeaders, copyResponseHeaders } from './headers.js';
 import { appendIdentityHeaders, type SignedRequest } from './identity.js';
 import { type HopCallbacks, NodeHop } from './node-hop.js';
@@ -146,8 +146,12 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     idleMs: ctx.policy.server.bodyTimeout,
   };
   // Half the pool by default: one address can never take the other half, while a school's or a
-  // carrier's NAT, which puts many recipients behind one address, is rarely refused.
-  const perClient = upstream.connectionsPerClient ?? Math.max(1, Math.ceil(upstream.connections / 2));
+  // carrier's NAT, which puts many recipients behind one address, is rarely refused. Shared out
+  // among the workers, as a zone's maxConcurrent is.
+  const perClient = perClientShare(
+    upstream.connectionsPerClient ?? Math.max(1, Math.ceil(upstream.connections / 2)),
+    ctx.deps.workers ?? 1,
+  );
   const slots = new ClientSlots(ctx.deps.clientSlots);
   const shared: ForwardingShared = { slots, metrics, now };
 
