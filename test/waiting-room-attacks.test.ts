@@ -5,9 +5,15 @@
  */
 import tls from 'node:tls';
 import type { PolicyInput } from '@resultgate/gateway';
-import { admissionRooms, type Room, roomKey } from '@resultgate/gateway/testing';
+import { admissionRooms, ROOM_DEFAULTS, type Room, roomKey } from '@resultgate/gateway/testing';
 import { describe, expect, it } from 'vitest';
-import { httpsRequest, startEchoUpstream, startTestGateway, type TestGateway } from './helpers/index.js';
+import {
+  httpsRequest,
+  type RawResponse,
+  startEchoUpstream,
+  startTestGateway,
+  type TestGateway,
+} from './helpers/index.js';
 import { type ServeProcess, serveDir, spawnServe } from './helpers/serve.js';
 
 function zoneTenants(zone: Record<string, unknown>): PolicyInput['tenants'] {
@@ -91,6 +97,135 @@ describe('slow uploads', () => {
       expect(echo.requests.map((r) => r.url).filter((u) => /slow[123]/.test(u))).toEqual([]);
     } finally {
       for (const u of uploads) u.socket.destroy();
+      await g.close();
+      await echo.close();
+    }
+  });
+});
+
+const BROWSER = { accept: 'text/html,application/xhtml+xml', 'accept-language': 'en' };
+
+/** The ticket cookie's value from a response, or undefined. */
+function ticketOf(res: RawResponse): string | undefined {
+  for (const c of res.headers['set-cookie'] ?? []) {
+    const m = /^__Host-rg-ticket=([^;]*)/.exec(c);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+/** A ticket's fields (readable; only the signature protects them). */
+function ticketFields(value: string) {
+  const [, issued, seq, until] = value.split('.').map((p) => Number.parseInt(p, 36));
+  return { issued: issued!, seq: seq!, until: until! };
+}
+
+function get(g: TestGateway, path: string, headers: Record<string, string> = {}, ticket?: string) {
+  return httpsRequest({
+    port: g.httpsPort,
+    path,
+    headers: { ...headers, ...(ticket ? { cookie: `__Host-rg-ticket=${ticket}` } : {}) },
+    timeout: 40_000,
+  });
+}
+
+/**
+ * An upstream that holds the answers to `held` paths until `release(path)`, answers the others
+ * after `delayMs`, and calls `arrived(url)` as each request comes in.
+ */
+async function pacedUpstream(held: string[], delayMs: number, arrived: (url: string) => void = () => {}) {
+  const waiting = new Map<string, () => void>();
+  const echo = await startEchoUpstream({
+    handle: (req, res) => {
+      const url = req.url ?? '';
+      arrived(url);
+      if (held.includes(url)) waiting.set(url, () => res.end('{}'));
+      else setTimeout(() => res.end('{}'), delayMs);
+      return true;
+    },
+  });
+  return Object.assign(echo, {
+    release: async (path: string) => {
+      await until(() => waiting.has(path), `${path} to reach the upstream`);
+      waiting.get(path)!();
+    },
+    order: () => echo.requests.map((r) => r.url),
+  });
+}
+
+describe('a ticket passed around', () => {
+  it('a pass admits at most passUses requests ahead of the line, and being let in again does not extend it', async () => {
+    let sharer = 0;
+    let next = (_url: string) => {};
+    const echo = await pacedUpstream(['/r/h1', '/r/h2'], 100, (url) => next(url));
+    const g = await startTestGateway({
+      upstream: echo.url,
+      tenants: zoneTenants({ maxConcurrent: 1, maxQueue: 1, queueTimeout: '40s' }),
+    });
+    try {
+      // A queues behind a held request and a waiter, gets the waiting page and a ticket, then is
+      // let in with it: its answer carries the pass.
+      const h1 = get(g, '/r/h1');
+      await until(() => room(g).limiter!.active === 1, 'h1 to hold the slot');
+      const q1 = get(g, '/r/q1');
+      await until(() => room(g).limiter!.queued === 1, 'q1 to queue');
+      const waiting = await get(g, '/r/a', BROWSER);
+      expect(waiting.status).toBe(503);
+      const ticket = ticketOf(waiting)!;
+      await echo.release('/r/h1');
+      expect((await h1).status).toBe(200);
+      expect((await q1).status).toBe(200);
+      const admitted = await get(g, '/r/a', BROWSER, ticket);
+      expect(admitted.status).toBe(200);
+      const pass = ticketOf(admitted)!;
+      expect(ticketFields(pass).until - Date.now()).toBeGreaterThan(500_000);
+
+      // Room for a crowd now: five applicants queue behind a held request.
+      const input = structuredClone(g.policyInput);
+      Object.assign(input.tenants['school-a']!.zones[0]!, { maxQueue: 10 });
+      await g.writePolicy(input);
+      await g.reload();
+      const h2 = get(g, '/r/h2');
+      await until(() => room(g).limiter!.active === 1, 'h2 to hold the slot');
+      const crowd: Promise<RawResponse>[] = [];
+      for (let i = 1; i <= 5; i++) {
+        crowd.push(get(g, `/r/c${i}`));
+        await until(() => room(g).limiter!.queued === i, `c${i} to queue`);
+      }
+
+      // The pass handed round: as each sharer reaches the upstream the next one queues, so one
+      // is always waiting at the pass's early place. Bounded: 30 sharers.
+      const sharers: Promise<RawResponse>[] = [];
+      const share = () => {
+        if (sharer >= 30) return;
+        sharers.push(get(g, `/r/s${sharer++}`, { accept: 'application/json' }, pass));
+      };
+      next = (url) => {
+        if (/^\/r\/(s\d+|h2)$/.test(url)) share();
+      };
+      share();
+      await until(() => room(g).limiter!.queued === 6, 'the first sharer to queue');
+      await echo.release('/r/h2');
+      const crowdAnswers = await Promise.all(crowd);
+      expect(crowdAnswers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+      await until(() => sharer === 30, 'every sharer to have been sent', 20_000);
+      const sharerAnswers = await Promise.all(sharers);
+
+      // Before the crowd's first: at most passUses admissions with the pass (A's own included).
+      const order = echo.order();
+      const ahead = order.slice(0, order.indexOf('/r/c1')).filter((u) => /^\/r\/s\d+$/.test(u));
+      expect(ROOM_DEFAULTS.passUses).toBeLessThan(30);
+      expect(ahead.length).toBeLessThanOrEqual(ROOM_DEFAULTS.passUses - 1);
+      expect(ahead.length).toBeGreaterThan(0);
+      // Past its budget the pass counts as no ticket: the last sharers came after the crowd.
+      expect(order.indexOf('/r/s29')).toBeGreaterThan(order.indexOf('/r/c5'));
+      // Each let-in sharer got the pass back with the same end, never a later one.
+      const renewed = sharerAnswers.map(ticketOf).filter((t): t is string => t !== undefined);
+      const same = renewed.filter((t) => ticketFields(t).issued === ticketFields(pass).issued);
+      expect(same.length).toBeGreaterThan(0);
+      for (const t of same) expect(ticketFields(t).until).toBe(ticketFields(pass).until);
+    } finally {
+      next = () => {};
       await g.close();
       await echo.close();
     }

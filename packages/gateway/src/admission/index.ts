@@ -103,10 +103,7 @@ function buildRooms(ctx: PipelineContext, signer: TicketSigner): Map<object, Roo
         ctx.deps.now,
         before?.limiter,
       );
-      if (before) {
-        room.seq = before.seq;
-        room.serviceMs = before.serviceMs;
-      }
+      if (before) room.takeOver(before);
       byZone.set(zone, room);
       byKey.set(roomKey(tenantId, zone.name), room);
     }
@@ -241,7 +238,9 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     room: Room,
     t: number,
   ): Promise<Response | undefined> {
-    const ticket = readTicket(c, room, t);
+    const held = readTicket(c, room, t);
+    // A ticket that has used up its admissions counts as no ticket: its holder is a new arrival.
+    const ticket = held && room.mayUse(held) ? held : undefined;
     const entry: Entry = ticket ? { issued: ticket.issued, seq: ticket.seq } : room.arrive(t);
     const key = room.keyOf(entry);
     // A newcomer does not queue ahead of ticket holders who are between refreshes (it may still
@@ -267,14 +266,16 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
       return RESPONSE_ALREADY_SENT;
     }
     if (outcome === 'admitted') {
-      if (ticket) room.returned(key);
+      if (ticket) {
+        room.returned(key);
+        room.used(entry);
+      }
       // A ticket holder keeps its place for the rest of the visit (the form, then the result).
       const out = c.env.outgoing;
       if (ticket && !out.headersSent) {
-        out.appendHeader(
-          'Set-Cookie',
-          ticketCookie(sign(room, entry, now() + ROOM_DEFAULTS.pass * 1000), ROOM_DEFAULTS.pass),
-        );
+        const at = now();
+        const until = room.passUntil(ticket, at);
+        out.appendHeader('Set-Cookie', ticketCookie(sign(room, entry, until), (until - at) / 1000));
       }
       await hold(c, next, room);
       return undefined;
