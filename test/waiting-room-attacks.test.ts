@@ -321,3 +321,42 @@ describe('serve --workers 2 (real processes)', () => {
     }
   }, 90_000);
 });
+
+describe('scheduled opening (test clock)', () => {
+  it('a reload during the seconds after the opening does not strand the ticket holders queued for the draw', async () => {
+    const opensAt = Date.parse('2027-02-10T01:00:00Z');
+    let clock = opensAt - 60_000;
+    const echo = await startEchoUpstream();
+    const g = await startTestGateway({
+      upstream: echo.url,
+      tenants: zoneTenants({
+        maxConcurrent: 1,
+        maxQueue: 10,
+        queueTimeout: '30s',
+        opensAt: new Date(opensAt).toISOString(),
+      }),
+      deps: { now: () => clock },
+    });
+    try {
+      const tickets: string[] = [];
+      for (let i = 0; i < 3; i++) tickets.push(ticketOf(await get(g, `/r/p${i}`, BROWSER))!);
+      clock = opensAt + 1000;
+      const answers = tickets.map((t, i) => get(g, `/r/p${i}`, BROWSER, t));
+      await until(() => room(g).limiter!.queued === 3, 'the ticket holders to queue for the draw');
+      // An operator edits the policy meanwhile (the same opening, a longer queue).
+      const input = structuredClone(g.policyInput);
+      Object.assign(input.tenants['school-a']!.zones[0]!, { maxQueue: 20 });
+      await g.writePolicy(input);
+      await g.reload();
+      expect(room(g).limiter!.queued).toBe(3);
+      // The settling seconds end with no new arrival to notice: the draw still lets them in.
+      clock = opensAt + 6000;
+      const started = Date.now();
+      expect((await Promise.all(answers)).map((r) => r.status)).toEqual([200, 200, 200]);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await g.close();
+      await echo.close();
+    }
+  });
+});

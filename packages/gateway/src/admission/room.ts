@@ -113,6 +113,9 @@ export class Room {
       // Settling after an opening; a reload that moved or removed the opening lets waiters in.
       if (this.gateUntil !== undefined && now() < this.gateUntil) this.limiter.gated = true;
       else if (this.limiter.gated) this.limiter.ungate();
+      // Waiters carried over from the previous load are waiting for the gate's end: poll for it
+      // now (the previous room's poll stopped), not only when the next request arrives.
+      if (this.limiter.gated && this.limiter.queued > 0) this.checkGate(now());
     }
   }
 
