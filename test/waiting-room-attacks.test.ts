@@ -120,10 +120,18 @@ function ticketFields(value: string) {
   return { issued: issued!, seq: seq!, until: until! };
 }
 
-function get(g: TestGateway, path: string, headers: Record<string, string> = {}, ticket?: string) {
+function get(
+  g: TestGateway,
+  path: string,
+  headers: Record<string, string> = {},
+  ticket?: string,
+  method = 'GET',
+) {
   return httpsRequest({
     port: g.httpsPort,
     path,
+    method,
+    body: method === 'POST' || method === 'PUT' ? 'a=1' : undefined,
     headers: { ...headers, ...(ticket ? { cookie: `__Host-rg-ticket=${ticket}` } : {}) },
     timeout: 40_000,
   });
@@ -355,6 +363,58 @@ describe('scheduled opening (test clock)', () => {
       expect((await Promise.all(answers)).map((r) => r.status)).toEqual([200, 200, 200]);
       expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
+      await g.close();
+      await echo.close();
+    }
+  });
+});
+
+describe('every method at a full zone', () => {
+  it('HEAD, OPTIONS, POST, an API client and a browser: the right answer, never cacheable, and HEAD proxied without a server error', async () => {
+    const echo = await pacedUpstream(['/r/hold'], 0);
+    const g = await startTestGateway({
+      upstream: echo.url,
+      tenants: zoneTenants({ maxConcurrent: 1, maxQueue: 0 }),
+    });
+    const errors: unknown[][] = [];
+    const consoleError = console.error;
+    console.error = (...args: unknown[]) => {
+      errors.push(args);
+    };
+    try {
+      // Free: a HEAD is proxied like a GET, and the server writes its answer once.
+      const head = await get(g, '/r/x', {}, undefined, 'HEAD');
+      expect(head.status).toBe(200);
+      expect(head.body).toBe('');
+      expect(errors).toEqual([]);
+
+      const hold = get(g, '/r/hold');
+      await until(() => room(g).limiter!.active === 1, 'the slot to be taken');
+      for (const method of ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'DELETE']) {
+        for (const accept of ['application/json', 'text/html']) {
+          const res = await get(g, '/r/x', { ...BROWSER, accept }, undefined, method);
+          const what = `${method} ${accept}`;
+          expect(res.status, what).toBe(503);
+          expect(res.headers['cache-control'], what).toBe('no-store');
+          expect(Number(res.headers['retry-after']), what).toBeGreaterThan(0);
+          expect(res.headers['x-request-id'], what).toBeTruthy();
+          const page = accept === 'text/html' && (method === 'GET' || method === 'HEAD');
+          // A ticket only for a browser navigating (it can come back by the page's refresh).
+          expect(ticketOf(res) !== undefined, what).toBe(page);
+          if (method === 'HEAD') expect(res.body, what).toBe('');
+          else if (page) expect(res.body, what).toContain('Your place in line');
+          else if (accept === 'application/json') {
+            expect(res.json().error.code, what).toBe('overloaded');
+            expect(res.json().error.requestId, what).toBe(res.headers['x-request-id']);
+          }
+        }
+      }
+      await echo.release('/r/hold');
+      expect((await hold).status).toBe(200);
+      expect(echo.order()).toEqual(['/r/x', '/r/hold']);
+      expect(errors).toEqual([]);
+    } finally {
+      console.error = consoleError;
       await g.close();
       await echo.close();
     }
