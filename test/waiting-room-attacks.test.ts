@@ -420,3 +420,81 @@ describe('every method at a full zone', () => {
     }
   });
 });
+
+describe('a client that stops reading', () => {
+  it('an answer nobody reads for bodyTimeout is cut and frees its slot; a slow reader is not cut', async () => {
+    const big = Buffer.alloc(32 << 20, 97);
+    const echo = await startEchoUpstream({
+      handle: (req, res) => {
+        if (!req.url?.startsWith('/r/big')) return false;
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': big.length });
+        res.end(big);
+        return true;
+      },
+    });
+    const g = await startTestGateway({
+      upstream: echo.url,
+      server: { bodyTimeout: '2s' },
+      tenants: zoneTenants({ maxConcurrent: 1, maxQueue: 5, queueTimeout: '20s' }),
+    });
+    const stalled = tls.connect({
+      host: '127.0.0.1',
+      port: g.httpsPort,
+      servername: 'school-a.localhost',
+      rejectUnauthorized: false,
+    });
+    try {
+      // The attacker asks for a large answer and never reads it.
+      stalled.on('error', () => {});
+      let stalledGot = 0;
+      stalled.on('data', (d: Buffer) => {
+        stalledGot += d.length;
+      });
+      const cut = new Promise<void>((resolve) => stalled.once('close', () => resolve()));
+      stalled.write('GET /r/big HTTP/1.1\r\nHost: school-a.localhost\r\n\r\n');
+      stalled.pause();
+      await until(() => room(g).limiter!.active === 1, 'the stalled answer to hold the slot');
+      await new Promise((r) => setTimeout(r, 500));
+
+      // The next applicant is let in once the stalled answer is cut (it used to wait out
+      // queueTimeout and get 503: the slot was held for as long as the client kept the socket).
+      const started = Date.now();
+      const next = await httpsRequest({ port: g.httpsPort, path: '/r/next', timeout: 25_000 });
+      expect(next.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(12_000);
+      // Its connection was cut: reading now, it gets what was in flight, then the end.
+      stalled.resume();
+      await cut;
+      expect(stalledGot).toBeLessThan(big.length);
+
+      // A client that reads slowly but steadily (a pause of 1 s between reads, under bodyTimeout)
+      // gets the whole answer.
+      const slow = tls.connect({
+        host: '127.0.0.1',
+        port: g.httpsPort,
+        servername: 'school-a.localhost',
+        rejectUnauthorized: false,
+      });
+      let got = 0;
+      const done = new Promise<void>((resolve, reject) => {
+        slow.on('error', reject);
+        slow.on('close', () => resolve());
+      });
+      slow.on('data', (d: Buffer) => {
+        got += d.length;
+        if (got > 4 << 20 && got - d.length <= 4 << 20) {
+          slow.pause();
+          setTimeout(() => slow.resume(), 1000);
+        }
+      });
+      slow.write('GET /r/big2 HTTP/1.1\r\nHost: school-a.localhost\r\nConnection: close\r\n\r\n');
+      await done;
+      expect(got).toBeGreaterThan(big.length);
+      await until(() => room(g).limiter!.active === 0, 'the slot to be free');
+    } finally {
+      stalled.destroy();
+      await g.close();
+      await echo.close();
+    }
+  }, 60_000);
+});

@@ -28,6 +28,7 @@ import { rq } from '../request-state.js';
 import type { GatewayEnv } from '../types.js';
 import type { Key, Outcome } from './limiter.js';
 import { type Entry, ROOM_DEFAULTS, Room } from './room.js';
+import { watchStalled } from './stalled.js';
 import { TICKET_COOKIE, type Ticket, TicketSigner } from './ticket.js';
 
 export { compareKeys, type Key, Limiter } from './limiter.js';
@@ -167,6 +168,8 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     max: ctx.policy.server.upstream.maxBodySize,
     idleMs: ctx.policy.server.bodyTimeout,
   };
+  // An answer whose client takes none of it for as long as a body may idle is cut.
+  const sendTimeout = ctx.policy.server.bodyTimeout;
 
   // Not async itself: a zone without a limit passes on without a promise of its own.
   return function admission(c, next) {
@@ -216,9 +219,12 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   async function hold(c: Context<GatewayEnv>, next: Next, room: Room): Promise<void> {
     const started = performance.now();
     let released = false;
+    // A client that stops reading its answer must not hold the slot for ever (stalled.ts).
+    const unwatch = watchStalled(c.env.outgoing, sendTimeout);
     const release = () => {
       if (released) return;
       released = true;
+      unwatch();
       room.served(performance.now() - started);
       room.limiter!.release();
     };
