@@ -196,7 +196,7 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     return admit(c, next, room);
   };
 
-  function admit(c: Context<GatewayEnv>, next: Next, room: Room): Promise<Response | undefined | void> {
+  function admit(c: Context<GatewayEnv>, next: Next, room: Room): Promise<Response | undefined> {
     const limiter = room.limiter!;
     // The fast path: a free slot and nobody holding a ticket outside.
     if (limiter.free && !room.ticketsOut(now)) {
@@ -216,7 +216,7 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   }
 
   /** Runs the rest of the pipeline in an admitted slot; frees it when the answer has been sent. */
-  async function hold(c: Context<GatewayEnv>, next: Next, room: Room): Promise<void> {
+  async function hold(c: Context<GatewayEnv>, next: Next, room: Room): Promise<undefined> {
     const started = performance.now();
     let released = false;
     // A client that stops reading its answer must not hold the slot for ever (stalled.ts).
@@ -230,6 +230,7 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     };
     try {
       await next();
+      return undefined;
     } finally {
       const outgoing = c.env.outgoing;
       if (outgoing.writableFinished || outgoing.destroyed) release();
