@@ -35,6 +35,21 @@ describe('lintPolicy', () => {
     ]);
   });
 
+  it('warns of a zone whose maxConcurrent is below the number of gateway processes (each admits at least 1)', () => {
+    const p = validPolicy();
+    p.server.replicas = 2;
+    p.tenants['school-a'].zones.push(
+      { name: 'rush', path: '/rush', auth: 'none', maxConcurrent: 3 },
+      { name: 'room', path: '/room', auth: 'none', maxConcurrent: 8 },
+    );
+    const policy = parsePolicy(p);
+    const rush = p.tenants['school-a'].zones.length - 2;
+    expect(lintPolicy(policy, NOW, 1)).toEqual([]);
+    expect(lintPolicy(policy, NOW, 2)).toEqual([
+      `${T}.zones[${rush}].maxConcurrent: 3 is below the 4 gateway processes (server.replicas 2 × 2 workers): each admits 1, so the upstream may see 4 at once`,
+    ]);
+  });
+
   it('warns of an admin-like zone without authentication', () => {
     const warnings = lint((t) => {
       t.zones.push({ name: 'staff', path: '/kanri-admin', auth: 'none' });

@@ -134,12 +134,22 @@ function lintZones(policy: Policy, tenant: Tenant, at: string, warn: (p: string,
  * @returns one `path: message` line per warning, tenant by tenant in file order
  * @example for (const w of lintPolicy(policy, Date.now())) console.log(`warning: ${w}`)
  */
-export function lintPolicy(policy: Policy, now: number | Date): string[] {
+export function lintPolicy(policy: Policy, now: number | Date, workers = 1): string[] {
   const nowMs = typeof now === 'number' ? now : now.getTime();
   const warnings: string[] = [];
   const warn = (path: string, message: string) => warnings.push(`${path}: ${message}`);
+  const processes = policy.server.replicas * workers;
   for (const [id, tenant] of Object.entries(policy.tenants)) {
     const at = formatPath(['tenants', id]);
+    // Each process admits at least 1: under the number of processes, the limit cannot hold.
+    tenant.zones.forEach((zone, i) => {
+      if (zone.maxConcurrent !== undefined && zone.maxConcurrent < processes) {
+        warn(
+          `${at}.zones[${i}].maxConcurrent`,
+          `${zone.maxConcurrent} is below the ${processes} gateway processes (server.replicas ${policy.server.replicas} × ${workers} workers): each admits 1, so the upstream may see ${processes} at once`,
+        );
+      }
+    });
     // Hosts are canonical here (schema.ts); one claimed by two tenants is an error there.
     tenant.hosts.forEach((host, i) => {
       if (tenant.hosts.indexOf(host) < i) warn(`${at}.hosts[${i}]`, `host "${host}" is listed twice`);
