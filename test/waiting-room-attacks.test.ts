@@ -499,3 +499,35 @@ describe('a client that stops reading', () => {
     }
   }, 60_000);
 });
+
+describe('reloads', () => {
+  it("a reload that lifts the zone's limit lets its queued requests go on at once", async () => {
+    const echo = await pacedUpstream(['/r/hold'], 0);
+    const g = await startTestGateway({
+      upstream: echo.url,
+      tenants: zoneTenants({ maxConcurrent: 1, maxQueue: 5, queueTimeout: '20s' }),
+    });
+    try {
+      const hold = get(g, '/r/hold');
+      await until(() => room(g).limiter!.active === 1, 'the slot to be taken');
+      const queued = [get(g, '/r/q1'), get(g, '/r/q2')];
+      await until(() => room(g).limiter!.queued === 2, 'two to queue');
+      const input = structuredClone(g.policyInput);
+      const zone = input.tenants['school-a']!.zones[0]! as Record<string, unknown>;
+      delete zone.maxConcurrent;
+      delete zone.maxQueue;
+      delete zone.queueTimeout;
+      await g.writePolicy(input);
+      await g.reload();
+      expect(admissionRooms(g.deps).size).toBe(0);
+      const started = Date.now();
+      expect((await Promise.all(queued)).map((r) => r.status)).toEqual([200, 200]);
+      expect(Date.now() - started).toBeLessThan(5000);
+      await echo.release('/r/hold');
+      expect((await hold).status).toBe(200);
+    } finally {
+      await g.close();
+      await echo.close();
+    }
+  });
+});

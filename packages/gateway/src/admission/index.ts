@@ -109,7 +109,13 @@ function buildRooms(ctx: PipelineContext, signer: TicketSigner): Map<object, Roo
       byKey.set(roomKey(tenantId, zone.name), room);
     }
   }
-  for (const room of previous.values()) room.dispose();
+  for (const [key, room] of previous) {
+    room.dispose();
+    // A zone that is no longer limited (or gone): who waits in its line goes on now, rather than
+    // waiting out queueTimeout for a slot of a limit that no longer exists.
+    if (!byKey.get(key)?.limiter)
+      room.limiter?.reconfigure({ ...room.limiter.options, maxConcurrent: Infinity });
+  }
   ctx.deps.admissionRooms = byKey;
   return byZone;
 }
