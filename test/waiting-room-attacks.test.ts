@@ -242,11 +242,12 @@ describe('a ticket passed around', () => {
 });
 
 /** An upstream that holds every answer `holdMs` and records the most requests it had at once, by first segment. */
-async function countingUpstream(holdMs: number) {
+async function countingUpstream(holdMs: number, arrived: (url: string) => void = () => {}) {
   const now = new Map<string, number>();
   const most = new Map<string, number>();
   const echo = await startEchoUpstream({
     handle: (req, res) => {
+      arrived(req.url ?? '');
       const zone = (req.url ?? '').split('/')[1] ?? '';
       const n = (now.get(zone) ?? 0) + 1;
       now.set(zone, n);
@@ -525,6 +526,94 @@ describe('reloads', () => {
       expect(Date.now() - started).toBeLessThan(5000);
       await echo.release('/r/hold');
       expect((await hold).status).toBe(200);
+    } finally {
+      await g.close();
+      await echo.close();
+    }
+  });
+});
+
+describe('clients that leave', () => {
+  it('a client that leaves as soon as its request reaches the upstream keeps its slot until the upstream is done: leaving cannot turn the room into a firehose', async () => {
+    const sockets = new Map<string, tls.TLSSocket>();
+    // Each client hangs up the moment the upstream has its request; the upstream takes 500 ms.
+    const echo = await countingUpstream(500, (url) => sockets.get(url)?.destroy());
+    const g = await startTestGateway({
+      upstream: echo.url,
+      tenants: zoneTenants({ maxConcurrent: 2, maxQueue: 50, queueTimeout: '20s' }),
+    });
+    try {
+      const closed: Promise<void>[] = [];
+      for (let i = 0; i < 12; i++) {
+        const s = tls.connect({
+          host: '127.0.0.1',
+          port: g.httpsPort,
+          servername: 'school-a.localhost',
+          rejectUnauthorized: false,
+        });
+        s.on('error', () => {});
+        closed.push(new Promise((resolve) => s.once('close', () => resolve())));
+        sockets.set(`/r/${i}`, s);
+        s.write(`GET /r/${i} HTTP/1.1\r\nHost: school-a.localhost\r\n\r\n`);
+      }
+      await Promise.all(closed.slice(0, 4));
+      await until(
+        () => room(g).limiter!.active === 0 && room(g).limiter!.queued === 0,
+        'the line to drain',
+        20_000,
+      );
+      // Each freed its slot only when the upstream had answered (aborting freed it at once, and
+      // the upstream had all 12 at the same time).
+      expect(echo.most('r')).toBe(2);
+    } finally {
+      for (const s of sockets.values()) s.destroy();
+      await g.close();
+      await echo.close();
+    }
+  });
+
+  it('at every stage (mid-head, mid-body, queued, admitted, mid-answer) leak no slot; the upstream never sees more than maxConcurrent', async () => {
+    const echo = await countingUpstream(200);
+    const g = await startTestGateway({
+      upstream: echo.url,
+      tenants: zoneTenants({ maxConcurrent: 2, maxQueue: 50, queueTimeout: '20s' }),
+    });
+    try {
+      // 60 connections, each cut after 50 ms to 1.5 s: some before their head is complete, some
+      // mid-body, queued, just admitted, or while their answer comes.
+      const heads = [
+        (i: number) => `GET /r/${i} HTTP/1.1\r\nHost: school-a.loc`,
+        (i: number) => `POST /r/${i} HTTP/1.1\r\nHost: school-a.localhost\r\nContent-Length: 10\r\n\r\nabc`,
+        (i: number) => `GET /r/${i} HTTP/1.1\r\nHost: school-a.localhost\r\nAccept: text/html\r\n\r\n`,
+        (i: number) => `GET /r/${i} HTTP/1.1\r\nHost: school-a.localhost\r\n\r\n`,
+      ];
+      await Promise.all(
+        Array.from(
+          { length: 60 },
+          (_, i) =>
+            new Promise<void>((resolve) => {
+              const s = tls.connect({
+                host: '127.0.0.1',
+                port: g.httpsPort,
+                servername: 'school-a.localhost',
+                rejectUnauthorized: false,
+              });
+              s.on('error', () => {});
+              s.on('close', () => resolve());
+              s.write(heads[i % 4]!(i));
+              setTimeout(() => s.destroy(), 50 + ((i * 137) % 1500));
+            }),
+        ),
+      );
+      await until(
+        () => room(g).limiter!.active === 0 && room(g).limiter!.queued === 0,
+        'every slot and place to be free',
+        10_000,
+      );
+      // Both slots are still there: two requests run at once, the third waits.
+      const after = await Promise.all([0, 1, 2].map((i) => get(g, `/r/after${i}`)));
+      expect(after.map((r) => r.status)).toEqual([200, 200, 200]);
+      expect(echo.most('r')).toBe(2);
     } finally {
       await g.close();
       await echo.close();

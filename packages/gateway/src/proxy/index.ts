@@ -199,10 +199,10 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     appendGatewayHeaders(c, forwardedHost(state, incoming), { method, target }, secret, started, headers);
     const answer = Promise.withResolvers<Response>();
     const hop = new Forwarding(c, state, body, slot, started, answer, shared);
-    pool.dispatch(
-      { path: target, method: method as Dispatcher.HttpMethod, headers, body },
-      new NodeHop(outgoing, hop),
-    );
+    const nodeHop = new NodeHop(outgoing, hop);
+    // The admission step holds a slot for this request until the upstream is done with it.
+    if (state.zone?.maxConcurrent !== undefined) nodeHop.finishUpstream = true;
+    pool.dispatch({ path: target, method: method as Dispatcher.HttpMethod, headers, body }, nodeHop);
     return answer.promise;
   }
 }

@@ -36,11 +36,25 @@ export class NodeHop implements Dispatcher.DispatchHandler {
   private readonly onClose = (): void => {
     if (this.settled || this.outgoing.writableFinished) return;
     this.clientGone = true;
+    // Sent already, in a zone with maxConcurrent: the upstream goes on working on it whether or
+    // not the connection is cut, so the answer is read to its end (and dropped) and the zone's
+    // slot is held until then. Aborting freed the slot at once: clients that left just after
+    // dispatch let the upstream see many times maxConcurrent.
+    if (this.finishUpstream && this.controller) {
+      this.controller.resume();
+      return;
+    }
     this.controller?.abort(new ClientClosedError('client closed the connection'));
   };
   private readonly onDrain = (): void => {
     this.controller?.resume();
   };
+
+  /**
+   * When the client goes away after the request was sent, read the upstream's answer to its end
+   * (and drop it) rather than abort: the request holds a zone's slot (set before dispatch).
+   */
+  finishUpstream = false;
 
   constructor(
     private readonly outgoing: ServerResponse,
@@ -64,11 +78,12 @@ export class NodeHop implements Dispatcher.DispatchHandler {
     headers: Record<string, string | string[] | undefined>,
   ): void {
     // An interim answer (102, 103 Early Hints): undici passes it here too; the final one follows.
-    if (statusCode < 200) return;
+    if (statusCode < 200 || this.clientGone) return;
     this.callbacks.head(statusCode, headers);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.clientGone) return;
     this.bytes += chunk.length;
     if (!this.outgoing.write(chunk)) {
       controller.pause();
@@ -77,6 +92,11 @@ export class NodeHop implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
+    if (this.clientGone) {
+      this.settle();
+      this.callbacks.failed(new ClientClosedError('client closed the connection'), true);
+      return;
+    }
     this.outgoing.end();
     this.settle();
     this.callbacks.done(this.bytes);
