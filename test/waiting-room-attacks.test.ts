@@ -242,7 +242,11 @@ describe('a ticket passed around', () => {
 });
 
 /** An upstream that holds every answer `holdMs` and records the most requests it had at once, by first segment. */
-async function countingUpstream(holdMs: number, arrived: (url: string) => void = () => {}) {
+async function countingUpstream(
+  holdMs: number,
+  arrived: (url: string) => void = () => {},
+  holdFor: (url: string) => number = () => holdMs,
+) {
   const now = new Map<string, number>();
   const most = new Map<string, number>();
   const echo = await startEchoUpstream({
@@ -252,10 +256,13 @@ async function countingUpstream(holdMs: number, arrived: (url: string) => void =
       const n = (now.get(zone) ?? 0) + 1;
       now.set(zone, n);
       most.set(zone, Math.max(most.get(zone) ?? 0, n));
-      setTimeout(() => {
-        now.set(zone, (now.get(zone) ?? 1) - 1);
-        res.end('{}');
-      }, holdMs);
+      setTimeout(
+        () => {
+          now.set(zone, (now.get(zone) ?? 1) - 1);
+          res.end('{}');
+        },
+        holdFor(req.url ?? ''),
+      );
       return true;
     },
   });
@@ -263,8 +270,8 @@ async function countingUpstream(holdMs: number, arrived: (url: string) => void =
 }
 
 describe('serve --workers 2 (real processes)', () => {
-  it("shares out the zone's maxConcurrent and upstream.connectionsPerClient: the upstream never sees more than either", async () => {
-    const echo = await countingUpstream(1500);
+  it("shares out the zone's maxConcurrent and upstream.connectionsPerClient (the upstream never sees more than either); a ticket from one worker keeps its place at the other", async () => {
+    const echo = await countingUpstream(1500, undefined, (url) => (url.startsWith('/w/hold') ? 6000 : 1500));
     const dir = await serveDir({
       upstream: echo.url,
       tenants: {
@@ -280,6 +287,7 @@ describe('serve --workers 2 (real processes)', () => {
               queueTimeout: '20s',
             },
             { name: 'api', path: '/c', auth: 'none' },
+            { name: 'wait', path: '/w', auth: 'none', maxConcurrent: 2, maxQueue: 0 },
           ],
         },
       },
@@ -324,6 +332,37 @@ describe('serve --workers 2 (real processes)', () => {
         expect(r.json().error.code).toBe('overloaded');
         expect(r.headers['retry-after']).toBe('1');
       }
+
+      // Both workers' share of /w (1 each) taken by long requests, then a browser gets a ticket
+      // from one worker and presents it on new connections, which the primary spreads over both:
+      // every one keeps the same place (a ticket refused would come back as a new one).
+      const holds = [0, 1, 2, 3].map((i) =>
+        httpsRequest({ port, path: `/w/hold${i}`, localAddress: `127.0.0.${50 + i}`, timeout: 30_000 }),
+      );
+      await until(() => echo.most('w') >= 2, 'both workers to hold their /w slot', 10_000);
+      const browser = (ticket: string | undefined, i: number) =>
+        httpsRequest({
+          port,
+          path: '/w/page',
+          localAddress: `127.0.0.${60 + i}`,
+          headers: { ...BROWSER, ...(ticket ? { cookie: `__Host-rg-ticket=${ticket}` } : {}) },
+        });
+      const first = await browser(undefined, 0);
+      expect(first.status).toBe(503);
+      const ticket = ticketOf(first)!;
+      expect(ticket).toBeDefined();
+      for (let i = 1; i <= 6; i++) {
+        const again = await browser(ticket, i);
+        expect(again.status).toBe(503);
+        expect(again.body).toContain('Your place in line');
+        const { issued, seq } = ticketFields(ticketOf(again)!);
+        expect({ issued, seq }).toEqual({
+          issued: ticketFields(ticket).issued,
+          seq: ticketFields(ticket).seq,
+        });
+      }
+      await Promise.all(holds);
+      expect(echo.most('w')).toBe(2);
     } finally {
       await gw?.stop();
       await dir.remove();
