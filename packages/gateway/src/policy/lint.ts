@@ -81,7 +81,37 @@ function overlaps(a: Range, b: Range): boolean {
   return a[0].match(b) || b[0].match(a);
 }
 
-function lintZones(policy: Policy, tenant: Tenant, at: string, warn: (p: string, m: string) => void): void {
+/** A scheduled opening that will not do what its operator expects. */
+function lintOpening(
+  tenant: Tenant,
+  zone: Zone,
+  z: string,
+  nowMs: number,
+  warn: (p: string, m: string) => void,
+): void {
+  const opensAt = zone.opensAt ?? tenant.opensAt;
+  if (opensAt === undefined || Date.parse(opensAt) <= nowMs) return;
+  if (zone.maxConcurrent === undefined) {
+    warn(
+      `${z}.opensAt`,
+      'an opening without maxConcurrent: at opensAt everyone waiting is let in at once, with no draw and no queue',
+    );
+  }
+  if (zone.opensAt === undefined && (zone.auth !== 'none' || isAdminZone(zone))) {
+    warn(
+      `${z}.opensAt`,
+      `closed until the tenant's opensAt, as every zone without its own: its staff or API cannot reach it before; give it an opensAt in the past to keep it open`,
+    );
+  }
+}
+
+function lintZones(
+  policy: Policy,
+  tenant: Tenant,
+  at: string,
+  nowMs: number,
+  warn: (p: string, m: string) => void,
+): void {
   const hasUsers = Object.values(tenant.users).some((u) => !u.disabled);
   const tenantRanges = tenant.ipAllow?.map(toRange);
   tenant.zones.forEach((zone, i) => {
@@ -119,6 +149,7 @@ function lintZones(policy: Policy, tenant: Tenant, at: string, warn: (p: string,
         warn(where, `idle timeout ${formatDuration(idle)} on an admin zone; the checklist promises 1h`);
       }
     }
+    lintOpening(tenant, zone, z, nowMs, warn);
     if (zone.ipAllow && tenantRanges) {
       const reachable = zone.ipAllow.map(toRange).some((r) => tenantRanges.some((t) => overlaps(r, t)));
       if (!reachable)
@@ -160,7 +191,7 @@ export function lintPolicy(policy: Policy, now: number | Date, workers = 1): str
         `${tenant.passwordPolicy.minLength} is below ${MIN_PASSWORD_LENGTH} characters`,
       );
     }
-    lintZones(policy, tenant, at, warn);
+    lintZones(policy, tenant, at, nowMs, warn);
     tenant.maintenance.forEach((window, i) => {
       const start = Date.parse(window.start);
       if (Date.parse(window.end) <= nowMs) return;
