@@ -147,6 +147,8 @@ async function pacedUpstream(held: string[], delayMs: number, arrived: (url: str
     handle: (req, res) => {
       const url = req.url ?? '';
       arrived(url);
+      // A cacheable answer, as a static result page might be.
+      res.setHeader('cache-control', 'public, max-age=3600');
       if (held.includes(url)) waiting.set(url, () => res.end('{}'));
       else setTimeout(() => res.end('{}'), delayMs);
       return true;
@@ -187,6 +189,8 @@ describe('a ticket passed around', () => {
       expect(admitted.status).toBe(200);
       const pass = ticketOf(admitted)!;
       expect(ticketFields(pass).until - Date.now()).toBeGreaterThan(500_000);
+      // An answer carrying a ticket is never cacheable, whatever the upstream said.
+      expect(admitted.headers['cache-control']).toBe('no-store');
 
       // Room for a crowd now: five applicants queue behind a held request.
       const input = structuredClone(g.policyInput);

@@ -289,6 +289,9 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
         const at = now();
         const until = room.passUntil(ticket, at);
         out.appendHeader('Set-Cookie', ticketCookie(sign(room, entry, until), (until - at) / 1000));
+        // An answer carrying one person's ticket must not be kept by a shared cache and handed
+        // to others (the upstream's own Cache-Control gives way, as for a renewed session).
+        out.setHeader('Cache-Control', 'no-store');
       }
       await hold(c, next, room);
       return undefined;
