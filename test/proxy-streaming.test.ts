@@ -307,8 +307,8 @@ describe('a client that goes away', () => {
 
   // In a zone with maxConcurrent the upstream goes on working on a request whether or not its
   // connection is cut; freeing the slot at once let clients that hang up just after dispatch give
-  // the upstream many times maxConcurrent (issue #21). The hop reads the answer to its end and the
-  // slot is held until then.
+  // the upstream many times maxConcurrent (issue #21). The hop waits for the answer to begin (the
+  // upstream's work done), then cuts it; the slot is held until then.
   it('in a zone with maxConcurrent: holds the slot until the upstream has answered, logged as 499', async () => {
     const aborted = upstreamAborted;
     const finished = upstreamFinished;
