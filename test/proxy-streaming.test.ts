@@ -43,8 +43,10 @@ const seen: Seen[] = [];
 let releaseResponse: () => void = () => {};
 /** Set when the upstream got the first request-body chunk of /api/upload. */
 let firstBodyChunk: (() => void) | undefined;
-/** Upstream answers to /single/slow cut before they finished (the client went away). */
+/** Upstream answers to /single/slow and /api/slow cut before they finished (the client went away). */
 let upstreamAborted = 0;
+/** /single/slow and /api/slow answers the upstream finished. */
+let upstreamFinished = 0;
 
 beforeAll(async () => {
   upstream = http.createServer((req, res) => {
@@ -86,11 +88,12 @@ beforeAll(async () => {
       setTimeout(() => res.writeHead(200, { 'content-type': 'text/plain' }).end('final'), 20);
       return;
     }
-    if (req.url === '/single/slow') {
+    if (req.url === '/single/slow' || req.url === '/api/slow') {
       const t = setTimeout(() => res.end('late'), 2_000);
       res.on('close', () => {
         clearTimeout(t);
         if (!res.writableFinished) upstreamAborted++;
+        else upstreamFinished++;
       });
       return;
     }
@@ -284,17 +287,50 @@ describe('X-Request-Id', () => {
 });
 
 describe('a client that goes away', () => {
-  // Unless the proxy hop aborts its upstream request when the client closes, that request runs on
-  // until the upstream answers or `upstream.timeout` passes, holding the zone's only admission slot.
-  it('frees its upstream request and admission slot at once, logged as 499 client_closed', async () => {
+  // Outside a limited zone the proxy hop aborts its upstream request when the client closes: the
+  // upstream connection is free at once.
+  it('frees its upstream request at once, logged as 499 client_closed', async () => {
+    const before = upstreamAborted;
+    const req = open('/api/slow');
+    req.on('error', () => {});
+    req.end();
+    await new Promise((r) => setTimeout(r, 300));
+    req.destroy();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(upstreamAborted).toBe(before + 1);
+    const lines = await accessLines();
+    expect(lines.find((l) => l.path === '/api/slow')).toMatchObject({
+      status: 499,
+      decision: 'client_closed',
+    });
+  });
+
+  // In a zone with maxConcurrent the upstream goes on working on a request whether or not its
+  // connection is cut; freeing the slot at once let clients that hang up just after dispatch give
+  // the upstream many times maxConcurrent (issue #21). The hop waits for the answer to begin (the
+  // upstream's work done), then cuts it; the slot is held until then.
+  it('in a zone with maxConcurrent: holds the slot until the upstream has answered, logged as 499', async () => {
+    const aborted = upstreamAborted;
+    const finished = upstreamFinished;
     const req = open('/single/slow');
     req.on('error', () => {});
     req.end();
     await new Promise((r) => setTimeout(r, 300));
     req.destroy();
     await new Promise((r) => setTimeout(r, 300));
-    expect(upstreamAborted).toBe(1);
-    const next = await httpsRequest({ port: gw.httpsPort, path: '/single/next' });
+    // Still at the upstream: the zone is full (maxQueue 0).
+    expect(upstreamAborted).toBe(aborted);
+    expect((await httpsRequest({ port: gw.httpsPort, path: '/single/busy' })).status).toBe(503);
+    const deadline = Date.now() + 10_000;
+    while (upstreamFinished === finished && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(upstreamFinished).toBe(finished + 1);
+    // The slot is free once the hop has read that answer (a moment after the upstream sent it).
+    let next = await httpsRequest({ port: gw.httpsPort, path: '/single/next' });
+    for (let i = 0; i < 20 && next.status === 503; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      next = await httpsRequest({ port: gw.httpsPort, path: '/single/next' });
+    }
     expect(next.status).toBe(200);
     const lines = await accessLines();
     expect(lines.find((l) => l.path === '/single/slow')).toMatchObject({

@@ -12,6 +12,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener, type ServerType } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Hono } from 'hono';
 import { createGateway } from './app.js';
 import { openDeps } from './create-deps.js';
@@ -34,6 +35,19 @@ import type { GatewayEnv } from './types.js';
 export interface ListenOverride {
   port?: number;
   host?: string;
+}
+
+/** The header of @hono/node-server's RESPONSE_ALREADY_SENT marker (not exported by name). */
+const X_ALREADY_SENT = 'x-hono-already-sent';
+
+/**
+ * Hono answers a HEAD by running the GET route and copying its answer into a new `Response`, so
+ * the proxy's "already sent" marker comes back as a plain response that @hono/node-server then
+ * tries to write a second time (`ERR_HTTP_HEADERS_SENT`, logged for every proxied HEAD). The
+ * marker is passed on as the marker itself.
+ */
+function headAnswer(res: Response): Response {
+  return res.headers.get(X_ALREADY_SENT) === 'true' ? RESPONSE_ALREADY_SENT : res;
 }
 
 /** Options of {@link startGateway}. Give `policyFile` (reloadable) or `policy`. */
@@ -156,7 +170,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   metrics.probe(gatewayProbe(policy, deps));
   // One indirection so a reload swaps the app for every listener at once.
   // (HTTP/1.1 listeners only, so the bindings are always HttpBindings.)
-  const fetch = (req: Request, env: unknown) => app.fetch(req, env as GatewayEnv['Bindings']);
+  const fetch = (req: Request, env: unknown) => {
+    const res = app.fetch(req, env as GatewayEnv['Bindings']);
+    return req.method === 'HEAD' ? Promise.resolve(res).then(headAnswer) : res;
+  };
 
   const tls = async (p: Policy) => {
     const cert = await readFile(p.server.https.certFile);

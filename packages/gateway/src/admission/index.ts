@@ -20,6 +20,7 @@ import type { Context, MiddlewareHandler, Next } from 'hono';
 import { generateCookie, getCookie } from 'hono/cookie';
 import type { PipelineContext } from '../deps.js';
 import { GatewayError } from '../errors.js';
+import { type BodyLimits, bodyToBuffer, prereadBody } from '../http/body.js';
 import { setPageHeaders } from '../http/headers.js';
 import { pickLang, wantsHtml } from '../pages/index.js';
 import { renderCountdownPage, renderWaitingPage } from '../pages/waiting.js';
@@ -27,6 +28,7 @@ import { rq } from '../request-state.js';
 import type { GatewayEnv } from '../types.js';
 import type { Key, Outcome } from './limiter.js';
 import { type Entry, ROOM_DEFAULTS, Room } from './room.js';
+import { watchStalled } from './stalled.js';
 import { TICKET_COOKIE, type Ticket, TicketSigner } from './ticket.js';
 
 export { compareKeys, type Key, Limiter } from './limiter.js';
@@ -102,15 +104,18 @@ function buildRooms(ctx: PipelineContext, signer: TicketSigner): Map<object, Roo
         ctx.deps.now,
         before?.limiter,
       );
-      if (before) {
-        room.seq = before.seq;
-        room.serviceMs = before.serviceMs;
-      }
+      if (before) room.takeOver(before);
       byZone.set(zone, room);
       byKey.set(roomKey(tenantId, zone.name), room);
     }
   }
-  for (const room of previous.values()) room.dispose();
+  for (const [key, room] of previous) {
+    room.dispose();
+    // A zone that is no longer limited (or gone): who waits in its line goes on now, rather than
+    // waiting out queueTimeout for a slot of a limit that no longer exists.
+    if (!byKey.get(key)?.limiter)
+      room.limiter?.reconfigure({ ...room.limiter.options, maxConcurrent: Infinity });
+  }
   ctx.deps.admissionRooms = byKey;
   return byZone;
 }
@@ -163,6 +168,14 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     };
   }
   const { now } = ctx.deps;
+  // The proxy's body limits (it reads the body this step has read ahead).
+  const bodyLimits: BodyLimits = {
+    buffer: ctx.policy.server.bufferBodySize,
+    max: ctx.policy.server.upstream.maxBodySize,
+    idleMs: ctx.policy.server.bodyTimeout,
+  };
+  // An answer whose client takes none of it for as long as a body may idle is cut.
+  const sendTimeout = ctx.policy.server.bodyTimeout;
 
   // Not async itself: a zone without a limit passes on without a promise of its own.
   return function admission(c, next) {
@@ -174,15 +187,30 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
       if (t < room.opensAt) return Promise.resolve(beforeOpening(c, room, t));
       room.checkGate(t);
     }
-    const limiter = room.limiter;
-    if (!limiter) return next();
+    if (!room.limiter) return next();
+    // A body is read before the request takes a slot or a place in line: otherwise `maxConcurrent`
+    // slow uploads (a byte every few seconds keeps bodyTimeout from firing) hold the zone shut
+    // for everyone. A body that fails (cut, idle, too large) goes on to the proxy, which answers
+    // 499/408/413 from the same read without touching the upstream.
+    const incoming = c.env.incoming;
+    if (bodyToBuffer(incoming, bodyLimits)) {
+      return prereadBody(incoming, bodyLimits).then(
+        () => admit(c, next, room),
+        () => next(),
+      );
+    }
+    return admit(c, next, room);
+  };
+
+  function admit(c: Context<GatewayEnv>, next: Next, room: Room): Promise<Response | undefined> {
+    const limiter = room.limiter!;
     // The fast path: a free slot and nobody holding a ticket outside.
     if (limiter.free && !room.ticketsOut(now)) {
       limiter.active++;
       return hold(c, next, room);
     }
     return wait(c, next, room, now());
-  };
+  }
 
   function readTicket(c: Context<GatewayEnv>, room: Room, t: number): Ticket | undefined {
     const value = getCookie(c, TICKET_COOKIE);
@@ -194,17 +222,21 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   }
 
   /** Runs the rest of the pipeline in an admitted slot; frees it when the answer has been sent. */
-  async function hold(c: Context<GatewayEnv>, next: Next, room: Room): Promise<void> {
+  async function hold(c: Context<GatewayEnv>, next: Next, room: Room): Promise<undefined> {
     const started = performance.now();
     let released = false;
+    // A client that stops reading its answer must not hold the slot for ever (stalled.ts).
+    const unwatch = watchStalled(c.env.outgoing, sendTimeout);
     const release = () => {
       if (released) return;
       released = true;
+      unwatch();
       room.served(performance.now() - started);
       room.limiter!.release();
     };
     try {
       await next();
+      return undefined;
     } finally {
       const outgoing = c.env.outgoing;
       if (outgoing.writableFinished || outgoing.destroyed) release();
@@ -219,7 +251,9 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     room: Room,
     t: number,
   ): Promise<Response | undefined> {
-    const ticket = readTicket(c, room, t);
+    const held = readTicket(c, room, t);
+    // A ticket that has used up its admissions counts as no ticket: its holder is a new arrival.
+    const ticket = held && room.mayUse(held) ? held : undefined;
     const entry: Entry = ticket ? { issued: ticket.issued, seq: ticket.seq } : room.arrive(t);
     const key = room.keyOf(entry);
     // A newcomer does not queue ahead of ticket holders who are between refreshes (it may still
@@ -245,14 +279,19 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
       return RESPONSE_ALREADY_SENT;
     }
     if (outcome === 'admitted') {
-      if (ticket) room.returned(key);
+      if (ticket) {
+        room.returned(key);
+        room.used(entry);
+      }
       // A ticket holder keeps its place for the rest of the visit (the form, then the result).
       const out = c.env.outgoing;
       if (ticket && !out.headersSent) {
-        out.appendHeader(
-          'Set-Cookie',
-          ticketCookie(sign(room, entry, now() + ROOM_DEFAULTS.pass * 1000), ROOM_DEFAULTS.pass),
-        );
+        const at = now();
+        const until = room.passUntil(ticket, at);
+        out.appendHeader('Set-Cookie', ticketCookie(sign(room, entry, until), (until - at) / 1000));
+        // An answer carrying one person's ticket must not be kept by a shared cache and handed
+        // to others (the upstream's own Cache-Control gives way, as for a renewed session).
+        out.setHeader('Cache-Control', 'no-store');
       }
       await hold(c, next, room);
       return undefined;

@@ -16,8 +16,17 @@ export const ROOM_DEFAULTS = {
   grace: 60,
   /** Past its refresh plus this, an absent holder no longer holds newcomers back (s). */
   due: 5,
-  /** After admission a ticket keeps its place for the visit's next requests this long (s). */
+  /**
+   * After admission a ticket keeps its place for the visit's next requests this long (s), counted
+   * from its first admission: being let in again does not extend it.
+   */
   pass: 600,
+  /**
+   * A ticket is let in ahead of the line at most this many times by one process (the form, its
+   * answer, the result, a retry or two): a pass handed round a group, or sold, admits a bounded
+   * number of people ahead of the crowd, not everyone who asks for 10 minutes.
+   */
+  passUses: 20,
   /** Countdown pages reload at the opening plus up to this many seconds, at random (s). */
   openingSpread: 3,
   /** For this long after opensAt nothing is admitted directly: the draw decides (ms). */
@@ -75,6 +84,8 @@ export class Room {
    */
   private readonly outstanding: Outstanding[] = [];
   private nextSweep = 0;
+  /** How many times each ticket (by issue time and sequence) was let in by this process. */
+  private readonly uses = new Map<string, number>();
   /** Moving average of how long an admitted request holds its slot (ms). */
   serviceMs: number = ROOM_DEFAULTS.serviceMs;
   private poll: NodeJS.Timeout | undefined;
@@ -102,7 +113,22 @@ export class Room {
       // Settling after an opening; a reload that moved or removed the opening lets waiters in.
       if (this.gateUntil !== undefined && now() < this.gateUntil) this.limiter.gated = true;
       else if (this.limiter.gated) this.limiter.ungate();
+      // Waiters carried over from the previous load are waiting for the gate's end: poll for it
+      // now (the previous room's poll stopped), not only when the next request arrives.
+      if (this.limiter.gated && this.limiter.queued > 0) this.checkGate(now());
     }
+  }
+
+  /**
+   * Carries the soft state of the zone's room from the previous policy load over: the line's
+   * numbering and pace, each ticket's admissions (a reload must not renew every pass's budget),
+   * and the tickets out — unless the opening moved, which reorders the pre-opening tickets.
+   */
+  takeOver(before: Room): void {
+    this.seq = before.seq;
+    this.serviceMs = before.serviceMs;
+    for (const [id, n] of before.uses) this.uses.set(id, n);
+    if (before.opensAt === this.opensAt) this.outstanding.push(...before.outstanding);
   }
 
   /** True when `entry` holds a ticket given out before the opening (ranked by draw). */
@@ -193,6 +219,31 @@ export class Room {
     const i = this.find(key);
     const at = this.outstanding[i];
     if (at && compareKeys(at.key, key) === 0) this.outstanding.splice(i, 1);
+  }
+
+  /** True while the ticket `entry` may still be let in ahead of later arrivals ({@link ROOM_DEFAULTS.passUses}). */
+  mayUse(entry: Entry): boolean {
+    return (this.uses.get(`${entry.issued}.${entry.seq}`) ?? 0) < ROOM_DEFAULTS.passUses;
+  }
+
+  /** Counts one admission with the ticket `entry`. */
+  used(entry: Entry): void {
+    const id = `${entry.issued}.${entry.seq}`;
+    const n = (this.uses.get(id) ?? 0) + 1;
+    this.uses.delete(id);
+    this.uses.set(id, n);
+    // Least recently used first: a bounded map (a ticket long unused has ended its pass anyway).
+    if (this.uses.size > ROOM_DEFAULTS.maxTracked) this.uses.delete(this.uses.keys().next().value!);
+  }
+
+  /**
+   * When a ticket let in at `t` stops keeping its place: `pass` seconds after its first admission.
+   * A ticket already let in (its `until` further ahead than any waiting or countdown ticket's can
+   * be) keeps its end; renewing it at every admission made it a place at the front forever.
+   */
+  passUntil(ticket: { until: number }, t: number): number {
+    const waitingAtMost = (ROOM_DEFAULTS.maxRefresh + ROOM_DEFAULTS.grace) * 1000;
+    return ticket.until - t > waitingAtMost ? ticket.until : t + ROOM_DEFAULTS.pass * 1000;
   }
 
   /** Records how long an admitted request held its slot. */

@@ -77,6 +77,7 @@ export const command: CliCommand = {
         cwd: io.cwd,
         now: Date.now(),
         allowWeakHashes: io.env.RESULTGATE_ALLOW_WEAK_HASHES === '1',
+        workers,
       });
       for (const w of warnings) io.stderr.write(`resultgate serve: warning: ${w}\n`);
       if (errors.length > 0) throw new PolicyError(file, errors);

@@ -35,6 +35,52 @@ describe('lintPolicy', () => {
     ]);
   });
 
+  it('warns of a zone whose maxConcurrent is below the number of gateway processes (each admits at least 1)', () => {
+    const p = validPolicy();
+    p.server.replicas = 2;
+    p.tenants['school-a'].zones.push(
+      { name: 'rush', path: '/rush', auth: 'none', maxConcurrent: 3 },
+      { name: 'room', path: '/room', auth: 'none', maxConcurrent: 8 },
+    );
+    const policy = parsePolicy(p);
+    const rush = p.tenants['school-a'].zones.length - 2;
+    expect(lintPolicy(policy, NOW, 1)).toEqual([]);
+    expect(lintPolicy(policy, NOW, 2)).toEqual([
+      `${T}.zones[${rush}].maxConcurrent: 3 is below the 4 gateway processes (server.replicas 2 × 2 workers): each admits 1, so the upstream may see 4 at once`,
+    ]);
+  });
+
+  it('warns of an opening that will not do what is expected: no maxConcurrent (no draw), or staff zones closed by the tenant', () => {
+    const warnings = lint((t) => {
+      t.opensAt = '2027-02-10T10:00:00+09:00';
+      t.zones.push(
+        { name: 'rush', path: '/rush', auth: 'none', maxConcurrent: 50 },
+        { name: 'open-door', path: '/door', auth: 'none', opensAt: '2027-02-10T10:00:00+09:00' },
+        { name: 'staff', path: '/staff', auth: 'form', opensAt: '2026-01-01T00:00:00Z' },
+        { name: 'api2', path: '/api2', auth: 'basic' },
+      );
+    });
+    const n = validPolicy().tenants['school-a'].zones.length;
+    const opening = warnings.filter((w) => w.includes('.opensAt:'));
+    // The fixture's own zones are closed by the tenant's opensAt too.
+    expect(opening).toContain(
+      `${T}.zones[${n + 1}].opensAt: an opening without maxConcurrent: at opensAt everyone waiting is let in at once, with no draw and no queue`,
+    );
+    expect(opening).toContain(
+      `${T}.zones[${n + 3}].opensAt: closed until the tenant's opensAt, as every zone without its own: its staff or API cannot reach it before; give it an opensAt in the past to keep it open`,
+    );
+    // A limited zone, and a staff zone opened early on purpose: nothing to say.
+    expect(
+      opening.filter((w) => w.startsWith(`${T}.zones[${n}].`) || w.startsWith(`${T}.zones[${n + 2}].`)),
+    ).toEqual([]);
+    // An opening in the past is over: nothing to say.
+    expect(
+      lint((t) => {
+        t.opensAt = '2026-01-01T00:00:00Z';
+      }).filter((w) => w.includes('.opensAt:')),
+    ).toEqual([]);
+  });
+
   it('warns of an admin-like zone without authentication', () => {
     const warnings = lint((t) => {
       t.zones.push({ name: 'staff', path: '/kanri-admin', auth: 'none' });

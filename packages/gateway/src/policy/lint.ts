@@ -81,7 +81,37 @@ function overlaps(a: Range, b: Range): boolean {
   return a[0].match(b) || b[0].match(a);
 }
 
-function lintZones(policy: Policy, tenant: Tenant, at: string, warn: (p: string, m: string) => void): void {
+/** A scheduled opening that will not do what its operator expects. */
+function lintOpening(
+  tenant: Tenant,
+  zone: Zone,
+  z: string,
+  nowMs: number,
+  warn: (p: string, m: string) => void,
+): void {
+  const opensAt = zone.opensAt ?? tenant.opensAt;
+  if (opensAt === undefined || Date.parse(opensAt) <= nowMs) return;
+  if (zone.maxConcurrent === undefined) {
+    warn(
+      `${z}.opensAt`,
+      'an opening without maxConcurrent: at opensAt everyone waiting is let in at once, with no draw and no queue',
+    );
+  }
+  if (zone.opensAt === undefined && (zone.auth !== 'none' || isAdminZone(zone))) {
+    warn(
+      `${z}.opensAt`,
+      `closed until the tenant's opensAt, as every zone without its own: its staff or API cannot reach it before; give it an opensAt in the past to keep it open`,
+    );
+  }
+}
+
+function lintZones(
+  policy: Policy,
+  tenant: Tenant,
+  at: string,
+  nowMs: number,
+  warn: (p: string, m: string) => void,
+): void {
   const hasUsers = Object.values(tenant.users).some((u) => !u.disabled);
   const tenantRanges = tenant.ipAllow?.map(toRange);
   tenant.zones.forEach((zone, i) => {
@@ -119,6 +149,7 @@ function lintZones(policy: Policy, tenant: Tenant, at: string, warn: (p: string,
         warn(where, `idle timeout ${formatDuration(idle)} on an admin zone; the checklist promises 1h`);
       }
     }
+    lintOpening(tenant, zone, z, nowMs, warn);
     if (zone.ipAllow && tenantRanges) {
       const reachable = zone.ipAllow.map(toRange).some((r) => tenantRanges.some((t) => overlaps(r, t)));
       if (!reachable)
@@ -134,12 +165,22 @@ function lintZones(policy: Policy, tenant: Tenant, at: string, warn: (p: string,
  * @returns one `path: message` line per warning, tenant by tenant in file order
  * @example for (const w of lintPolicy(policy, Date.now())) console.log(`warning: ${w}`)
  */
-export function lintPolicy(policy: Policy, now: number | Date): string[] {
+export function lintPolicy(policy: Policy, now: number | Date, workers = 1): string[] {
   const nowMs = typeof now === 'number' ? now : now.getTime();
   const warnings: string[] = [];
   const warn = (path: string, message: string) => warnings.push(`${path}: ${message}`);
+  const processes = policy.server.replicas * workers;
   for (const [id, tenant] of Object.entries(policy.tenants)) {
     const at = formatPath(['tenants', id]);
+    // Each process admits at least 1: under the number of processes, the limit cannot hold.
+    tenant.zones.forEach((zone, i) => {
+      if (zone.maxConcurrent !== undefined && zone.maxConcurrent < processes) {
+        warn(
+          `${at}.zones[${i}].maxConcurrent`,
+          `${zone.maxConcurrent} is below the ${processes} gateway processes (server.replicas ${policy.server.replicas} × ${workers} workers): each admits 1, so the upstream may see ${processes} at once`,
+        );
+      }
+    });
     // Hosts are canonical here (schema.ts); one claimed by two tenants is an error there.
     tenant.hosts.forEach((host, i) => {
       if (tenant.hosts.indexOf(host) < i) warn(`${at}.hosts[${i}]`, `host "${host}" is listed twice`);
@@ -150,7 +191,7 @@ export function lintPolicy(policy: Policy, now: number | Date): string[] {
         `${tenant.passwordPolicy.minLength} is below ${MIN_PASSWORD_LENGTH} characters`,
       );
     }
-    lintZones(policy, tenant, at, warn);
+    lintZones(policy, tenant, at, nowMs, warn);
     tenant.maintenance.forEach((window, i) => {
       const start = Date.parse(window.start);
       if (Date.parse(window.end) <= nowMs) return;

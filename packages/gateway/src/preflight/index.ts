@@ -27,6 +27,8 @@ export interface PreflightOptions {
   now: number;
   /** Weak scrypt parameters are a warning, not an error (test rigs only). @default false */
   allowWeakHashes?: boolean;
+  /** `serve --workers N`: each zone's maxConcurrent is shared out among them too. @default 1 */
+  workers?: number;
 }
 
 /**
@@ -39,6 +41,6 @@ export async function preflight(policy: Policy, options: PreflightOptions): Prom
   await checkCertificate(policy, options.cwd, options.now, out);
   checkHashes(policy, out, options.allowWeakHashes === true);
   checkCidrs(policy, out);
-  out.warnings.push(...lintPolicy(policy, options.now));
+  out.warnings.push(...lintPolicy(policy, options.now, options.workers ?? 1));
   return { errors: out.errors, warnings: out.warnings };
 }

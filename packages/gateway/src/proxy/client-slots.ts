@@ -6,6 +6,18 @@
  */
 import { addressKey } from '../net/address-key.js';
 
+/**
+ * One process's share of `upstream.connectionsPerClient`: with `serve --workers N` the primary
+ * spreads connections over the workers and each counts only its own, so each allows
+ * ceil(limit / N) (at least 1) — one address then holds at most about `limit` across the machine,
+ * not N × `limit`. (Not divided by `server.replicas`: a load balancer often sends one address to
+ * one replica, which would then allow it only a fraction.)
+ * @example perClientShare(64, 4) // 16
+ */
+export function perClientShare(limit: number, workers: number): number {
+  return Math.max(1, Math.ceil(limit / Math.max(1, Math.floor(workers))));
+}
+
 /** In-flight upstream requests per client address, over the counts kept in the deps (`deps.clientSlots`). */
 export class ClientSlots {
   /** @param held the counts by address key; the deps' map, so they survive policy reloads */

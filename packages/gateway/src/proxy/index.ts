@@ -10,13 +10,13 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Dispatcher } from 'undici';
 import type { PipelineContext, UpstreamErrorKind } from '../deps.js';
 import { GatewayError } from '../errors.js';
+import { BodyAbortedError, BodyStream, BodyTimeoutError, BodyTooLargeError, readBody } from '../http/body.js';
 import { mergePresetHeaders } from '../http/cookies.js';
 import { hostName } from '../http/host.js';
 import { encodePath } from '../http/path.js';
 import { type RequestState, rq } from '../request-state.js';
 import type { GatewayEnv } from '../types.js';
-import { BodyAbortedError, BodyStream, BodyTimeoutError, BodyTooLargeError, readBody } from './body.js';
-import { ClientSlots } from './client-slots.js';
+import { ClientSlots, perClientShare } from './client-slots.js';
 import { appendProxiedHeaders, copyRequestHeaders, copyResponseHeaders } from './headers.js';
 import { appendIdentityHeaders, type SignedRequest } from './identity.js';
 import { type HopCallbacks, NodeHop } from './node-hop.js';
@@ -146,8 +146,12 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     idleMs: ctx.policy.server.bodyTimeout,
   };
   // Half the pool by default: one address can never take the other half, while a school's or a
-  // carrier's NAT, which puts many recipients behind one address, is rarely refused.
-  const perClient = upstream.connectionsPerClient ?? Math.max(1, Math.ceil(upstream.connections / 2));
+  // carrier's NAT, which puts many recipients behind one address, is rarely refused. Shared out
+  // among the workers, as a zone's maxConcurrent is.
+  const perClient = perClientShare(
+    upstream.connectionsPerClient ?? Math.max(1, Math.ceil(upstream.connections / 2)),
+    ctx.deps.workers ?? 1,
+  );
   const slots = new ClientSlots(ctx.deps.clientSlots);
   const shared: ForwardingShared = { slots, metrics, now };
 
@@ -195,10 +199,10 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     appendGatewayHeaders(c, forwardedHost(state, incoming), { method, target }, secret, started, headers);
     const answer = Promise.withResolvers<Response>();
     const hop = new Forwarding(c, state, body, slot, started, answer, shared);
-    pool.dispatch(
-      { path: target, method: method as Dispatcher.HttpMethod, headers, body },
-      new NodeHop(outgoing, hop),
-    );
+    const nodeHop = new NodeHop(outgoing, hop);
+    // The admission step holds a slot for this request until the upstream is done with it.
+    if (state.zone?.maxConcurrent !== undefined) nodeHop.finishUpstream = true;
+    pool.dispatch({ path: target, method: method as Dispatcher.HttpMethod, headers, body }, nodeHop);
     return answer.promise;
   }
 }

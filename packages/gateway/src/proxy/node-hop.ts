@@ -36,11 +36,25 @@ export class NodeHop implements Dispatcher.DispatchHandler {
   private readonly onClose = (): void => {
     if (this.settled || this.outgoing.writableFinished) return;
     this.clientGone = true;
+    // Sent already, in a zone with maxConcurrent, and not yet answered: the upstream goes on
+    // working on it whether or not the connection is cut, so the hop waits for the answer's head
+    // (the work done), then cuts the transfer; the zone's slot is held until then. Aborting at
+    // once freed the slot while the upstream still worked: clients that left just after dispatch
+    // let the upstream see many times maxConcurrent.
+    if (this.finishUpstream && this.controller && !this.answered) return;
     this.controller?.abort(new ClientClosedError('client closed the connection'));
   };
   private readonly onDrain = (): void => {
     this.controller?.resume();
   };
+
+  /**
+   * When the client goes away after the request was sent, wait for the upstream's answer to
+   * begin before cutting it: the request holds a zone's slot (set before dispatch).
+   */
+  finishUpstream = false;
+  /** The upstream's final answer has begun (its head is in). */
+  private answered = false;
 
   constructor(
     private readonly outgoing: ServerResponse,
@@ -59,16 +73,23 @@ export class NodeHop implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(
-    _controller: Dispatcher.DispatchController,
+    controller: Dispatcher.DispatchController,
     statusCode: number,
     headers: Record<string, string | string[] | undefined>,
   ): void {
     // An interim answer (102, 103 Early Hints): undici passes it here too; the final one follows.
     if (statusCode < 200) return;
+    this.answered = true;
+    if (this.clientGone) {
+      // The client left while the upstream worked (finishUpstream): the work is done, cut the rest.
+      controller.abort(new ClientClosedError('client closed the connection'));
+      return;
+    }
     this.callbacks.head(statusCode, headers);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.clientGone) return;
     this.bytes += chunk.length;
     if (!this.outgoing.write(chunk)) {
       controller.pause();
@@ -77,6 +98,11 @@ export class NodeHop implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
+    if (this.clientGone) {
+      this.settle();
+      this.callbacks.failed(new ClientClosedError('client closed the connection'), true);
+      return;
+    }
     this.outgoing.end();
     this.settle();
     this.callbacks.done(this.bytes);

@@ -5,7 +5,7 @@
  * production code: nothing under `src/` outside this folder imports it (docs/architecture.md §2).
  */
 
-export { admissionRooms, Room, roomKey, TicketSigner } from '../admission/index.js';
+export { admissionRooms, ROOM_DEFAULTS, Room, roomKey, TicketSigner } from '../admission/index.js';
 export { memoryDeps } from '../create-deps.js';
 export { AccessLogWriter } from '../logs/access-sink.js';
 export { chainHash } from '../logs/chain.js';

@@ -41,12 +41,41 @@ export interface BodyLimits {
   idleMs: number;
 }
 
+/** Bodies read ahead by {@link prereadBody}, for the proxy's {@link readBody} to take. */
+const prereads = new WeakMap<IncomingMessage, Promise<Buffer | BodyStream>>();
+
+/**
+ * True when a request has a body that {@link readBody} would read whole before going on (a declared
+ * length up to `limits.buffer`, or a chunked body, whose first `limits.buffer` bytes are read).
+ */
+export function bodyToBuffer(incoming: IncomingMessage, limits: BodyLimits): boolean {
+  const cl = incoming.headers['content-length'];
+  if (cl === undefined) return incoming.headers['transfer-encoding'] !== undefined;
+  return cl !== '0' && Number(cl) <= Math.min(limits.buffer, limits.max);
+}
+
+/**
+ * Reads the body now, before the request takes a place anywhere (the admission step: a slow
+ * upload must not hold one of a zone's `maxConcurrent` slots while it trickles in, as nginx reads
+ * a body whole before it proxies). The proxy's {@link readBody} then takes this read, whatever
+ * its outcome; it is never read twice.
+ */
+export function prereadBody(incoming: IncomingMessage, limits: BodyLimits): Promise<Buffer | BodyStream> {
+  const read = readBodyNow(incoming, limits);
+  prereads.set(incoming, read);
+  return read;
+}
+
 /**
  * The body, read whole when it fits `limits.buffer`, else a stream that starts with what was read.
  * @throws {BodyTooLargeError | BodyTimeoutError | BodyAbortedError} while reading the buffered part
  * @example const body = await readBody(incoming, { buffer: 65536, max: 10 << 20, idleMs: 30_000 });
  */
 export function readBody(incoming: IncomingMessage, limits: BodyLimits): Promise<Buffer | BodyStream> {
+  return prereads.get(incoming) ?? readBodyNow(incoming, limits);
+}
+
+function readBodyNow(incoming: IncomingMessage, limits: BodyLimits): Promise<Buffer | BodyStream> {
   const declared = incoming.headers['content-length'];
   const length = declared === undefined ? undefined : Number(declared);
   // A declared length over the buffer streams at once: no reason to wait for the first part.
