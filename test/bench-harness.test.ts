@@ -1,0 +1,175 @@
+/**
+ * A smoke test of the bench harness (`npm run bench`, bench/): nothing else runs its code, so a
+ * change elsewhere could break it unseen — twice it did (the bundled gateway could not start; a
+ * post/redirect/get change made `--stack` count every recipient as failed). Each mode runs here in
+ * miniature, through the harness's own functions, against the same bundled target processes.
+ *
+ * Behaviour only, never speed: speed is what the bench measures; a test asserts no timing. The
+ * figures asserted are counts (requests answered, failures, errors, concurrency), with loads
+ * bounded in time and size. Loopback only; every process is stopped in `finally`.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { measureAllocation } from '../bench/lib/alloc.js';
+import { parseBenchArgs } from '../bench/lib/args.js';
+import { findWrk, type LoadOptions, measure, probe } from '../bench/lib/load.js';
+import { runSpike, SPIKE_DEFAULTS } from '../bench/lib/spike.js';
+import { runStack } from '../bench/lib/stack.js';
+import { startTargets } from '../bench/lib/targets.js';
+
+/**
+ * The Node targets of a default run, one of each kind: the upstream alone, the two floors, the
+ * all-checks gateway and its `serve --workers` form (a cluster primary). Not nginx: it may be absent.
+ */
+const TARGETS = 'upstream,bare,hono,hono-work,gateway,gateway-workers';
+
+async function withScratch<T>(body: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'resultgate-bench-smoke-'));
+  try {
+    return await body(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('bench harness', () => {
+  it('parses its flags and refuses an unknown target', () => {
+    const o = parseBenchArgs(['--only', TARGETS, '--duration', '1', '--warmup', '0', '--connections', '4']);
+    expect(o.only).toEqual(TARGETS.split(','));
+    expect(o).toMatchObject({ durationS: 1, warmupS: 0, connections: 4, alloc: false });
+    expect(() => parseBenchArgs(['--only', 'gateway,nope'])).toThrow(/unknown target nope/);
+  });
+
+  it('starts the throughput targets, each answers the 1 KB body under load, and --alloc samples the gateway', async () => {
+    const flags = [
+      '--only',
+      TARGETS,
+      '--duration',
+      '1',
+      '--warmup',
+      '0',
+      '--connections',
+      '4',
+      '--workers',
+      '2',
+    ];
+    const o = parseBenchArgs(flags);
+    // Both load generators the bench may pick: autocannon (a dependency, always there) and wrk
+    // when installed (`--loader auto` prefers it), each parsed its own way.
+    const loaders: LoadOptions['loader'][] = ['autocannon', ...(findWrk() ? (['wrk'] as const) : [])];
+    const loadWith = (loader: LoadOptions['loader']): LoadOptions => ({
+      connections: o.connections,
+      pipelining: o.pipelining,
+      durationS: o.durationS,
+      warmupS: o.warmupS,
+      loader,
+    });
+    await withScratch(async (scratch) => {
+      const { upstream, targets, skipped } = await startTargets(o, scratch);
+      try {
+        expect(skipped).toEqual({});
+        expect(targets.map((t) => t.name)).toEqual(o.only);
+        for (const t of targets) {
+          const answer = await probe(t.running.port, t.request);
+          // What run.ts's probe requires before measuring a target: 200 with the upstream's 1 KB JSON.
+          expect({ target: t.name, status: answer.status, bytes: answer.bytes }).toEqual({
+            target: t.name,
+            status: 200,
+            bytes: 1024,
+          });
+          expect(answer.text.startsWith('{"id":"res_0001","status":"published"')).toBe(true);
+          for (const loader of loaders) {
+            const run = await measure(t.running.port, t.running.pids, t.request, loadWith(loader));
+            expect({ target: t.name, loader, non2xx: run.non2xx, errors: run.errors }).toEqual({
+              target: t.name,
+              loader,
+              non2xx: 0,
+              errors: 0,
+            });
+            expect(run.requests).toBeGreaterThan(0);
+            expect(run.rps).toBeGreaterThan(0);
+            expect(run.rss).toBeGreaterThan(0);
+          }
+        }
+        // --alloc: the gateway's heap sampled over one more load, its profile written where asked.
+        const gateway = targets.find((t) => t.name === 'gateway')!;
+        const file = join(scratch, 'gateway.heapprofile');
+        const figures = await measureAllocation(gateway, loadWith('autocannon'), file);
+        expect(figures).toBeDefined();
+        expect(figures!.requests).toBeGreaterThan(0);
+        expect(figures!.bytesPerRequest).toBeGreaterThan(0);
+        expect(figures!.functions.length).toBeGreaterThan(0);
+        expect(figures!.modules.length).toBeGreaterThan(0);
+        const profile = JSON.parse(await readFile(file, 'utf8')) as { head?: { children?: unknown[] } };
+        expect(profile.head?.children?.length).toBeGreaterThan(0);
+        // The sampler is off again: the gateway still answers.
+        expect((await probe(gateway.running.port, gateway.request)).status).toBe(200);
+      } finally {
+        await Promise.all(
+          [upstream, ...targets.map((t) => t.running)]
+            // `upstream` is also the `upstream` target: stop it once.
+            .filter((t, i, all) => all.indexOf(t) === i)
+            .map((t) => t.stop()),
+        );
+      }
+    });
+  }, 180_000);
+
+  it('--stack: recipients open their results through the gateway and straight at the service', async () => {
+    const result = await withScratch((scratch) =>
+      runStack({ concurrency: 5, durationS: 1, warmupS: 1, recipients: 50 }, scratch, []),
+    );
+    for (const [path, run] of [
+      ['via gateway', result.viaGateway],
+      ['direct', result.direct],
+    ] as const) {
+      // A recipient counts only when the form, the PIN's 303 and the result page all came back.
+      expect({ path, failures: run.failures }).toEqual({ path, failures: 0 });
+      expect(run.recipientsPerS).toBeGreaterThan(0);
+      expect(run.p99Ms).toBeGreaterThan(0);
+      expect(Object.keys(run.cpuUs).sort()).toEqual(
+        path === 'direct' ? ['result service'] : ['gateway', 'result service'],
+      );
+    }
+  }, 120_000);
+
+  it('--spike: the upstream never sees more than maxConcurrent, no client hangs, every client is served', async () => {
+    const result = await withScratch((scratch) =>
+      runSpike(
+        {
+          ...SPIKE_DEFAULTS,
+          clients: 300,
+          // 300 arrivals within 0.3 s against 50 upstream places of 0.5 s and a queue of 100: more
+          // than the 150 places, even if a busy machine stretches the arrivals to over a second, so
+          // the waiting page and the 503 are exercised too.
+          arrivalMs: 300,
+          upstreamDelayMs: 500,
+          cutoffS: 60,
+        },
+        scratch,
+        [],
+      ),
+    );
+    expect(result.browsers + result.apis).toBe(300);
+    expect(result.upstreamMaxConcurrent).toBeGreaterThan(0);
+    expect(result.upstreamMaxConcurrent).toBeLessThanOrEqual(SPIKE_DEFAULTS.maxConcurrent);
+    expect(result.hung).toBe(0);
+    expect(result.errorKinds).toEqual({});
+    expect(result.errors).toBe(0);
+    expect(result.unservedAtCutoff).toBe(0);
+    expect(result.served).toBe(300);
+    expect(result.upstreamServed).toBe(300);
+    // Every first answer is one the report names: served, a waiting page (browsers), 503 (API).
+    expect(
+      Object.keys(result.firstAnswer).every((k) => ['served', 'waiting', 'overloaded'].includes(k)),
+    ).toBe(true);
+    // The overflow reached the waiting room: browsers read the waiting page (its meta refresh and
+    // ticket cookie, as the harness parses them) and API clients a 503 with Retry-After.
+    expect(result.waitingPages).toBeGreaterThan(0);
+    expect(result.overloaded).toBeGreaterThan(0);
+    expect(result.tickets.holders).toBeGreaterThan(0);
+    expect(result.waitingTtfbP50).not.toBeNull();
+  }, 150_000);
+});
