@@ -542,6 +542,57 @@ describe('a client that stops reading', () => {
       await echo.close();
     }
   }, 60_000);
+
+  it('outside a limited zone, an answer nobody reads is cut too, and its upstream connection serves others', async () => {
+    const big = Buffer.alloc(32 << 20, 97);
+    const echo = await startEchoUpstream({
+      handle: (req, res) => {
+        if (!req.url?.startsWith('/r/big')) return false;
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': big.length });
+        res.end(big);
+        return true;
+      },
+    });
+    // One upstream connection for everyone: the stalled answer holds it while its hop is paused.
+    const g = await startTestGateway({
+      upstream: echo.url,
+      upstreamOptions: { connections: 1, connectionsPerClient: 2, timeout: '30s' },
+      server: { bodyTimeout: '2s' },
+      tenants: zoneTenants({}),
+    });
+    const stalled = tls.connect({
+      host: '127.0.0.1',
+      port: g.httpsPort,
+      servername: 'school-a.localhost',
+      rejectUnauthorized: false,
+    });
+    try {
+      stalled.on('error', () => {});
+      let stalledGot = 0;
+      stalled.on('data', (d: Buffer) => {
+        stalledGot += d.length;
+      });
+      const cut = new Promise<void>((resolve) => stalled.once('close', () => resolve()));
+      stalled.write('GET /r/big HTTP/1.1\r\nHost: school-a.localhost\r\n\r\n');
+      stalled.pause();
+      await until(() => stalledGot > 0 || echo.requests.length > 0, 'the big answer to start', 10_000);
+      await new Promise((r) => setTimeout(r, 500));
+
+      // The next recipient gets the connection once the stalled answer is cut (it used to wait
+      // for the upstream's timeout: undici's body timeout does not run while the hop is paused).
+      const started = Date.now();
+      const next = await httpsRequest({ port: g.httpsPort, path: '/r/next', timeout: 25_000 });
+      expect(next.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(12_000);
+      stalled.resume();
+      await cut;
+      expect(stalledGot).toBeLessThan(big.length);
+    } finally {
+      stalled.destroy();
+      await g.close();
+      await echo.close();
+    }
+  }, 60_000);
 });
 
 describe('reloads', () => {

@@ -22,13 +22,13 @@ import type { PipelineContext } from '../deps.js';
 import { GatewayError } from '../errors.js';
 import { type BodyLimits, bodyToBuffer, prereadBody } from '../http/body.js';
 import { setPageHeaders } from '../http/headers.js';
+import { watchStalled } from '../http/stalled.js';
 import { pickLang, wantsHtml } from '../pages/index.js';
 import { renderCountdownPage, renderWaitingPage } from '../pages/waiting.js';
 import { rq } from '../request-state.js';
 import type { GatewayEnv } from '../types.js';
 import type { Key, Outcome } from './limiter.js';
 import { type Entry, ROOM_DEFAULTS, Room } from './room.js';
-import { watchStalled } from './stalled.js';
 import { TICKET_COOKIE, type Ticket, TicketSigner } from './ticket.js';
 
 export { compareKeys, type Key, Limiter } from './limiter.js';

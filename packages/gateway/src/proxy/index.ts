@@ -140,6 +140,8 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   const maxBody = upstream.maxBodySize;
   const metrics = ctx.deps.metrics;
 
+  // A client that reads none of its answer for this long loses it (and frees the upstream connection).
+  const sendTimeout = ctx.policy.server.bodyTimeout;
   const limits = {
     buffer: ctx.policy.server.bufferBodySize,
     max: maxBody,
@@ -200,6 +202,7 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     const answer = Promise.withResolvers<Response>();
     const hop = new Forwarding(c, state, body, slot, started, answer, shared);
     const nodeHop = new NodeHop(outgoing, hop);
+    nodeHop.stallTimeoutMs = sendTimeout;
     // The admission step holds a slot for this request until the upstream is done with it.
     if (state.zone?.maxConcurrent !== undefined) nodeHop.finishUpstream = true;
     pool.dispatch({ path: target, method: method as Dispatcher.HttpMethod, headers, body }, nodeHop);

@@ -8,6 +8,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { watchStalled } from '../http/stalled.js';
 
 /** What the hop needs from the rest of the proxy step, per request. */
 export interface HopCallbacks {
@@ -55,6 +56,12 @@ export class NodeHop implements Dispatcher.DispatchHandler {
   finishUpstream = false;
   /** The upstream's final answer has begun (its head is in). */
   private answered = false;
+  /**
+   * Cut the answer when its client has read none of it for this long while the hop waits for it
+   * (http/stalled.ts); 0: never.
+   */
+  stallTimeoutMs = 0;
+  private unwatch: (() => void) | undefined;
 
   constructor(
     private readonly outgoing: ServerResponse,
@@ -94,6 +101,10 @@ export class NodeHop implements Dispatcher.DispatchHandler {
     if (!this.outgoing.write(chunk)) {
       controller.pause();
       this.outgoing.once('drain', this.onDrain);
+      // Paused for the client: a client that never reads on would hold the upstream connection
+      // (undici's body timeout does not run while the read is paused).
+      if (this.stallTimeoutMs > 0 && !this.unwatch)
+        this.unwatch = watchStalled(this.outgoing, this.stallTimeoutMs);
     }
   }
 
@@ -116,6 +127,7 @@ export class NodeHop implements Dispatcher.DispatchHandler {
 
   private settle(): void {
     this.settled = true;
+    this.unwatch?.();
     this.outgoing.off('close', this.onClose);
     this.outgoing.off('drain', this.onDrain);
   }

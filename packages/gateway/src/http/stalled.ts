@@ -1,9 +1,10 @@
 /**
- * Answers that hold a zone's slot while their client has stopped reading them. A slot is held
- * until the answer has finished streaming; a client that stops reading a large answer (a zero TCP
- * window) would hold it for ever — `maxConcurrent` such connections shut the zone. As nginx's
+ * Answers whose client has stopped reading them. A client that stops reading a large answer (a
+ * zero TCP window) would hold what the answer holds for ever: a zone's slot (the admission step),
+ * an upstream connection of the shared pool (the proxy hop, which pauses the upstream read) —
+ * `maxConcurrent` such connections shut a zone, a few addresses the whole pool. As nginx's
  * `send_timeout`: an answer with bytes waiting that have not moved for the timeout is cut, which
- * frees the slot. A slow reader that makes progress is never cut.
+ * frees both. A slow reader that makes progress is never cut.
  *
  * One timer for the process (not one per request), running only while answers are watched; it
  * outlives a policy reload, as the requests admitted before it do.
@@ -50,7 +51,7 @@ function look(): void {
 
 /**
  * Watches `out` until it finishes or closes; cuts it when bytes wait unread for `timeoutMs`.
- * @returns a function that stops watching (call it when the slot is released)
+ * @returns a function that stops watching (call it when the slot is released or the answer ends)
  * @example const unwatch = watchStalled(c.env.outgoing, 30_000)
  */
 export function watchStalled(out: ServerResponse, timeoutMs: number): () => void {
