@@ -19,6 +19,7 @@ import {
   scaleCheck,
 } from './lib/instructions.js';
 import { findWrk, measure, probe, type RunResult } from './lib/load.js';
+import { cannotPin, freeTarget, pinHarness, pinTarget } from './lib/pin.js';
 import { profileReport, profileTargets } from './lib/profile-run.js';
 import { checks, cpuNotes, LABELS, machine, type ScaleFigures, summarise, table } from './lib/report.js';
 import { runSpike, SPIKE_DEFAULTS, spikeTable } from './lib/spike.js';
@@ -183,10 +184,20 @@ async function main(): Promise<void> {
     await spikeRun(o, scratch, stamp, command, host);
     return;
   }
+  const noPin = o.pin ? cannotPin() : undefined;
+  if (noPin) throw new Error(`--pin: ${noPin}`);
+  // Before the upstream starts, so that it (and every load run) inherits the first CPU.
+  if (o.pin) pinHarness();
   const { upstream, targets, skipped } = await startTargets(o, scratch).catch(async (err: unknown) => {
     await rm(scratch, { recursive: true, force: true });
     throw err;
   });
+  if (o.pin) {
+    for (const t of targets) {
+      if (t.name === 'gateway-workers' || t.name === 'nginx') freeTarget(t.running.pids());
+      else pinTarget(t.running.pids());
+    }
+  }
   const failed: Record<string, string> = {};
   const runs = new Map<TargetName, RunResult[]>();
   let profile: Awaited<ReturnType<typeof profileTargets>> | undefined;
@@ -248,7 +259,7 @@ async function main(): Promise<void> {
     targets.find((t) => t.name === name)?.running.info as ScaleFigures | undefined;
   const scale = info('gateway-10k');
   const one = info('gateway');
-  const results = checks(summary, scale);
+  const results = checks(summary, scale, runs);
 
   console.log(`\n${table(summary)}\n`);
   for (const [name, why] of Object.entries({ ...skipped, ...failed })) console.log(`skipped ${name}: ${why}`);

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { measureAllocation } from '../bench/lib/alloc.js';
 import { parseBenchArgs } from '../bench/lib/args.js';
-import { findWrk, type LoadOptions, measure, probe } from '../bench/lib/load.js';
+import { findWrk, type LoadOptions, measure, probe, type RunResult } from '../bench/lib/load.js';
+import { pairedRatio } from '../bench/lib/report.js';
 import { runSpike, SPIKE_DEFAULTS } from '../bench/lib/spike.js';
 import { runStack } from '../bench/lib/stack.js';
 import { startTargets } from '../bench/lib/targets.js';
@@ -172,4 +173,20 @@ describe('bench harness', () => {
     expect(result.tickets.holders).toBeGreaterThan(0);
     expect(result.waitingTtfbP50).not.toBeNull();
   }, 150_000);
+});
+
+describe("the targets' ratios", () => {
+  const run = (mainCpuUs: number): RunResult =>
+    ({ mainCpuUs, rps: 1, p50: 0, p99: 0, rss: 0, cpuUs: 0, non2xx: 0, errors: 0, requests: 1 }) as RunResult;
+
+  it('pairs the two targets round by round, so a slow spell of the machine slows both sides', () => {
+    // Round 2 ran in a slow spell: the medians (110 vs 100) would pair the gateway's quick round
+    // with the floor's slow one and say 1.10×; the rounds themselves say 1.05×.
+    const gateway = [105, 168, 110].map(run);
+    const floor = [100, 160, 100].map(run);
+    expect(pairedRatio(gateway, floor, (r) => r.mainCpuUs)).toBeCloseTo(1.05, 5);
+    expect(pairedRatio(gateway.slice(0, 2), floor, (r) => r.mainCpuUs)).toBeCloseTo(1.05, 5);
+    expect(pairedRatio([], floor, (r) => r.mainCpuUs)).toBeUndefined();
+    expect(pairedRatio(gateway, undefined, (r) => r.mainCpuUs)).toBeUndefined();
+  });
 });

@@ -30,6 +30,7 @@ export interface BenchOptions {
   workers: number;
   profile: boolean;
   alloc: boolean;
+  pin: boolean;
   /** Count instructions per request under callgrind instead of timing (see lib/instructions.ts). */
   instructions: boolean;
   /** With `instructions`: also list each target's top functions. */
@@ -71,6 +72,8 @@ interleaved, round after round.
   --quick           1 round × 2 s, 0.5 s warm-up (a smoke run; figures are noisy)
   --profile         also CPU-profile the bare proxy and the gateway under load (node --cpu-prof,
                     bench/results/*.cpuprofile) and rank where the gateway's time goes
+  --pin             equal cores, enforced: the harness, load generator and upstream on the first
+                    CPU, each single-process target (every thread) on the last (needs taskset)
   --alloc           also sample each Node target's heap over one more load run and report the
                     bytes allocated per request (objects already collected included) and where
   --instructions    instead of timing, count the CPU instructions per request of each Node target
@@ -131,6 +134,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       quick: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       alloc: { type: 'boolean', default: false },
+      pin: { type: 'boolean', default: false },
       instructions: { type: 'boolean', default: false },
       annotate: { type: 'boolean', default: false },
       'max-wall': { type: 'string' },
@@ -162,6 +166,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     workers: positive('workers', values.workers, 2),
     profile: values.profile,
     alloc: values.alloc,
+    pin: values.pin,
     instructions: values.instructions,
     annotate: values.annotate,
     maxWallS: positive('max-wall', values['max-wall'], 300, false),
