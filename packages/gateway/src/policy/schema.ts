@@ -393,7 +393,7 @@ export const policySchema = z.strictObject({
         ),
       bodyTimeout: duration.prefault('30s').meta({
         description:
-          'A request body that sends nothing for this long ends in 408 (as nginx client_body_timeout); counted only while the gateway waits for the client',
+          'A request body that sends nothing for this long ends in 408 (as nginx client_body_timeout); an answer its client reads none of for this long is cut (as nginx send_timeout); counted only while the gateway waits for the client',
       }),
       bufferBodySize: size.prefault('64KiB').meta({
         description:
