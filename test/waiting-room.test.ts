@@ -3,7 +3,10 @@
  * slow echo upstream (one request at a time, so the order the upstream sees is the admission
  * order). The scheduled opening runs on an injected clock, not real minutes.
  */
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { PolicyInput } from '@resultgate/gateway';
 import { admissionRooms, type Room, roomKey, TicketSigner } from '@resultgate/gateway/testing';
 import { describe, expect, it } from 'vitest';
@@ -182,6 +185,57 @@ describe('waiting room', () => {
       expect(order(echo)).toEqual(['/r/a', '/r/b', '/r/d']);
     } finally {
       await g.close();
+      await echo.close();
+    }
+  });
+
+  it('a ticket keeps its place across a restart: the new process puts it ahead of a later arrival', async () => {
+    const echo = await holdingUpstream(['/r/a', '/r/b', '/r/a2']);
+    const tenants = zoneTenants({ maxConcurrent: 1, maxQueue: 1 });
+    const g1 = await startTestGateway({ upstream: echo.url, tenants });
+    // The restarted gateway reads the same session key (what the ticket is signed with); nothing
+    // else of the first process's memory — its line, its tickets out — survives.
+    const keyDir = await mkdtemp(join(tmpdir(), 'resultgate-restart-'));
+    const secretFile = join(keyDir, 'session.key');
+    await copyFile(join(g1.dir, 'session.key'), secretFile);
+    let g2: TestGateway | undefined;
+    try {
+      const a = get(g1, '/r/a');
+      await until(() => room(g1).limiter!.active === 1, 'A to hold the slot');
+      const b = get(g1, '/r/b');
+      await until(() => room(g1).limiter!.queued === 1, 'B to queue');
+      const d1 = await get(g1, '/r/d', BROWSER);
+      expect(d1.status).toBe(503);
+      const ticket = ticketOf(d1)!;
+      expect(ticket).toBeDefined();
+
+      // The restart: a new process, then the old one goes (its answers finished first).
+      g2 = await startTestGateway({ upstream: echo.url, tenants, extra: { sessions: { secretFile } } });
+      await echo.release('/r/a');
+      await echo.release('/r/b');
+      expect((await a).status).toBe(200);
+      expect((await b).status).toBe(200);
+      await g1.close();
+
+      // In the new process: A2 holds the slot, E (no ticket, arriving now) takes the one place in
+      // line; D comes back with the ticket of the old process and takes E's place.
+      const g = g2;
+      const a2 = get(g, '/r/a2');
+      await until(() => room(g).limiter!.active === 1, 'A2 to hold the slot');
+      const e = get(g, '/r/e', BROWSER);
+      await until(() => room(g).limiter!.queued === 1, 'E to queue');
+      const d2 = get(g, '/r/d', BROWSER, ticket);
+      const eRes = await e;
+      expect(eRes.status).toBe(503);
+      expect(eRes.body).toContain('Your place in line');
+      await echo.release('/r/a2');
+      expect((await a2).status).toBe(200);
+      expect((await d2).status).toBe(200);
+      expect(order(echo)).toEqual(['/r/a', '/r/b', '/r/a2', '/r/d']);
+    } finally {
+      await g2?.close();
+      await g1.close().catch(() => {});
+      await rm(keyDir, { recursive: true, force: true });
       await echo.close();
     }
   });
