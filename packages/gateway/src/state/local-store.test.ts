@@ -1,7 +1,10 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalStore, STATE_FILE } from './local-store.js';
 
@@ -87,4 +90,42 @@ describe('LocalStore', () => {
       expect(raw.prepare(`SELECT count(*) AS n FROM ${table}`).get()).toEqual({ n: 0 });
     raw.close();
   });
+
+  it('waits for another process holding the file, as serve --workers opens it in every worker at once', async () => {
+    const dir = tempDir();
+    // Another process's moment of exclusive lock (what switching a new file to WAL takes).
+    const holder = new DatabaseSync(join(dir, STATE_FILE));
+    holder.exec('BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS held (x); COMMIT; BEGIN EXCLUSIVE;');
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const store = pathToFileURL(fileURLToPath(new URL('./local-store.ts', import.meta.url))).href;
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        tsx,
+        '--input-type=module',
+        '-e',
+        `const { LocalStore } = await import(${JSON.stringify(store)}); new LocalStore(${JSON.stringify(dir)}); console.log('opened');`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      holder.exec('COMMIT');
+      expect(await exited).toBe(0);
+      expect(out).toContain('opened');
+    } finally {
+      child.kill();
+      holder.close();
+    }
+  }, 30_000);
 });

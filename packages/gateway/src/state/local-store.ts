@@ -50,10 +50,14 @@ export class LocalStore {
    */
   constructor(readonly dir: string | undefined) {
     if (dir !== undefined) mkdirSync(dir, { recursive: true, mode: 0o700 });
-    this.db = new DatabaseSync(dir === undefined ? ':memory:' : join(dir, STATE_FILE));
-    // WAL: readers never wait for the writer; busy_timeout: workers sharing the file wait for each
-    // other's (sub-millisecond) transactions instead of failing.
-    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    // The busy timeout is set as the file opens, before anything else runs: `serve --workers` opens
+    // the file in every worker at once, and switching it to WAL takes a moment's exclusive lock —
+    // set after that switch, a worker that found the lock taken failed at once ("database is
+    // locked") and serve did not start.
+    this.db = new DatabaseSync(dir === undefined ? ':memory:' : join(dir, STATE_FILE), { timeout: 5000 });
+    // WAL: readers never wait for the writer; the timeout above: workers sharing the file wait for
+    // each other's (sub-millisecond) transactions instead of failing.
+    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     this.db.exec(SCHEMA);
     const p = (sql: string) => this.db.prepare(sql);
     this.q = {
