@@ -4,8 +4,7 @@
  * The real gateway over TLS in front of a real upstream; every loop bounded in count and time.
  */
 import tls from 'node:tls';
-import type { PolicyInput } from '@resultgate/gateway';
-import { admissionRooms, ROOM_DEFAULTS, type Room, roomKey } from '@resultgate/gateway/testing';
+import { admissionRooms, ROOM_DEFAULTS, type Room } from '@resultgate/gateway/testing';
 import { describe, expect, it } from 'vitest';
 import {
   httpsRequest,
@@ -15,28 +14,7 @@ import {
   type TestGateway,
 } from './helpers/index.js';
 import { type ServeProcess, serveDir, spawnServe } from './helpers/serve.js';
-
-function zoneTenants(zone: Record<string, unknown>): PolicyInput['tenants'] {
-  return {
-    'school-a': {
-      hosts: ['school-a.localhost'],
-      zones: [{ name: 'recipient', path: '/r', auth: 'none', ...zone }],
-    },
-  } as PolicyInput['tenants'];
-}
-
-function room(g: TestGateway): Room {
-  return admissionRooms(g.deps).get(roomKey('school-a', 'recipient'))!;
-}
-
-/** Waits (bounded) until `check` holds. */
-async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { BROWSER, room, ticketFields, ticketOf, until, zoneTenants } from './helpers/waiting-room.js';
 
 /** A TLS connection that sends a request head and `sent` bytes of a `length`-byte body, then stalls. */
 function slowUpload(port: number, path: string, length: number, sent: string) {
@@ -102,23 +80,6 @@ describe('slow uploads', () => {
     }
   });
 });
-
-const BROWSER = { accept: 'text/html,application/xhtml+xml', 'accept-language': 'en' };
-
-/** The ticket cookie's value from a response, or undefined. */
-function ticketOf(res: RawResponse): string | undefined {
-  for (const c of res.headers['set-cookie'] ?? []) {
-    const m = /^__Host-rg-ticket=([^;]*)/.exec(c);
-    if (m) return m[1];
-  }
-  return undefined;
-}
-
-/** A ticket's fields (readable; only the signature protects them). */
-function ticketFields(value: string) {
-  const [, issued, seq, until] = value.split('.').map((p) => Number.parseInt(p, 36));
-  return { issued: issued!, seq: seq!, until: until! };
-}
 
 function get(
   g: TestGateway,
@@ -467,37 +428,49 @@ describe('every method at a full zone', () => {
 });
 
 describe('a client that stops reading', () => {
-  it('an answer nobody reads for bodyTimeout is cut and frees its slot; a slow reader is not cut', async () => {
-    const big = Buffer.alloc(32 << 20, 97);
-    const echo = await startEchoUpstream({
+  const BIG = Buffer.alloc(32 << 20, 97);
+
+  /** An echo upstream answering `/r/big…` with 32 MB. */
+  function bigAnswerUpstream() {
+    return startEchoUpstream({
       handle: (req, res) => {
         if (!req.url?.startsWith('/r/big')) return false;
-        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': big.length });
-        res.end(big);
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': BIG.length });
+        res.end(BIG);
         return true;
       },
     });
+  }
+
+  /** A client that asks for `/r/big` and reads none of it: what it got, and when it was cut. */
+  function stalledReader(port: number) {
+    const socket = tls.connect({
+      host: '127.0.0.1',
+      port,
+      servername: 'school-a.localhost',
+      rejectUnauthorized: false,
+    });
+    socket.on('error', () => {});
+    let got = 0;
+    socket.on('data', (d: Buffer) => {
+      got += d.length;
+    });
+    const cut = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write('GET /r/big HTTP/1.1\r\nHost: school-a.localhost\r\n\r\n');
+    socket.pause();
+    return { socket, cut, got: () => got };
+  }
+
+  it('an answer nobody reads for bodyTimeout is cut and frees its slot; a slow reader is not cut', async () => {
+    const echo = await bigAnswerUpstream();
     const g = await startTestGateway({
       upstream: echo.url,
       server: { bodyTimeout: '2s' },
       tenants: zoneTenants({ maxConcurrent: 1, maxQueue: 5, queueTimeout: '20s' }),
     });
-    const stalled = tls.connect({
-      host: '127.0.0.1',
-      port: g.httpsPort,
-      servername: 'school-a.localhost',
-      rejectUnauthorized: false,
-    });
+    // The attacker asks for a large answer and never reads it.
+    const stalled = stalledReader(g.httpsPort);
     try {
-      // The attacker asks for a large answer and never reads it.
-      stalled.on('error', () => {});
-      let stalledGot = 0;
-      stalled.on('data', (d: Buffer) => {
-        stalledGot += d.length;
-      });
-      const cut = new Promise<void>((resolve) => stalled.once('close', () => resolve()));
-      stalled.write('GET /r/big HTTP/1.1\r\nHost: school-a.localhost\r\n\r\n');
-      stalled.pause();
       await until(() => room(g).limiter!.active === 1, 'the stalled answer to hold the slot');
       await new Promise((r) => setTimeout(r, 500));
 
@@ -508,9 +481,9 @@ describe('a client that stops reading', () => {
       expect(next.status).toBe(200);
       expect(Date.now() - started).toBeLessThan(12_000);
       // Its connection was cut: reading now, it gets what was in flight, then the end.
-      stalled.resume();
-      await cut;
-      expect(stalledGot).toBeLessThan(big.length);
+      stalled.socket.resume();
+      await stalled.cut;
+      expect(stalled.got()).toBeLessThan(BIG.length);
 
       // A client that reads slowly but steadily (a pause of 1 s between reads, under bodyTimeout)
       // gets the whole answer.
@@ -534,25 +507,17 @@ describe('a client that stops reading', () => {
       });
       slow.write('GET /r/big2 HTTP/1.1\r\nHost: school-a.localhost\r\nConnection: close\r\n\r\n');
       await done;
-      expect(got).toBeGreaterThan(big.length);
+      expect(got).toBeGreaterThan(BIG.length);
       await until(() => room(g).limiter!.active === 0, 'the slot to be free');
     } finally {
-      stalled.destroy();
+      stalled.socket.destroy();
       await g.close();
       await echo.close();
     }
   }, 60_000);
 
   it('outside a limited zone, an answer nobody reads is cut too, and its upstream connection serves others', async () => {
-    const big = Buffer.alloc(32 << 20, 97);
-    const echo = await startEchoUpstream({
-      handle: (req, res) => {
-        if (!req.url?.startsWith('/r/big')) return false;
-        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': big.length });
-        res.end(big);
-        return true;
-      },
-    });
+    const echo = await bigAnswerUpstream();
     // One upstream connection for everyone: the stalled answer holds it while its hop is paused.
     const g = await startTestGateway({
       upstream: echo.url,
@@ -560,22 +525,9 @@ describe('a client that stops reading', () => {
       server: { bodyTimeout: '2s' },
       tenants: zoneTenants({}),
     });
-    const stalled = tls.connect({
-      host: '127.0.0.1',
-      port: g.httpsPort,
-      servername: 'school-a.localhost',
-      rejectUnauthorized: false,
-    });
+    const stalled = stalledReader(g.httpsPort);
     try {
-      stalled.on('error', () => {});
-      let stalledGot = 0;
-      stalled.on('data', (d: Buffer) => {
-        stalledGot += d.length;
-      });
-      const cut = new Promise<void>((resolve) => stalled.once('close', () => resolve()));
-      stalled.write('GET /r/big HTTP/1.1\r\nHost: school-a.localhost\r\n\r\n');
-      stalled.pause();
-      await until(() => stalledGot > 0 || echo.requests.length > 0, 'the big answer to start', 10_000);
+      await until(() => stalled.got() > 0 || echo.requests.length > 0, 'the big answer to start', 10_000);
       await new Promise((r) => setTimeout(r, 500));
 
       // The next recipient gets the connection once the stalled answer is cut (it used to wait
@@ -584,11 +536,11 @@ describe('a client that stops reading', () => {
       const next = await httpsRequest({ port: g.httpsPort, path: '/r/next', timeout: 25_000 });
       expect(next.status).toBe(200);
       expect(Date.now() - started).toBeLessThan(12_000);
-      stalled.resume();
-      await cut;
-      expect(stalledGot).toBeLessThan(big.length);
+      stalled.socket.resume();
+      await stalled.cut;
+      expect(stalled.got()).toBeLessThan(BIG.length);
     } finally {
-      stalled.destroy();
+      stalled.socket.destroy();
       await g.close();
       await echo.close();
     }

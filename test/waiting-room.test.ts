@@ -7,8 +7,7 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PolicyInput } from '@resultgate/gateway';
-import { admissionRooms, type Room, roomKey, TicketSigner } from '@resultgate/gateway/testing';
+import { admissionRooms, roomKey, TicketSigner } from '@resultgate/gateway/testing';
 import { describe, expect, it } from 'vitest';
 import {
   type EchoUpstream,
@@ -18,51 +17,10 @@ import {
   startTestGateway,
   type TestGateway,
 } from './helpers/index.js';
-
-const BROWSER = { accept: 'text/html,application/xhtml+xml', 'accept-language': 'en' };
-
-function zoneTenants(zone: Record<string, unknown>, extra: Partial<PolicyInput['tenants'][string]> = {}) {
-  return {
-    'school-a': {
-      name: 'School A',
-      hosts: ['school-a.localhost'],
-      zones: [{ name: 'recipient', path: '/r', auth: 'none', ...zone }],
-      ...extra,
-    },
-  } as PolicyInput['tenants'];
-}
-
-/** The ticket cookie's value from a response, or undefined. */
-function ticketOf(res: RawResponse): string | undefined {
-  const cookies = res.headers['set-cookie'] ?? [];
-  for (const c of cookies) {
-    const m = /^__Host-rg-ticket=([^;]*)/.exec(c);
-    if (m) return m[1];
-  }
-  return undefined;
-}
-
-/** issued and seq written in a ticket (they are readable; only the signature protects them). */
-function ticketFields(value: string): { issued: number; seq: number } {
-  const [, issued, seq] = value.split('.');
-  return { issued: Number.parseInt(issued!, 36), seq: Number.parseInt(seq!, 36) };
-}
+import { BROWSER, room, ticketOf, ticketPlace, until, zoneTenants } from './helpers/waiting-room.js';
 
 function placeOf(res: RawResponse): number {
   return Number(/data-place="(\d+)"/.exec(res.body)?.[1]);
-}
-
-function room(g: TestGateway): Room {
-  return admissionRooms(g.deps).get(roomKey('school-a', 'recipient'))!;
-}
-
-/** Waits (bounded) until `check` holds. */
-async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 function get(g: TestGateway, path: string, headers: Record<string, string> = {}, ticket?: string) {
@@ -160,7 +118,7 @@ describe('waiting room', () => {
       expect(placeOf(e)).toBeGreaterThan(placeOf(d1));
       const d2 = await get(g, '/r/d', BROWSER, ticket);
       expect(d2.status).toBe(503);
-      expect(ticketFields(ticketOf(d2)!)).toEqual(ticketFields(ticket));
+      expect(ticketPlace(ticketOf(d2)!)).toEqual(ticketPlace(ticket));
       expect(placeOf(d2)).toBeLessThanOrEqual(placeOf(d1));
 
       // A finishes and B takes the slot. A newcomer F does not queue ahead of the ticket holders
@@ -177,7 +135,7 @@ describe('waiting room', () => {
       const d3 = get(g, '/r/d', BROWSER, ticketOf(d2));
       const e2Res = await e2;
       expect(e2Res.status).toBe(503);
-      expect(ticketFields(ticketOf(e2Res)!)).toEqual(ticketFields(ticketOf(e)!));
+      expect(ticketPlace(ticketOf(e2Res)!)).toEqual(ticketPlace(ticketOf(e)!));
       await echo.release('/r/b');
       expect((await b).status).toBe(200);
       const d3Res = await d3;
@@ -294,7 +252,7 @@ describe('waiting room', () => {
         const issued = ticketOf(res)!;
         // A new ticket at the back of the line, not the one presented.
         expect(issued, name).not.toBe(value);
-        expect(ticketFields(issued).seq, name).toBeGreaterThan(ticketFields(real).seq);
+        expect(ticketPlace(issued).seq, name).toBeGreaterThan(ticketPlace(real).seq);
         expect(room(g).limiter!.queued, name).toBe(1);
       }
       await echo.release('/r/a');
@@ -413,7 +371,7 @@ describe('scheduled opening (test clock)', () => {
       expect(tickets.every(Boolean)).toBe(true);
       // Reloading the countdown keeps the same ticket.
       const again = await get(g, '/r/p0', BROWSER, tickets[0]);
-      expect(ticketFields(ticketOf(again)!)).toEqual(ticketFields(tickets[0]!));
+      expect(ticketPlace(ticketOf(again)!)).toEqual(ticketPlace(tickets[0]!));
       expect(echo.requests).toHaveLength(0);
 
       // The opening: everyone reloads within the settling seconds (in arrival order), then a newcomer.
@@ -430,7 +388,7 @@ describe('scheduled opening (test clock)', () => {
       const signer = new TicketSigner(g.deps.sessionKeys);
       const drawOrder = tickets
         .map((t, i) => {
-          const { issued, seq } = ticketFields(t);
+          const { issued, seq } = ticketPlace(t);
           return { path: `/r/p${i}`, draw: signer.draw('school-a', 'recipient', issued, seq) };
         })
         .sort((x, y) => x.draw - y.draw)
