@@ -53,6 +53,9 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
         reject(new Error(`${command} ${args.join(' ')}: exit ${code}\n${tail}`));
       }
     });
+    // A command that exits without reading its input (one that refuses to start) closes the pipe
+    // first: the EPIPE is not the test's failure — the exit code and output say what happened.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }
