@@ -1,10 +1,11 @@
 /**
- * `--profile`: loads the all-checks gateway and the bare proxy once more, each under
- * `node --cpu-prof`, and ranks where the gateway's CPU goes — per request, next to the bare proxy's
- * figure for the same module, so the difference is what the gateway adds.
+ * `--profile`: loads the fixed-work floor (`hono-work`) and the all-checks gateway once more, each
+ * under `node --cpu-prof`, and ranks where the gateway's CPU goes — per request, next to the floor's
+ * figure for the same module, so the difference is what the checks add (the standing target).
  */
 import { join } from 'node:path';
 import { launchFlags } from '../../packages/gateway/src/cli/launch-flags.js';
+import type { HonoTargetConfig } from '../servers/hono-proxy.js';
 import type { BenchOptions } from './args.js';
 import { measure } from './load.js';
 import { startNodeTarget } from './proc.js';
@@ -20,7 +21,7 @@ export interface ProfiledTarget {
 }
 
 async function profileOne(
-  script: 'gateway' | 'bare-proxy',
+  script: 'gateway' | 'hono-proxy',
   config: unknown,
   o: BenchOptions,
   file: string,
@@ -28,7 +29,7 @@ async function profileOne(
   const [dir, name] = [join(file, '..'), file.slice(file.lastIndexOf('/') + 1)];
   const t = await startNodeTarget(script, config, {
     nodeArgs: [
-      ...(script === 'gateway' ? launchFlags() : []),
+      ...launchFlags(),
       ...o.nodeFlags,
       '--cpu-prof',
       '--cpu-prof-dir',
@@ -43,30 +44,38 @@ async function profileOne(
       connections: o.connections,
       pipelining: o.pipelining,
       durationS: Math.max(o.durationS, 5),
-      warmupS: o.warmupS,
+      warmupS: Math.max(o.warmupS, o.firstWarmupS), // a fresh process: V8 still compiling (args.ts)
     });
   } finally {
     await t.stop();
   }
   // Leave out start-up (module loading, policy compile) and the warm-up: rank the steady state.
-  const summary = await analyseProfile(file, { skipMs: t.startupMs + o.warmupS * 1000, top: 25 });
+  const summary = await analyseProfile(file, {
+    skipMs: t.startupMs + Math.max(o.warmupS, o.firstWarmupS) * 1000,
+    top: 25,
+  });
   return { file, requests: run.requests, rps: run.rps, summary };
 }
 
-/** Profiles the bare proxy and the all-checks gateway, one after the other. */
+/** Profiles the floor and the all-checks gateway, one after the other. */
 export async function profileTargets(
   o: BenchOptions,
   upstreamPort: number,
   scratch: string,
   resultsDir: string,
   stamp: string,
-): Promise<{ gateway: ProfiledTarget; bare: ProfiledTarget }> {
+): Promise<{ gateway: ProfiledTarget; floor: ProfiledTarget }> {
   const upstream = `http://127.0.0.1:${upstreamPort}`;
-  const bare = await profileOne(
-    'bare-proxy',
-    { upstream, connections: 128 },
+  const floorConfig: HonoTargetConfig = {
+    upstream,
+    connections: 128,
+    fixedWork: { dir: join(scratch, 'profile-floor') },
+  };
+  const floor = await profileOne(
+    'hono-proxy',
+    floorConfig,
     o,
-    join(resultsDir, `bare-${stamp}.cpuprofile`),
+    join(resultsDir, `hono-work-${stamp}.cpuprofile`),
   );
   const gateway = await profileOne(
     'gateway',
@@ -74,23 +83,37 @@ export async function profileTargets(
     o,
     join(resultsDir, `gateway-${stamp}.cpuprofile`),
   );
-  return { gateway, bare };
+  return { gateway, floor };
 }
 
 /** The profile section of the report. */
-export function profileReport({ gateway, bare }: { gateway: ProfiledTarget; bare: ProfiledTarget }): string {
+export function profileReport({
+  gateway,
+  floor,
+}: {
+  gateway: ProfiledTarget;
+  floor: ProfiledTarget;
+}): string {
   const us = (ms: number, t: ProfiledTarget) =>
     ((ms * 1000) / Math.max(1, t.requests)).toFixed(1).padStart(6);
   const busy = (t: ProfiledTarget) => t.summary.totalMs - t.summary.idleMs;
   const lines = [
     `profile ${gateway.file}`,
-    `  gateway: ${us(busy(gateway), gateway).trim()} µs of CPU per request; bare proxy (${bare.file}): ${us(busy(bare), bare).trim()} µs`,
-    '  self time by module, µs per request   gateway  bare proxy',
+    `  gateway: ${us(busy(gateway), gateway).trim()} µs of CPU per request; the floor, hono-work (${floor.file}): ${us(busy(floor), floor).trim()} µs`,
+    '  self time by module, µs per request   gateway   floor',
   ];
-  const bareModules = new Map(bare.summary.modules.map((m) => [m.name, m.ms]));
-  for (const m of gateway.summary.modules.slice(0, 15)) {
-    const b = bareModules.get(m.name);
-    lines.push(`    ${m.name.padEnd(36)} ${us(m.ms, gateway)}  ${b === undefined ? '     -' : us(b, bare)}`);
+  const floorModules = new Map(floor.summary.modules.map((m) => [m.name, m.ms]));
+  const gatewayModules = new Map(gateway.summary.modules.map((m) => [m.name, m.ms]));
+  const names = [
+    ...new Set(
+      [...gateway.summary.modules.slice(0, 18), ...floor.summary.modules.slice(0, 18)].map((m) => m.name),
+    ),
+  ];
+  for (const name of names) {
+    const g = gatewayModules.get(name);
+    const f = floorModules.get(name);
+    const cell = (ms: number | undefined, t: ProfiledTarget) => (ms === undefined ? '     -' : us(ms, t));
+    lines.push(`    ${name.padEnd(36)} ${cell(g, gateway)}  ${cell(f, floor)}`);
   }
   lines.push('  gateway, self time by function (µs per request, share):');
   for (const f of gateway.summary.functions.slice(0, 15)) {
