@@ -8,8 +8,9 @@
  * figures asserted are counts (requests answered, failures, errors, concurrency), with loads
  * bounded in time and size. Loopback only; every process is stopped in `finally`.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { measureAllocation } from '../bench/lib/alloc.js';
@@ -188,5 +189,37 @@ describe("the targets' ratios", () => {
     expect(pairedRatio(gateway.slice(0, 2), floor, (r) => r.mainCpuUs)).toBeCloseTo(1.05, 5);
     expect(pairedRatio([], floor, (r) => r.mainCpuUs)).toBeUndefined();
     expect(pairedRatio(gateway, undefined, (r) => r.mainCpuUs)).toBeUndefined();
+  });
+});
+
+describe('--pin', () => {
+  // In a child: pinning is per process, and the test runner's own process must stay free.
+  const script = `
+    import { execFileSync, spawn } from 'node:child_process';
+    const pin = await import(${JSON.stringify(new URL('../bench/lib/pin.ts', import.meta.url).href)});
+    const why = pin.cannotPin();
+    if (why) { console.log(JSON.stringify({ why })); process.exit(0); }
+    pin.pinHarness();
+    const target = spawn('sleep', ['10'], { stdio: 'ignore' });
+    try {
+      pin.pinTarget([target.pid]);
+      const cpus = (pid) => execFileSync('taskset', ['-c', '-p', String(pid)]).toString().trim().split(': ')[1];
+      console.log(JSON.stringify({ harness: cpus(process.pid), target: cpus(target.pid) }));
+    } finally {
+      target.kill();
+    }`;
+
+  it('runs the targets on the last CPU, away from the harness on the first', () => {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    const r = JSON.parse(out) as { why?: string; harness?: string; target?: string };
+    if (r.why) {
+      console.warn(`--pin not checked: ${r.why}`);
+      return;
+    }
+    // Until 2026-12-07 the target landed on the harness's CPU: the CPU count was read after the
+    // harness had pinned itself, and so was 1.
+    expect(r.harness).toBe('0');
+    expect(r.target).toBe(String(availableParallelism() - 1));
+    expect(r.target).not.toBe(r.harness);
   });
 });

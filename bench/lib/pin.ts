@@ -10,9 +10,17 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 
+/**
+ * The CPUs this run may use, read once as the module loads: `availableParallelism()` follows the
+ * process's own affinity, so once {@link pinHarness} has pinned the harness it answers 1 — and the
+ * targets were then "pinned" to the harness's own CPU (until 2026-12-07: every `--pin` figure
+ * before that ran the whole bench on one core).
+ */
+const CPUS = availableParallelism();
+
 /** Why pinning cannot be done here, or undefined when it can. */
 export function cannotPin(): string | undefined {
-  if (availableParallelism() < 2) return 'one CPU only';
+  if (CPUS < 2) return 'one CPU only';
   try {
     execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
     return undefined;
@@ -33,12 +41,12 @@ export function pinHarness(): void {
 
 /** Lets a target's processes run on every CPU again (they inherited the harness's first CPU). */
 export function freeTarget(pids: number[]): void {
-  const all = `0-${availableParallelism() - 1}`;
+  const all = `0-${CPUS - 1}`;
   for (const pid of pids) execFileSync('taskset', ['-a', '-p', '-c', all, String(pid)], { stdio: 'ignore' });
 }
 
 /** Pins a target's processes, every thread, to the last CPU. */
 export function pinTarget(pids: number[]): void {
-  const last = availableParallelism() - 1;
+  const last = CPUS - 1;
   for (const pid of pids) pinProcess(pid, last);
 }
