@@ -168,7 +168,7 @@ async function main(): Promise<void> {
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const host = machine();
   console.log(
-    `resultgate bench · ${host.nproc} × ${host.model} · node ${host.node}${o.instructions || o.spike || o.stack ? '' : ` · load ${loadOpts(o).loader}`} · ${command}`,
+    `resultgate bench · ${host.nproc} × ${host.model} · node ${host.node}${o.instructions || o.spike || o.stack ? '' : ` · load ${loadOpts(o).loader} · ${o.pin ? 'pinned (equal cores)' : 'not pinned'}`} · ${command}`,
   );
   await mkdir(RESULTS, { recursive: true });
   const scratch = await mkdtemp(join(tmpdir(), 'resultgate-bench-'));

@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { measureAllocation } from '../bench/lib/alloc.js';
 import { parseBenchArgs } from '../bench/lib/args.js';
 import { findWrk, type LoadOptions, measure, probe, type RunResult } from '../bench/lib/load.js';
+import { cannotPin } from '../bench/lib/pin.js';
 import { pairedRatio } from '../bench/lib/report.js';
 import { runSpike, SPIKE_DEFAULTS } from '../bench/lib/spike.js';
 import { runStack } from '../bench/lib/stack.js';
@@ -42,6 +43,12 @@ describe('bench harness', () => {
     expect(o.only).toEqual(TARGETS.split(','));
     expect(o).toMatchObject({ durationS: 1, warmupS: 0, connections: 4, alloc: false });
     expect(() => parseBenchArgs(['--only', 'gateway,nope'])).toThrow(/unknown target nope/);
+    // Equal cores are enforced by default wherever they can be; --no-pin and --pin say otherwise.
+    expect(parseBenchArgs([]).pin).toBe(cannotPin() === undefined);
+    expect(parseBenchArgs(['--no-pin']).pin).toBe(false);
+    expect(parseBenchArgs(['--pin']).pin).toBe(true);
+    // The first round warms each target longer than the next ones (V8 still compiling).
+    expect(parseBenchArgs([])).toMatchObject({ warmupS: 1, firstWarmupS: 6 });
   });
 
   it('starts the throughput targets, each answers the 1 KB body under load, and --alloc samples the gateway', async () => {

@@ -1,5 +1,6 @@
 /** Command-line flags of `npm run bench`, with their defaults and `--help`. */
 import { parseArgs } from 'node:util';
+import { cannotPin } from './pin.js';
 
 /** Every target the harness knows, in table order. */
 export const TARGET_NAMES = [
@@ -80,8 +81,9 @@ interleaved, round after round.
   --quick           1 round × 2 s, 0.5 s warm-ups (a smoke run; figures are noisy)
   --profile         also CPU-profile the floor (hono-work) and the gateway under load (node --cpu-prof,
                     bench/results/*.cpuprofile) and rank where the gateway's time goes
-  --pin             equal cores, enforced: the harness, load generator and upstream on the first
-                    CPU, each single-process target (every thread) on the last (needs taskset)
+  --no-pin          let the scheduler place every process. By default (with 2+ CPUs and taskset)
+                    equal cores are enforced: the harness, load generator and upstream on the first
+                    CPU, each single-process target (every thread) on the last
   --alloc           also sample each Node target's heap over one more load run and report the
                     bytes allocated per request (objects already collected included) and where
   --instructions    instead of timing, count the CPU instructions per request of each Node target
@@ -129,6 +131,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   const { values } = parseArgs({
     args: argv,
     strict: true,
+    allowNegative: true,
     options: {
       rounds: { type: 'string' },
       duration: { type: 'string' },
@@ -143,7 +146,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'first-warmup': { type: 'string' },
       profile: { type: 'boolean', default: false },
       alloc: { type: 'boolean', default: false },
-      pin: { type: 'boolean', default: false },
+      pin: { type: 'boolean' },
       instructions: { type: 'boolean', default: false },
       annotate: { type: 'boolean', default: false },
       'max-wall': { type: 'string' },
@@ -179,7 +182,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     workers: positive('workers', values.workers, 2),
     profile: values.profile,
     alloc: values.alloc,
-    pin: values.pin,
+    // Equal cores by default where they can be enforced; `--pin` insists (an error where it cannot).
+    pin: values.pin ?? cannotPin() === undefined,
     instructions: values.instructions,
     annotate: values.annotate,
     maxWallS: positive('max-wall', values['max-wall'], 420, false),

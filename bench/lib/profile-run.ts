@@ -8,6 +8,7 @@ import { launchFlags } from '../../packages/gateway/src/cli/launch-flags.js';
 import type { HonoTargetConfig } from '../servers/hono-proxy.js';
 import type { BenchOptions } from './args.js';
 import { measure } from './load.js';
+import { pinTarget } from './pin.js';
 import { startNodeTarget } from './proc.js';
 import { analyseProfile, type ProfileSummary } from './profile.js';
 import { benchRequest, gatewayConfig } from './targets.js';
@@ -38,6 +39,8 @@ async function profileOne(
       name,
     ],
   });
+  // Under --pin, on the targets' CPU as in the rounds.
+  if (o.pin) pinTarget(t.pids());
   let run: Awaited<ReturnType<typeof measure>>;
   try {
     run = await measure(t.port, t.pids, benchRequest(), {
