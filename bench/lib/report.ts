@@ -92,6 +92,8 @@ export function summarise(runs: Map<TargetName, RunResult[]>): Map<TargetName, T
   return out;
 }
 
+/** A latency as the table shows it: the median of an even count can be 7.449999999999999. */
+const ms = (v: number) => String(Math.round(v * 100) / 100);
 const mb = (bytes: number) => (bytes / 1024 ** 2).toFixed(0);
 const ratio = (r: number | null) => (r === null ? '-' : `${r.toFixed(2)}×`);
 
@@ -103,7 +105,7 @@ export function table(summary: Map<TargetName, TargetSummary>): string {
   ];
   for (const [name, s] of summary) {
     rows.push(
-      `| ${LABELS[name]} | ${Math.round(s.rps).toLocaleString('en-US')} | ${Math.round(s.bestRps).toLocaleString('en-US')} | ${s.p50} | ${s.p99} | ${mb(s.rss)} | ${Math.round(s.cpuUs)} | ${Math.round(s.mainCpuUs)} | ${ratio(s.vsUpstream)} | ${ratio(s.vsBare)} | ${s.non2xx}/${s.errors} |`,
+      `| ${LABELS[name]} | ${Math.round(s.rps).toLocaleString('en-US')} | ${Math.round(s.bestRps).toLocaleString('en-US')} | ${ms(s.p50)} | ${ms(s.p99)} | ${mb(s.rss)} | ${Math.round(s.cpuUs)} | ${Math.round(s.mainCpuUs)} | ${ratio(s.vsUpstream)} | ${ratio(s.vsBare)} | ${s.non2xx}/${s.errors} |`,
     );
   }
   return rows.join('\n');
