@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { type AllocationFigures, allocationReport, measureAllocation } from './lib/alloc.js';
 import { type BenchOptions, HELP, parseBenchArgs, type TargetName } from './lib/args.js';
 import {
+  cacheText,
   countInstructions,
   floorCheck,
   hasCallgrind,
@@ -80,13 +81,15 @@ async function instructionsRun(
     process.exit(2);
   }
   try {
-    const { counts, skipped } = await countInstructions(o, scratch, { annotate: o.annotate });
+    const { counts, skipped } = await countInstructions(o, scratch, { annotate: o.annotate, cache: o.cache });
     console.log(`\n${instructionTable(counts)}\n`);
     const scale = scaleCheck(counts);
     if (scale) console.log(`  ${scale}\n`);
     const floor = floorCheck(counts);
     if (floor) console.log(`  ${floor}\n`);
     if (o.annotate) console.log(`${hotspotText(counts)}\n`);
+    const misses = cacheText(counts);
+    if (misses) console.log(`${misses}\n`);
     for (const [name, why] of Object.entries(skipped)) console.log(`skipped ${name}: ${why}`);
     const file = join(RESULTS, `${stamp}-instructions.json`);
     await writeFile(file, `${JSON.stringify({ command, machine: host, counts, skipped }, null, 2)}\n`);

@@ -42,6 +42,8 @@ export interface BenchOptions {
   instructions: boolean;
   /** With `instructions`: also list each target's top functions. */
   annotate: boolean;
+  /** With `instructions`: simulate the caches too (callgrind --cache-sim). */
+  cache: boolean;
   maxWallS: number;
   /** Run the whole stack (gateway + reference result service) instead (lib/stack.ts). */
   stack: boolean;
@@ -91,6 +93,8 @@ interleaved, round after round.
                     req/s is not; ~1 min per target; needs valgrind)
   --annotate        with --instructions: also list each target's top functions by instructions
                     per request (JavaScript named from V8's --perf-basic-prof map)
+  --cache           with --instructions: also simulate the CPU's caches and report each target's
+                    main-thread L1 and last-level misses per request (about twice as slow)
   --spike           instead: announcement day — --clients arrive within one second at a zone with
                     maxConcurrent 50 before a 200 ms upstream (browsers follow the waiting page,
                     API clients Retry-After); upstream max concurrency, served, waiting pages and
@@ -149,6 +153,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       pin: { type: 'boolean' },
       instructions: { type: 'boolean', default: false },
       annotate: { type: 'boolean', default: false },
+      cache: { type: 'boolean', default: false },
       'max-wall': { type: 'string' },
       spike: { type: 'boolean', default: false },
       stack: { type: 'boolean', default: false },
@@ -160,6 +165,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   });
   const quick = values.quick;
   if (values.annotate && !values.instructions) throw new Error('--annotate: only with --instructions');
+  if (values.cache && !values.instructions) throw new Error('--cache: only with --instructions');
   const only = values.only ? values.only.split(',').map((s) => s.trim()) : [...TARGET_NAMES];
   for (const name of only) {
     if (!(TARGET_NAMES as readonly string[]).includes(name)) {
@@ -186,6 +192,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     pin: values.pin ?? cannotPin() === undefined,
     instructions: values.instructions,
     annotate: values.annotate,
+    cache: values.cache,
     maxWallS: positive('max-wall', values['max-wall'], 420, false),
     spike: values.spike,
     stack: values.stack,

@@ -31,6 +31,21 @@ export interface InstructionCount {
   non2xx: number;
   /** With `--annotate`: the main thread's top functions by own instructions per request. */
   hotspots?: Hotspot[];
+  /** With `--cache`: the main thread's simulated cache misses per request, by callgrind event. */
+  misses?: CacheMisses;
+}
+
+/**
+ * Main-thread cache misses per request, as callgrind's cache simulation counts them (a model of
+ * this CPU's caches, not the hardware's counters — which this VM does not expose).
+ */
+export interface CacheMisses {
+  /** First-level instruction cache misses (code not in L1i). */
+  I1mr: number;
+  /** First-level data cache misses, reads and writes. */
+  D1m: number;
+  /** Last-level misses, instruction and data (each a trip to memory). */
+  LLm: number;
 }
 
 /** One function's own (self) instructions per request on the main thread. */
@@ -50,14 +65,27 @@ export function hasCallgrind(): boolean {
   }
 }
 
+/** A dump's totals by event name (`Ir`, and with --cache-sim `I1mr`, `D1mr`, `DLmw`…). */
+function events(text: string): Map<string, number> {
+  const names = /^events: (.+)$/m.exec(text)?.[1]?.trim().split(/\s+/) ?? [];
+  const values = /^(?:summary|totals): (.+)$/m.exec(text)?.[1]?.trim().split(/\s+/).map(Number) ?? [];
+  return new Map(names.map((n, i) => [n, values[i] ?? 0]));
+}
+
 /** Sums the `measured` dump of every thread of one target: main thread (thread 1) and all. */
 async function readDumps(
   dir: string,
   prefix: string,
-): Promise<{ main: number; all: number; mainFile: string | undefined }> {
+): Promise<{
+  main: number;
+  all: number;
+  mainFile: string | undefined;
+  mainEvents: Map<string, number> | undefined;
+}> {
   let main = 0;
   let all = 0;
   let mainFile: string | undefined;
+  let mainEvents: Map<string, number> | undefined;
   for (const file of await readdir(dir)) {
     if (!file.startsWith(prefix)) continue;
     const text = await readFile(join(dir, file), 'utf8');
@@ -67,9 +95,10 @@ async function readDumps(
     if (/^thread: 1$/m.test(text)) {
       main += instructions;
       mainFile = join(dir, file);
+      mainEvents = events(text);
     }
   }
-  return { main, all, mainFile };
+  return { main, all, mainFile, mainEvents };
 }
 
 /** The perf map V8 writes with `--perf-basic-prof`: code start, size and name, sorted by start. */
@@ -138,7 +167,7 @@ async function hotspots(
 export async function countInstructions(
   o: BenchOptions,
   scratch: string,
-  { annotate = false }: { annotate?: boolean } = {},
+  { annotate = false, cache = false }: { annotate?: boolean; cache?: boolean } = {},
 ): Promise<{ counts: InstructionCount[]; skipped: Record<string, string> }> {
   const only = o.only.filter((n) => n !== 'upstream' && !n.startsWith('nginx'));
   const counts: InstructionCount[] = [];
@@ -152,6 +181,8 @@ export async function countInstructions(
       // V8 writes machine code at run time: valgrind must notice code it already translated changing.
       '--smc-check=all-non-file',
       '--separate-threads=yes',
+      // --cache: simulate this CPU's caches too (about twice as slow).
+      ...(cache ? ['--cache-sim=yes'] : []),
       // --workers: the cluster's workers are forked node processes, counted too (one file each).
       ...(name === 'gateway-workers' ? ['--trace-children=yes'] : []),
       `--callgrind-out-file=${name === 'gateway-workers' ? `${out}.%p` : out}`,
@@ -192,7 +223,7 @@ export async function countInstructions(
       for (const p of pids) execFileSync('callgrind_control', ['--zero', p], { stdio: 'ignore' });
       const r = await run(INSTRUCTION_RUN.measured);
       for (const p of pids) execFileSync('callgrind_control', ['--dump=measured', p], { stdio: 'ignore' });
-      const { main, all, mainFile } = await readDumps(scratch, `callgrind-${name}.`);
+      const { main, all, mainFile, mainEvents } = await readDumps(scratch, `callgrind-${name}.`);
       const count: InstructionCount = {
         name,
         mainPerRequest: main / r.requests.total,
@@ -200,6 +231,11 @@ export async function countInstructions(
         requests: r.requests.total,
         non2xx: r.non2xx + r.errors,
       };
+      if (cache && mainEvents) {
+        const per = (...names: string[]) =>
+          names.reduce((sum, n) => sum + (mainEvents.get(n) ?? 0), 0) / r.requests.total;
+        count.misses = { I1mr: per('I1mr'), D1m: per('D1mr', 'D1mw'), LLm: per('ILmr', 'DLmr', 'DLmw') };
+      }
       if (annotate && mainFile) {
         count.hotspots = await hotspots(mainFile, join(scratch, `perf-${pid}.map`), r.requests.total);
       }
@@ -237,6 +273,23 @@ export function floorCheck(counts: InstructionCount[]): string | undefined {
   const main = gw.mainPerRequest / floor.mainPerRequest;
   const all = gw.allPerRequest / floor.allPerRequest;
   return `${main <= 1.1 ? 'PASS' : 'FAIL'}  every check ≤ 1.1× the fixed-work floor (instructions, main thread): ${main.toFixed(3)}× (all threads ${all.toFixed(3)}×)`;
+}
+
+/** With `--cache`: each target's main-thread misses per request, and the gateway's over the floor's. */
+export function cacheText(counts: InstructionCount[]): string | undefined {
+  const rows = counts.filter((c) => c.misses);
+  if (rows.length === 0) return undefined;
+  const floor = counts.find((c) => c.name === 'hono-work')?.misses;
+  const lines = ['main thread, simulated cache misses per request (callgrind --cache-sim):'];
+  for (const c of rows) {
+    const m = c.misses!;
+    const vs = (k: keyof CacheMisses) =>
+      floor && c.name !== 'hono-work' && floor[k] > 0 ? ` (${(m[k] / floor[k]).toFixed(2)}× floor)` : '';
+    lines.push(
+      `  ${LABELS[c.name].padEnd(36)} L1i ${Math.round(m.I1mr)}${vs('I1mr')} · L1d ${Math.round(m.D1m)}${vs('D1m')} · last level ${Math.round(m.LLm)}${vs('LLm')}`,
+    );
+  }
+  return lines.join('\n');
 }
 
 /** Each annotated target's top functions, instructions per request. */
