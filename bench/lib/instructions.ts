@@ -219,7 +219,9 @@ export async function countInstructions(
       // Every process of the target (the primary and its workers with --workers): the main-thread
       // figure is then the sum of every process's main thread.
       const pids = t.running.pids().map(String);
-      await run(INSTRUCTION_RUN.warm);
+      // Under --cache valgrind runs slower still, and V8's background compiler with it: three times
+      // the warm-up, or the count may catch the hot path before it is optimised (bench/README.md).
+      await run(INSTRUCTION_RUN.warm * (cache ? 3 : 1));
       for (const p of pids) execFileSync('callgrind_control', ['--zero', p], { stdio: 'ignore' });
       const r = await run(INSTRUCTION_RUN.measured);
       for (const p of pids) execFileSync('callgrind_control', ['--dump=measured', p], { stdio: 'ignore' });
