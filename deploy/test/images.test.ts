@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPassword } from '@resultgate/gateway';
@@ -250,16 +250,26 @@ describe('the gateway and result-service images', () => {
   });
 });
 
-/** A free loopback port (closed again at once; compose binds it a moment later). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
+/**
+ * `n` distinct free loopback ports (closed again at once; compose binds them a moment later). All
+ * are held open until the last is chosen: closed one by one, the kernel may hand the same port out
+ * twice, and compose then fails with "port is already allocated" (seen in CI on 2026-12-07).
+ */
+async function freePorts(n: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const server = createServer();
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve());
+      });
+    }
+    return servers.map((s) => (s.address() as AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
 }
 
 /** `docker compose` where the plugin is installed, else `docker-compose` (Debian's package). */
@@ -283,7 +293,8 @@ describe('compose.yaml', () => {
     await cp(join(REPO, 'deploy/demo/policy.json'), join(demo, 'policy.json'));
     await chmod(join(demo, 'policy.json'), 0o644);
     await demoSecrets(demo);
-    const ports = { https: await freePort(), http: await freePort(), admin: await freePort() };
+    const [https, http, admin] = await freePorts(3);
+    const ports = { https: https!, http: http!, admin: admin! };
     const env = {
       ...process.env,
       RESULTGATE_DEMO_DIR: demo,
