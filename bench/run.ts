@@ -170,6 +170,9 @@ async function main(): Promise<void> {
   const stamp = new Date(startedAt).toISOString().replace(/[:.]/g, '-');
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const host = machine();
+  // Before the header, which would otherwise say "pinned" for a run that cannot be.
+  const noPin = o.pin && !o.instructions && !o.spike && !o.stack ? cannotPin() : undefined;
+  if (noPin) throw new Error(`--pin: ${noPin}`);
   console.log(
     `resultgate bench · ${host.nproc} × ${host.model} · node ${host.node}${o.instructions || o.spike || o.stack ? '' : ` · load ${loadOpts(o).loader} · ${o.pin ? 'pinned (equal cores)' : 'not pinned'}`} · ${command}`,
   );
@@ -187,8 +190,6 @@ async function main(): Promise<void> {
     await spikeRun(o, scratch, stamp, command, host);
     return;
   }
-  const noPin = o.pin ? cannotPin() : undefined;
-  if (noPin) throw new Error(`--pin: ${noPin}`);
   // Before the upstream starts, so that it (and every load run) inherits the first CPU.
   if (o.pin) pinHarness();
   const { upstream, targets, skipped } = await startTargets(o, scratch).catch(async (err: unknown) => {
