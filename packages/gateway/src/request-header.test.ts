@@ -35,4 +35,26 @@ describe('requestHeader', () => {
     const raw = ['X-Forwarded_For', '10.0.0.9', 'x-forwarded-fox', '10.0.0.8', 'X-fOrWaRdEd-FoR', '10.0.0.1'];
     expect(await read(raw, 'x-forwarded-for')).toEqual({ 'x-forwarded-for': '10.0.0.1' });
   });
+
+  it("reads the checks' four headers and any other name alike, each as often as asked", async () => {
+    const raw = [
+      'X-Request-Id',
+      'abc',
+      'Accept',
+      'text/html',
+      'x-forwarded-proto',
+      'https',
+      'ACCEPT',
+      '*/*',
+      'x-request-id',
+      'def',
+    ];
+    const names = ['x-forwarded-proto', 'accept', 'x-request-id', 'authorization', 'x-forwarded-proto'];
+    expect(await read(raw, ...names)).toEqual({
+      'x-forwarded-proto': 'https',
+      accept: 'text/html, */*',
+      'x-request-id': 'abc, def',
+      authorization: null,
+    });
+  });
 });

@@ -77,6 +77,8 @@ export class RequestState {
    */
   socket: Socket | null = null;
   socketWrittenBefore = 0;
+  /** The headers every request's checks read, read in one pass (request-header.ts). */
+  hotHeaders: (string | undefined)[] | undefined;
 }
 
 /** Where the state hangs on Hono's context (a property: Hono keeps variables in a Map per request). */

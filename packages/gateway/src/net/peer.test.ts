@@ -1,4 +1,7 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { Pool } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { type GatewayEnv, rq } from '../request-state.js';
 import { testPolicy } from '../testing/access-app.js';
@@ -82,5 +85,38 @@ describe('the peer, decided once per request', () => {
     const policy = testPolicy({ trustedProxies: ['10.0.0.0/8'], tenants });
     expect(trustedProxies(policy)).toBe(trustedProxies(policy));
     expect(trustedProxies(policy).hasText('10.1.2.3')).toBe(true);
+  });
+
+  it('is decided once per connection: the next request on it reuses the answer, a reload decides again', async () => {
+    const before = trustedProxies(testPolicy({ trustedProxies: ['127.0.0.0/8'], tenants }));
+    const after = trustedProxies(testPolicy({ trustedProxies: ['10.0.0.0/8'], tenants }));
+    let trusted = before;
+    const a = new Hono<GatewayEnv>();
+    a.get('*', (c) => {
+      const answer = peerTrusted(c, trusted);
+      const socket = c.env.incoming.socket;
+      // From now on the connection's address reads differently: only a fresh decision sees it.
+      Object.defineProperty(socket, 'remoteAddress', { configurable: true, get: () => '10.9.9.9' });
+      return c.json({ answer, peer: rq(c).peer, port: socket.remotePort });
+    });
+    let server: ReturnType<typeof serve> | undefined;
+    const port = await new Promise<number>((resolve) => {
+      server = serve({ fetch: a.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
+        resolve(info.port),
+      );
+    });
+    const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1 });
+    try {
+      const get = async () =>
+        (await (await pool.request({ path: '/', method: 'GET' })).body.json()) as object;
+      const first = (await get()) as { port: number };
+      expect(first).toMatchObject({ answer: true, peer: '127.0.0.1' });
+      expect(await get()).toEqual({ answer: true, peer: '127.0.0.1', port: first.port });
+      trusted = after;
+      expect(await get()).toEqual({ answer: true, peer: '10.9.9.9', port: first.port });
+    } finally {
+      await pool.close();
+      await new Promise((resolve) => server?.close(resolve));
+    }
   });
 });

@@ -64,9 +64,34 @@ function readPeer(state: RequestState, raw: string | undefined): Ip | null {
 export function peerTrusted(c: Context<GatewayEnv>, trusted: CidrSet, state: RequestState = rq(c)): boolean {
   const known = state.peerTrusted;
   if (known !== undefined) return known;
-  const ip = readPeer(state, c.env.incoming.socket.remoteAddress);
+  const socket = c.env.incoming.socket as PeerSocket;
+  // A keep-alive connection asks the same question on every request: answered once per connection
+  // (and again after a reload, which brings a new set).
+  const memo = socket[PEER];
+  if (memo !== undefined && memo.trusted === trusted) {
+    state.peer = memo.peer;
+    state.peerAddr = memo.addr;
+    state.peerTrusted = memo.answer;
+    return memo.answer;
+  }
+  const ip = readPeer(state, socket.remoteAddress);
   state.peerAddr = ip;
   const answer = ip !== null && trusted.size > 0 && trusted.hasIp(ip);
   state.peerTrusted = answer;
+  // Not remembered while the address is unknown (a socket already closed): nothing to reuse.
+  if (ip !== null) socket[PEER] = { trusted, peer: state.peer, addr: ip, answer };
   return answer;
 }
+
+/** What {@link peerTrusted} decided of a connection's peer, kept on the socket. */
+interface PeerMemo {
+  /** The set it was decided against. */
+  trusted: CidrSet;
+  peer: string;
+  addr: Ip;
+  answer: boolean;
+}
+
+const PEER = Symbol('resultgate.peer');
+
+type PeerSocket = Context<GatewayEnv>['env']['incoming']['socket'] & { [PEER]?: PeerMemo };
