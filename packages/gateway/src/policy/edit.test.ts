@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_HASH, validPolicy } from '../testing/policy-fixture.js';
-import { editPolicyFile } from './edit.js';
+import { EDIT_LOCK_STALE_MS, editPolicyFile } from './edit.js';
 import { PolicyError } from './load.js';
 
 let dir: string;
@@ -73,6 +73,42 @@ describe('editPolicyFile', () => {
     });
     await expect(attempt).rejects.toThrow('changed while it was being edited');
     expect(await readFile(file, 'utf8')).toContain('"edited by hand"');
+  });
+
+  it('runs concurrent edits one at a time: every one of them is saved, none is refused', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `user${i}`);
+    await Promise.all(
+      names.map((name) =>
+        editPolicyFile(file, (doc) => doc.set([...users, name], { passwordHash: TEST_HASH, roles: [] })),
+      ),
+    );
+    const saved = JSON.parse(await readFile(file, 'utf8')).tenants['school-a'].users;
+    expect(Object.keys(saved).sort()).toEqual(['admin', ...names].sort());
+    expect(await readdir(dir)).toEqual(['policy.json']);
+  });
+
+  it('waits for an edit in another process (its lock file), and takes over a lock its editor left', async () => {
+    const lock = `${file}.lock`;
+    await writeFile(lock, '99999\n');
+    const waiting = editPolicyFile(file, (doc) => doc.remove([...users, 'admin']));
+    let done = false;
+    void waiting.then(() => {
+      done = true;
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(done).toBe(false);
+    expect(await readFile(file, 'utf8')).toBe(text);
+    await rm(lock); // the other editor finishes
+    await waiting;
+    expect(JSON.parse(await readFile(file, 'utf8')).tenants['school-a'].users).toEqual({});
+
+    // A lock older than any edit takes: its editor died; the next edit goes ahead.
+    await writeFile(lock, '99999\n');
+    const old = (Date.now() - EDIT_LOCK_STALE_MS - 1000) / 1000;
+    await utimes(lock, old, old);
+    await editPolicyFile(file, (doc) => doc.set([...users, 'sato'], { passwordHash: TEST_HASH, roles: [] }));
+    expect(JSON.parse(await readFile(file, 'utf8')).tenants['school-a'].users.sato).toBeDefined();
+    expect(await readdir(dir)).toEqual(['policy.json']);
   });
 
   it('refuses a "__proto__" key (it would vanish from the parsed policy) and keeps the file', async () => {

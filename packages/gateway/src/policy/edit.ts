@@ -61,7 +61,8 @@ function getIn(root: unknown, path: readonly string[]): unknown {
 
 /**
  * Applies `change` to a policy file and writes it back if, and only if, the result is a valid
- * policy. Formatting, key order and every untouched line are kept.
+ * policy. Formatting, key order and every untouched line are kept. Edits of one file run one at a
+ * time, across processes (`<file>.lock` beside it, while the edit runs).
  * @param file the policy file (a symlink is followed; the target is replaced)
  * @param change edits the document; may throw to abort without writing
  * @returns the new, validated policy
@@ -70,6 +71,58 @@ function getIn(root: unknown, path: readonly string[]): unknown {
  */
 export async function editPolicyFile(file: string, change: (doc: PolicyDocument) => void): Promise<Policy> {
   const target = await realpath(file).catch(() => file);
+  return withEditLock(target, () => editLocked(file, target, change));
+}
+
+/** How long an edit waits for another one to finish before it gives up. */
+export const EDIT_LOCK_WAIT_MS = 10_000;
+/** A lock this old was left by an editor that died (an edit takes milliseconds). */
+export const EDIT_LOCK_STALE_MS = 30_000;
+
+/**
+ * Runs `work` while holding `<file>.lock`, created exclusively (`O_EXCL`), so that edits of one
+ * policy file — `resultgate users`, each `--workers` process's upgrade on sign-in, in any process —
+ * run one at a time. Without it two edits could both pass the "changed meanwhile" check below
+ * before either renamed its file, and the later rename would drop the earlier edit unseen.
+ * @throws Error when another edit holds the lock longer than {@link EDIT_LOCK_WAIT_MS}
+ */
+async function withEditLock<T>(target: string, work: () => Promise<T>): Promise<T> {
+  const lock = `${target}.lock`;
+  const deadline = Date.now() + EDIT_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const handle = await open(lock, 'wx', 0o600);
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const held = await stat(lock).catch(() => undefined);
+      // Two waiters that both find it stale may both remove it, and the second may remove the lock
+      // the first just took: only after an editor died, and the check below still refuses an edit
+      // that would overwrite another's saved file.
+      if (held && Date.now() - held.mtimeMs > EDIT_LOCK_STALE_MS) {
+        await rm(lock, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`${target} is being edited by another process (${lock} exists); try again`);
+      }
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+async function editLocked(
+  file: string,
+  target: string,
+  change: (doc: PolicyDocument) => void,
+): Promise<Policy> {
   const original = await readPolicyText(target);
   let text = original;
   const value = parsePolicyJson(text, file) as Record<string, unknown>;
