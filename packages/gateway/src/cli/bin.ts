@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=16
+#!/usr/bin/env -S node --max-semi-space-size=16 --heap-growing-percent=100
 /**
  * The installed `resultgate` command (dist/cli.js). It checks the Node version before it loads
  * anything else, so an old Node gets one line saying what is needed instead of a crash deep in a
