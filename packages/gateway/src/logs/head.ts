@@ -8,8 +8,9 @@
  * whole chain AND these files can forge a consistent history (the hashes have no key). Ship the
  * head to another system (the access log's stdout copy, a SIEM) for stronger evidence.
  */
-import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withFileLock } from '../file-lock.js';
 import { type ChainHead, GENESIS } from './chain.js';
 import { listLogFiles } from './files.js';
 
@@ -105,40 +106,13 @@ export async function recoverHead(tenantDir: string): Promise<{ head: ChainHead;
 }
 
 export const LOCK_FILE = 'audit.lock';
-const LOCK_STALE_MS = 30_000;
-const LOCK_WAIT_MS = 5_000;
 
 /**
- * Runs `fn` holding the tenant's chain lock (an O_EXCL lock file), so the gateway and a CLI
- * command (`tenants purge`, `users add`) appending to the same chain cannot both write seq N+1.
- * A lock older than 30 s is stale (a crashed writer) and is taken over; after waiting 5 s the
- * write goes ahead without it rather than losing the audit line.
+ * Runs `fn` holding the tenant's chain lock (file-lock.ts), so the gateway and a CLI command
+ * (`tenants purge`, `users add`) appending to the same chain cannot both write seq N+1. A lock
+ * older than 30 s is stale (a crashed writer) and is taken over; after waiting 5 s the write goes
+ * ahead without it rather than losing the audit line.
  */
-export async function withChainLock<T>(tenantDir: string, fn: () => Promise<T>): Promise<T> {
-  const lock = join(tenantDir, LOCK_FILE);
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  let held = false;
-  while (!held) {
-    try {
-      await (await open(lock, 'wx', 0o640)).close();
-      held = true;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') await mkdir(tenantDir, { recursive: true, mode: 0o750 });
-      else if (code !== 'EEXIST' || Date.now() > deadline) break;
-      else {
-        const age = await stat(lock).then(
-          (s) => Date.now() - s.mtimeMs,
-          () => 0,
-        );
-        if (age > LOCK_STALE_MS) await unlink(lock).catch(() => {});
-        else await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
-      }
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    if (held) await unlink(lock).catch(() => {});
-  }
+export function withChainLock<T>(tenantDir: string, fn: () => Promise<T>): Promise<T> {
+  return withFileLock(join(tenantDir, LOCK_FILE), fn, { waitMs: 5_000, whenBusy: 'run', mode: 0o640 });
 }

@@ -3,8 +3,9 @@ import { chmod, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LOCK_STALE_MS } from '../file-lock.js';
 import { TEST_HASH, validPolicy } from '../testing/policy-fixture.js';
-import { EDIT_LOCK_STALE_MS, editPolicyFile } from './edit.js';
+import { editPolicyFile } from './edit.js';
 import { PolicyError } from './load.js';
 
 let dir: string;
@@ -104,7 +105,7 @@ describe('editPolicyFile', () => {
 
     // A lock older than any edit takes: its editor died; the next edit goes ahead.
     await writeFile(lock, '99999\n');
-    const old = (Date.now() - EDIT_LOCK_STALE_MS - 1000) / 1000;
+    const old = (Date.now() - LOCK_STALE_MS - 1000) / 1000;
     await utimes(lock, old, old);
     await editPolicyFile(file, (doc) => doc.set([...users, 'sato'], { passwordHash: TEST_HASH, roles: [] }));
     expect(JSON.parse(await readFile(file, 'utf8')).tenants['school-a'].users.sato).toBeDefined();

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { withFileLock } from '../file-lock.js';
 import { removeJsonProperty, setJsonProperty } from './json-text.js';
 import { parsePolicy, parsePolicyJson, readPolicyText } from './load.js';
 import type { Policy } from './schema.js';
@@ -74,48 +75,14 @@ export async function editPolicyFile(file: string, change: (doc: PolicyDocument)
   return withEditLock(target, () => editLocked(file, target, change));
 }
 
-/** How long an edit waits for another one to finish before it gives up. */
-export const EDIT_LOCK_WAIT_MS = 10_000;
-/** A lock this old was left by an editor that died (an edit takes milliseconds). */
-export const EDIT_LOCK_STALE_MS = 30_000;
-
 /**
- * Runs `work` while holding `<file>.lock`, created exclusively (`O_EXCL`), so that edits of one
- * policy file — `resultgate users`, each `--workers` process's upgrade on sign-in, in any process —
- * run one at a time. Without it two edits could both pass the "changed meanwhile" check below
- * before either renamed its file, and the later rename would drop the earlier edit unseen.
- * @throws Error when another edit holds the lock longer than {@link EDIT_LOCK_WAIT_MS}
+ * Edits of one policy file — `resultgate users`, `users import`, `tenants purge`, each process's
+ * upgrade on sign-in — take turns through `<file>.lock` (file-lock.ts): without it two edits
+ * could both pass the "changed meanwhile" check below before either renamed its file, and the
+ * later rename would drop the earlier edit unseen. An edit waits 10 s for another, then fails.
  */
-async function withEditLock<T>(target: string, work: () => Promise<T>): Promise<T> {
-  const lock = `${target}.lock`;
-  const deadline = Date.now() + EDIT_LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      const handle = await open(lock, 'wx', 0o600);
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const held = await stat(lock).catch(() => undefined);
-      // Two waiters that both find it stale may both remove it, and the second may remove the lock
-      // the first just took: only after an editor died, and the check below still refuses an edit
-      // that would overwrite another's saved file.
-      if (held && Date.now() - held.mtimeMs > EDIT_LOCK_STALE_MS) {
-        await rm(lock, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`${target} is being edited by another process (${lock} exists); try again`);
-      }
-      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
-    }
-  }
-  try {
-    return await work();
-  } finally {
-    await rm(lock, { force: true });
-  }
+function withEditLock<T>(target: string, work: () => Promise<T>): Promise<T> {
+  return withFileLock(`${target}.lock`, work, { waitMs: 10_000 });
 }
 
 async function editLocked(
