@@ -4,7 +4,7 @@
  * The real gateway over TLS in front of a real upstream; every loop bounded in count and time.
  */
 import tls from 'node:tls';
-import { admissionRooms, ROOM_DEFAULTS, type Room } from '@resultgate/gateway/testing';
+import { admissionRooms, ROOM_DEFAULTS } from '@resultgate/gateway/testing';
 import { describe, expect, it } from 'vitest';
 import {
   httpsRequest,
