@@ -61,4 +61,29 @@ describe('upgradeLegacyHash', () => {
     expect(await hashInFile()).toBe(APR1);
     expect(deps.auditEvents).toEqual([]);
   });
+
+  it('gives up within a second while another edit holds the file, and upgrades at the next sign-in', async () => {
+    const deps = memoryDeps();
+    deps.passwordUpgrades.target = { file, reload: async () => {} };
+    // An admin's edit in another process: its lock file, fresh (not a stale one to take over).
+    await writeFile(`${file}.lock`, '4242\n');
+    const started = Date.now();
+    expect(await upgradeLegacyHash(deps, who, 'secret', APR1)).toBeUndefined();
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(900);
+    expect(waited).toBeLessThan(5_000); // the edit lock's own wait is 10 s
+    expect(await hashInFile()).toBe(APR1);
+    expect(deps.auditEvents).toMatchObject([
+      {
+        type: 'password_upgraded',
+        user: 'nginx',
+        result: 'failed',
+        reason: expect.stringContaining('.lock'),
+      },
+    ]);
+    await rm(`${file}.lock`);
+    const written = await upgradeLegacyHash(deps, who, 'secret', APR1);
+    expect(written).toMatch(/^scrypt\$/);
+    expect(await hashInFile()).toBe(written);
+  });
 });

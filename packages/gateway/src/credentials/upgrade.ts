@@ -17,6 +17,13 @@ import { hashPassword } from './password.js';
 
 const CHANGED = new Error('the hash changed meanwhile');
 
+/**
+ * How long a sign-in waits for another edit of the policy file (an admin's `users import`, a
+ * lock its editor left) before it gives the upgrade up: the sign-in itself waits for the upgrade,
+ * and must not take the edit lock's 10 s. The next sign-in tries again.
+ */
+const UPGRADE_WAIT_MS = 1_000;
+
 /** Who signed in, for the audit line. */
 export interface UpgradeContext {
   tenant: string;
@@ -48,15 +55,19 @@ export function upgradeLegacyHash(
   const upgrade = (async () => {
     try {
       const next = await hashPassword(password);
-      await editPolicyFile(target.file, (doc) => {
-        const path = ['tenants', who.tenant, 'users', who.user];
-        const users = (
-          doc.value.tenants as Record<string, { users?: Record<string, { passwordHash?: unknown }> }>
-        )[who.tenant]?.users;
-        // Changed meanwhile (users passwd, another gateway's upgrade): not ours to replace.
-        if (users?.[who.user]?.passwordHash !== hash) throw CHANGED;
-        doc.set([...path, 'passwordHash'], next);
-      });
+      await editPolicyFile(
+        target.file,
+        (doc) => {
+          const path = ['tenants', who.tenant, 'users', who.user];
+          const users = (
+            doc.value.tenants as Record<string, { users?: Record<string, { passwordHash?: unknown }> }>
+          )[who.tenant]?.users;
+          // Changed meanwhile (users passwd, another gateway's upgrade): not ours to replace.
+          if (users?.[who.user]?.passwordHash !== hash) throw CHANGED;
+          doc.set([...path, 'passwordHash'], next);
+        },
+        { waitMs: UPGRADE_WAIT_MS },
+      );
       deps.audit.write({ type: 'password_upgraded', ...event, to: 'scrypt' });
       state.upgraded.set(key, next);
       await target.reload().catch(() => undefined); // a refused reload is audited by the reload itself

@@ -66,13 +66,19 @@ function getIn(root: unknown, path: readonly string[]): unknown {
  * time, across processes (`<file>.lock` beside it, while the edit runs).
  * @param file the policy file (a symlink is followed; the target is replaced)
  * @param change edits the document; may throw to abort without writing
+ * @param options.waitMs how long to wait for another edit of the file (default 10 s)
  * @returns the new, validated policy
  * @throws {PolicyError} when the file is invalid before or after the change (nothing is written)
+ * @throws {FileLockBusyError} when another edit held the file for all of `waitMs`
  * @example await editPolicyFile('policy.json', (doc) => doc.remove(['tenants', 'a', 'users', 'bob']))
  */
-export async function editPolicyFile(file: string, change: (doc: PolicyDocument) => void): Promise<Policy> {
+export async function editPolicyFile(
+  file: string,
+  change: (doc: PolicyDocument) => void,
+  { waitMs = EDIT_WAIT_MS }: { waitMs?: number } = {},
+): Promise<Policy> {
   const target = await realpath(file).catch(() => file);
-  return withEditLock(target, () => editLocked(file, target, change));
+  return withFileLock(`${target}.lock`, () => editLocked(file, target, change), { waitMs });
 }
 
 /**
@@ -81,9 +87,7 @@ export async function editPolicyFile(file: string, change: (doc: PolicyDocument)
  * could both pass the "changed meanwhile" check below before either renamed its file, and the
  * later rename would drop the earlier edit unseen. An edit waits 10 s for another, then fails.
  */
-function withEditLock<T>(target: string, work: () => Promise<T>): Promise<T> {
-  return withFileLock(`${target}.lock`, work, { waitMs: 10_000 });
-}
+const EDIT_WAIT_MS = 10_000;
 
 async function editLocked(
   file: string,
