@@ -1,9 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validPolicy } from '../testing/policy-fixture.js';
 import { formatPath, loadPolicyFile, PolicyError, parsePolicy, parsePolicyJson } from './load.js';
+import { isIpOrCidr } from './schema.js';
 
 function issuesOf(value: unknown): string[] {
   try {
@@ -16,6 +18,57 @@ function issuesOf(value: unknown): string[] {
 }
 
 describe('parsePolicy', () => {
+  it('names the path of a "__proto__" key anywhere, array indices included', () => {
+    const p = validPolicy() as unknown as { tenants: Record<string, { zones: object[] }> };
+    const zone = JSON.parse('{"__proto__": {"name": "x"}}') as object;
+    p.tenants['school-a']!.zones.push(zone);
+    const at = p.tenants['school-a']!.zones.length - 1;
+    expect(issuesOf(p)).toEqual([
+      `tenants.school-a.zones[${at}].__proto__: the key "__proto__" is not allowed`,
+    ]);
+    expect(issuesOf(JSON.parse('{"__proto__": 1}'))).toEqual([
+      '__proto__: the key "__proto__" is not allowed',
+    ]);
+  });
+
+  it('accepts exactly the addresses and ranges ipaddr.js reads (its usual spelling checked first, faster)', () => {
+    const entries = [
+      '203.0.113.7',
+      '203.0.113.0/24',
+      '0.0.0.0/0',
+      '10.0.0.0/8',
+      '255.255.255.255/32',
+      '1.2.3.4/33',
+      '1.2.3.4/032',
+      '1.2.3.4/08',
+      '1.2.3.4/-1',
+      '1.2.3.4/',
+      '/24',
+      '1.2.3.4/ 8',
+      '1.2.3/24',
+      '01.2.3.4',
+      '010.0.0.0/8',
+      '0x7f.0.0.1',
+      '256.0.0.1',
+      '1.2.3.4.5',
+      '10.1/16',
+      '2001:db8::/32',
+      '::1',
+      '::/0',
+      '::ffff:10.0.0.0/104',
+      '2001:db8::1/129',
+      'fe80::1%eth0',
+      ' 1.2.3.4',
+      '1.2.3.4 ',
+      '',
+      'localhost',
+    ];
+    for (const e of entries) {
+      const ipaddrSays = e.includes('/') ? ipaddr.isValidCIDR(e) : ipaddr.isValid(e);
+      expect([e, isIpOrCidr(e)]).toEqual([e, ipaddrSays]);
+    }
+  });
+
   it('accepts the valid policy and fills defaults in parsed units', () => {
     const policy = parsePolicy(validPolicy());
     expect(policy.server.upstream.timeout).toBe(30_000);

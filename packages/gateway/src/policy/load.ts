@@ -154,7 +154,7 @@ export function formatIssues(issues: readonly Issue[], document?: unknown): stri
  * @throws {PolicyError} listing every problem
  */
 export function parsePolicy(value: unknown, source = '(policy)'): Policy {
-  const proto = protoKeyPath(value, '');
+  const proto = protoKeyPath(value);
   if (proto !== undefined) throw new PolicyError(source, [`${proto}: the key "__proto__" is not allowed`]);
   const result = policySchema.safeParse(value);
   if (!result.success) throw new PolicyError(source, formatIssues(result.error.issues, value));
@@ -163,18 +163,31 @@ export function parsePolicy(value: unknown, source = '(policy)'): Policy {
 
 /**
  * The path of a `"__proto__"` key anywhere in the value, if any: JSON keeps it as a key, but a
- * schema copying objects would drop it silently (a user of that name would just vanish).
+ * schema copying objects would drop it silently (a user of that name would just vanish). The path
+ * is spelled only when one is found: spelling it at every node cost a 10,000-tenant policy ~0.3 s.
  */
-function protoKeyPath(value: unknown, path: string): string | undefined {
+function protoKeyPath(value: unknown): string | undefined {
+  const keys = protoKeys(value);
+  if (keys === undefined) return undefined;
+  let path = '';
+  for (const key of keys) path += typeof key === 'number' ? `[${key}]` : path ? `.${key}` : key;
+  return path;
+}
+
+/** The keys (array indices as numbers) down to the first `"__proto__"` key, or `undefined`. */
+function protoKeys(value: unknown): (string | number)[] | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  if (!Array.isArray(value) && Object.hasOwn(value, '__proto__'))
-    return path ? `${path}.__proto__` : '__proto__';
-  for (const [key, child] of Object.entries(value)) {
-    const found = protoKeyPath(
-      child,
-      Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key,
-    );
-    if (found !== undefined) return found;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = protoKeys(value[i]);
+      if (found) return [i, ...found];
+    }
+    return undefined;
+  }
+  if (Object.hasOwn(value, '__proto__')) return ['__proto__'];
+  for (const key of Object.keys(value)) {
+    const found = protoKeys((value as Record<string, unknown>)[key]);
+    if (found) return [key, ...found];
   }
   return undefined;
 }
