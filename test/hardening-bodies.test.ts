@@ -273,6 +273,50 @@ describe('request bodies cannot crash the gateway or pin the upstream pool', () 
     }
   });
 
+  it('slow large bodies hold at most half the pool whatever their addresses; a bodiless request is served', async () => {
+    // Two connections: streamed bodies may hold one. Each uploader its own address (the per-address
+    // cap of 1 does not stop them), each sends part of a large body, then nothing.
+    const first = await rawTls(
+      gw.httpsPort,
+      `${post('/api/upload-1', 100_000)}${'u'.repeat(10_000)}`,
+      '127.0.0.90',
+    );
+    await sleep(200);
+    const second = await rawTls(
+      gw.httpsPort,
+      `${post('/api/upload-2', 100_000)}${'u'.repeat(10_000)}`,
+      '127.0.0.91',
+    );
+    try {
+      const text = await readAll(second, 3_000);
+      expect(text).toMatch(/^HTTP\/1\.1 503 /);
+      expect(text).toContain('"code":"overloaded"');
+      expect(text.toLowerCase()).toContain('retry-after:');
+      expect(text.toLowerCase()).toContain('connection: close');
+      // The other connection is still there for everyone else, at once.
+      const started = Date.now();
+      const res = await httpsRequest({ port: gw.httpsPort, path: '/api/reader', localAddress: '127.0.0.92' });
+      expect(res.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(900);
+      expect(up.seen).toContain('/api/upload-1');
+      expect(up.seen).not.toContain('/api/upload-2');
+    } finally {
+      first.destroy();
+      second.destroy();
+    }
+    // Once the first upload is gone, its place is free again: a large body goes through whole.
+    await sleep(300);
+    const res = await httpsRequest({
+      port: gw.httpsPort,
+      path: '/api/upload-3',
+      method: 'POST',
+      body: 'v'.repeat(50_000),
+      localAddress: '127.0.0.93',
+    });
+    expect(res.status).toBe(200);
+    expect(res.json()).toEqual({ url: '/api/upload-3', bytes: 50_000 });
+  });
+
   // That a small body takes no connection while it arrives is the trickle test above; this one checks
   // that buffered, streamed and too-large chunked bodies each end as they should.
   it('a chunked body arrives whole whether buffered (small) or streamed (large); past maxBodySize, 413', async () => {

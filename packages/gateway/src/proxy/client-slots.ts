@@ -18,6 +18,16 @@ export function perClientShare(limit: number, workers: number): number {
   return Math.max(1, Math.ceil(limit / Math.max(1, Math.floor(workers))));
 }
 
+/**
+ * The count of requests whose body still streams from its client to the upstream (larger than
+ * `server.bufferBodySize`), kept beside the addresses' counts. Such a request holds an upstream
+ * connection for as long as its client keeps sending; a client dripping a byte now and then
+ * holds it for as long as it likes. The per-address cap bounds one address; this bounds them all:
+ * at most half the pool (shared out among the workers), so slow uploads from any number of
+ * addresses leave the other half to every other request. (Not an address: it starts with NUL.)
+ */
+export const STREAMING_BODIES = '\0streaming-bodies';
+
 /** In-flight upstream requests per client address, over the counts kept in the deps (`deps.clientSlots`). */
 export class ClientSlots {
   /** @param held the counts by address key; the deps' map, so they survive policy reloads */
@@ -28,7 +38,14 @@ export class ClientSlots {
    * @returns the key to pass to {@link release}, or `undefined` when the address is at `max`
    */
   take(ip: string, max: number): string | undefined {
-    const key = addressKey(ip);
+    return this.takeKey(addressKey(ip), max);
+  }
+
+  /**
+   * Takes a slot counted under `key` itself (not an address: {@link STREAMING_BODIES}).
+   * @returns `key`, or `undefined` when `key` is at `max`
+   */
+  takeKey(key: string, max: number): string | undefined {
     const n = this.held.get(key) ?? 0;
     if (n >= max) return undefined;
     this.held.set(key, n + 1);
@@ -42,7 +59,7 @@ export class ClientSlots {
     else this.held.set(key, n - 1);
   }
 
-  /** Addresses holding at least one slot (for tests and metrics). */
+  /** Keys (addresses, and {@link STREAMING_BODIES}) holding at least one slot (for tests). */
   get size(): number {
     return this.held.size;
   }

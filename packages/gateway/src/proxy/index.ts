@@ -16,7 +16,7 @@ import { hostName } from '../http/host.js';
 import { encodePath } from '../http/path.js';
 import { type RequestState, rq } from '../request-state.js';
 import type { GatewayEnv } from '../types.js';
-import { ClientSlots, perClientShare } from './client-slots.js';
+import { ClientSlots, perClientShare, STREAMING_BODIES } from './client-slots.js';
 import { appendProxiedHeaders, copyRequestHeaders, copyResponseHeaders } from './headers.js';
 import { appendIdentityHeaders, type SignedRequest } from './identity.js';
 import { type HopCallbacks, NodeHop } from './node-hop.js';
@@ -154,6 +154,12 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     upstream.connectionsPerClient ?? Math.max(1, Math.ceil(upstream.connections / 2)),
     ctx.deps.workers ?? 1,
   );
+  // Streamed bodies (over bufferBodySize) hold a connection while their clients send them: at most
+  // half the pool, whatever the addresses (client-slots.ts STREAMING_BODIES).
+  const maxStreaming = perClientShare(
+    Math.max(1, Math.floor(upstream.connections / 2)),
+    ctx.deps.workers ?? 1,
+  );
   const slots = new ClientSlots(ctx.deps.clientSlots);
   const shared: ForwardingShared = { slots, metrics, now };
 
@@ -184,8 +190,17 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     body: Buffer | BodyStream | null,
   ): Promise<Response> {
     const state = rq(c);
+    const streamSlot = body instanceof BodyStream ? slots.takeKey(STREAMING_BODIES, maxStreaming) : undefined;
+    if (body instanceof BodyStream && streamSlot === undefined) {
+      body.destroy();
+      throw new GatewayError('overloaded', {
+        message: 'Too many uploads in progress. Please try again shortly.',
+        headers: { 'retry-after': '1', ...CLOSE },
+      });
+    }
     const slot = slots.take(state.clientIp, perClient);
     if (slot === undefined) {
+      if (streamSlot !== undefined) slots.release(streamSlot);
       if (body instanceof BodyStream) body.destroy();
       throw new GatewayError('overloaded', {
         message: 'Too many requests from your address at once. Please try again shortly.',
@@ -201,6 +216,7 @@ export function proxy(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     appendGatewayHeaders(c, forwardedHost(state, incoming), { method, target }, secret, started, headers);
     const answer = Promise.withResolvers<Response>();
     const hop = new Forwarding(c, state, body, slot, started, answer, shared);
+    if (streamSlot !== undefined) hop.holdStreamSlot(streamSlot);
     const nodeHop = new NodeHop(outgoing, hop);
     nodeHop.stallTimeoutMs = sendTimeout;
     // The admission step holds a slot for this request until the upstream is done with it.
@@ -224,6 +240,8 @@ interface ForwardingShared {
 class Forwarding implements HopCallbacks {
   private released = false;
   private readonly tenant: string;
+  /** The {@link STREAMING_BODIES} slot, held until the body has been sent (or the hop ends). */
+  private streamSlot: string | undefined;
 
   constructor(
     private readonly c: Ctx,
@@ -271,7 +289,20 @@ class Forwarding implements HopCallbacks {
     answer.resolve(RESPONSE_ALREADY_SENT);
   }
 
+  /** Holds `slot` until the streamed body closes (sent whole, or failed) or the hop ends. */
+  holdStreamSlot(slot: string): void {
+    this.streamSlot = slot;
+    (this.body as BodyStream).once('close', () => this.releaseStreamSlot());
+  }
+
+  private releaseStreamSlot(): void {
+    if (this.streamSlot === undefined) return;
+    this.shared.slots.release(this.streamSlot);
+    this.streamSlot = undefined;
+  }
+
   private release(): void {
+    this.releaseStreamSlot();
     if (this.released) return;
     this.released = true;
     this.shared.slots.release(this.slot);
