@@ -121,6 +121,32 @@ describe('admission and shutdown', () => {
     }
   });
 
+  it('coalesces reloads asked for while one runs into one more, which sees the last write', async () => {
+    const events: { type: string }[] = [];
+    const g = await startTestGateway({
+      upstream: echo.url,
+      tenants,
+      deps: { audit: { write: (e) => events.push(e) } },
+    });
+    try {
+      const next = structuredClone(g.policyInput);
+      next.tenants['school-a']!.zones = [{ name: 'recipient', path: '/r', auth: 'none' }];
+      const first = g.reload();
+      // Written after the first reload began: the calls made meanwhile must still load it.
+      await g.writePolicy(next);
+      const rest = Array.from({ length: 8 }, () => g.reload());
+      await Promise.all([first, ...rest]);
+      expect(events.map((e) => e.type)).toEqual(['policy_reload', 'policy_reload']);
+      expect((await httpsRequest({ port: g.httpsPort, path: '/api/x' })).status).toBe(404);
+      expect((await httpsRequest({ port: g.httpsPort, path: '/r/x' })).status).toBe(200);
+      // Alone, a reload is one reload.
+      await g.reload();
+      expect(events).toHaveLength(3);
+    } finally {
+      await g.close();
+    }
+  });
+
   it('reloads when the policy file changes on disk', async () => {
     const g = await startTestGateway({ upstream: echo.url, tenants, watch: true });
     try {

@@ -3,7 +3,7 @@
  * directory, the policy written there as a file (so reload and CLI tests can edit it), every
  * listener on 127.0.0.1 port 0. Close it in `finally`/`afterAll`.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type GatewayDeps, type PolicyInput, type RunningGateway, startGateway } from '@resultgate/gateway';
@@ -125,7 +125,12 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     tenants: options.tenants ?? defaultTenants(),
   };
   const policyFile = join(dir, 'policy.json');
-  const writePolicy = (input: PolicyInput) => writeFile(policyFile, `${JSON.stringify(input, null, 2)}\n`);
+  // Written whole, then renamed over the file (as the gateway's own edits write it): a reload that
+  // reads meanwhile sees the old file or the new one, never a half-written one.
+  const writePolicy = async (input: PolicyInput) => {
+    await writeFile(`${policyFile}.tmp`, `${JSON.stringify(input, null, 2)}\n`);
+    await rename(`${policyFile}.tmp`, policyFile);
+  };
   await writePolicy(policyInput);
   let gw: RunningGateway;
   try {
