@@ -123,6 +123,18 @@ function post(path: string, length: number, extra = ''): string {
   return `POST ${path} HTTP/1.1\r\nHost: school-a.localhost\r\nContent-Length: ${length}\r\n${extra}\r\n`;
 }
 
+/** Begins a large (streamed) upload from `address`: its head and 10 KB of 100 KB, then nothing. */
+function beginUpload(port: number, path: string, address: string): Promise<tls.TLSSocket> {
+  return rawTls(port, `${post(path, 100_000)}${'u'.repeat(10_000)}`, address);
+}
+
+/** The raw answer is `503 overloaded` with `Retry-After`. */
+function expectOverloaded(text: string): void {
+  expect(text).toMatch(/^HTTP\/1\.1 503 /);
+  expect(text).toContain('"code":"overloaded"');
+  expect(text.toLowerCase()).toContain('retry-after:');
+}
+
 describe('request bodies cannot crash the gateway or pin the upstream pool', () => {
   let up: Upstream;
   let gw: TestGateway;
@@ -248,22 +260,11 @@ describe('request bodies cannot crash the gateway or pin the upstream pool', () 
 
   it('one client address holds at most upstream.connectionsPerClient upstream connections', async () => {
     // Large bodies stream (they take a connection): one address, two of them.
-    const first = await rawTls(
-      gw.httpsPort,
-      `${post('/api/hold-1', 100_000)}${'q'.repeat(10_000)}`,
-      '127.0.0.80',
-    );
+    const first = await beginUpload(gw.httpsPort, '/api/hold-1', '127.0.0.80');
     await sleep(200);
-    const second = await rawTls(
-      gw.httpsPort,
-      `${post('/api/hold-2', 100_000)}${'q'.repeat(10_000)}`,
-      '127.0.0.80',
-    );
+    const second = await beginUpload(gw.httpsPort, '/api/hold-2', '127.0.0.80');
     try {
-      const text = await readAll(second, 3_000);
-      expect(text).toMatch(/^HTTP\/1\.1 503 /);
-      expect(text).toContain('"code":"overloaded"');
-      expect(text.toLowerCase()).toContain('retry-after:');
+      expectOverloaded(await readAll(second, 3_000));
       // Another address still gets the second connection.
       const res = await httpsRequest({ port: gw.httpsPort, path: '/api/other', localAddress: '127.0.0.81' });
       expect(res.status).toBe(200);
@@ -276,22 +277,12 @@ describe('request bodies cannot crash the gateway or pin the upstream pool', () 
   it('slow large bodies hold at most half the pool whatever their addresses; a bodiless request is served', async () => {
     // Two connections: streamed bodies may hold one. Each uploader its own address (the per-address
     // cap of 1 does not stop them), each sends part of a large body, then nothing.
-    const first = await rawTls(
-      gw.httpsPort,
-      `${post('/api/upload-1', 100_000)}${'u'.repeat(10_000)}`,
-      '127.0.0.90',
-    );
+    const first = await beginUpload(gw.httpsPort, '/api/upload-1', '127.0.0.90');
     await sleep(200);
-    const second = await rawTls(
-      gw.httpsPort,
-      `${post('/api/upload-2', 100_000)}${'u'.repeat(10_000)}`,
-      '127.0.0.91',
-    );
+    const second = await beginUpload(gw.httpsPort, '/api/upload-2', '127.0.0.91');
     try {
       const text = await readAll(second, 3_000);
-      expect(text).toMatch(/^HTTP\/1\.1 503 /);
-      expect(text).toContain('"code":"overloaded"');
-      expect(text.toLowerCase()).toContain('retry-after:');
+      expectOverloaded(text);
       expect(text.toLowerCase()).toContain('connection: close');
       // The other connection is still there for everyone else, at once.
       const started = Date.now();

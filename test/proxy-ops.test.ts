@@ -98,17 +98,23 @@ describe('admission and shutdown', () => {
     }
   });
 
-  it('reloads a valid policy and records it in the audit log', async () => {
+  /** A gateway whose audit events are kept, and its policy with `/api` replaced by `/r`. */
+  async function auditedGateway() {
     const events: { type: string }[] = [];
     const g = await startTestGateway({
       upstream: echo.url,
       tenants,
       deps: { audit: { write: (e) => events.push(e) } },
     });
+    const next = structuredClone(g.policyInput);
+    next.tenants['school-a']!.zones = [{ name: 'recipient', path: '/r', auth: 'none' }];
+    return { g, events, next };
+  }
+
+  it('reloads a valid policy and records it in the audit log', async () => {
+    const { g, events, next } = await auditedGateway();
     try {
       expect((await httpsRequest({ port: g.httpsPort, path: '/api/x' })).status).toBe(200);
-      const next = structuredClone(g.policyInput);
-      next.tenants['school-a']!.zones = [{ name: 'recipient', path: '/r', auth: 'none' }];
       await g.writePolicy(next);
       await g.reload();
       expect((await httpsRequest({ port: g.httpsPort, path: '/api/x' })).status).toBe(404);
@@ -122,15 +128,8 @@ describe('admission and shutdown', () => {
   });
 
   it('coalesces reloads asked for while one runs into one more, which sees the last write', async () => {
-    const events: { type: string }[] = [];
-    const g = await startTestGateway({
-      upstream: echo.url,
-      tenants,
-      deps: { audit: { write: (e) => events.push(e) } },
-    });
+    const { g, events, next } = await auditedGateway();
     try {
-      const next = structuredClone(g.policyInput);
-      next.tenants['school-a']!.zones = [{ name: 'recipient', path: '/r', auth: 'none' }];
       const first = g.reload();
       // Written after the first reload began: the calls made meanwhile must still load it.
       await g.writePolicy(next);
