@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -75,5 +75,31 @@ describe('withFileLock', () => {
     const lock = join(file, 'x.lock');
     expect(await withFileLock(lock, async () => 'done', { waitMs: 50, whenBusy: 'run' })).toBe('done');
     await expect(withFileLock(lock, async () => 'done', { waitMs: 50 })).rejects.toThrow(/ENOTDIR|EEXIST/);
+  });
+
+  it('a stale lock that cannot be removed (a directory in its place): run goes ahead, else the error says why', async () => {
+    const lock = join(dir, 'x.lock');
+    await mkdir(lock);
+    await writeFile(join(lock, 'inside'), '');
+    const old = (Date.now() - LOCK_STALE_MS - 1000) / 1000;
+    await utimes(lock, old, old);
+    expect(await withFileLock(lock, async () => 'done', { waitMs: 50, whenBusy: 'run' })).toBe('done');
+    await expect(withFileLock(lock, async () => 'done', { waitMs: 50 })).rejects.toThrow(/directory|EISDIR/i);
+  });
+
+  it("returns the work's result even when its own lock can no longer be removed", async () => {
+    const lock = join(dir, 'x.lock');
+    const result = await withFileLock(
+      lock,
+      async () => {
+        // Something replaced the lock meanwhile with what a plain removal cannot remove.
+        await rm(lock);
+        await mkdir(lock);
+        await writeFile(join(lock, 'inside'), '');
+        return 'written';
+      },
+      { waitMs: 50, whenBusy: 'run' },
+    );
+    expect(result).toBe('written');
   });
 });

@@ -4,6 +4,9 @@
  * turns at a file they both write (a tenant's audit chain, the policy file). A lock older than
  * `staleMs` was left by a process that died (the work it guards takes milliseconds) and is taken
  * over.
+ *
+ * Not proper-lockfile: its locks are directories kept fresh by a timer for long holds, and its last
+ * release is from 2021; what is locked here is held for milliseconds.
  */
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -57,6 +60,12 @@ export async function withFileLock<T>(lock: string, fn: () => Promise<T>, o: Fil
         if (o.whenBusy !== 'run') throw reason;
       };
       if (code === 'ENOENT') {
+        // The directory is made once; one that keeps vanishing (a tenant purged meanwhile) is given
+        // up on at the deadline like a busy lock.
+        if (Date.now() > deadline) {
+          cannot(err);
+          break;
+        }
         const made = await mkdir(dirname(lock), { recursive: true, mode: 0o750 }).then(
           () => true,
           (reason: unknown) => {
@@ -78,8 +87,16 @@ export async function withFileLock<T>(lock: string, fn: () => Promise<T>, o: Fil
       // Two waiters that both find it stale may both remove it, and the second may remove the lock
       // the first just took: only after a holder died, and each caller keeps its own check.
       if (age > staleMs) {
-        await rm(lock, { force: true });
-        continue;
+        // Not removable (no permission, a directory in its place): as a lock that cannot be made.
+        const removed = await rm(lock, { force: true }).then(
+          () => true,
+          (reason: unknown) => {
+            cannot(reason);
+            return false;
+          },
+        );
+        if (removed) continue;
+        break;
       }
       if (Date.now() > deadline) {
         if (o.whenBusy === 'run') break;
@@ -94,6 +111,8 @@ export async function withFileLock<T>(lock: string, fn: () => Promise<T>, o: Fil
   try {
     return await fn();
   } finally {
-    if (held) await rm(lock, { force: true });
+    // The work is done either way: a lock that cannot be removed must not turn its result into an
+    // error (an audit line written, then reported lost). It is taken over once stale.
+    if (held) await rm(lock, { force: true }).catch(() => {});
   }
 }
