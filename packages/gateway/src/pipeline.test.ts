@@ -132,3 +132,70 @@ describe('chain', () => {
     expect(order).toEqual(['id before', 'log before', 'answer', 'log after: 203', 'id after: 203']);
   });
 });
+
+describe('chain with a step plan', () => {
+  const order: string[] = [];
+  const sync =
+    (name: string): Step =>
+    (_c, next) => {
+      order.push(name);
+      return next();
+    };
+  const answer: Step = async (c) => {
+    order.push('answer');
+    return c.text('ok');
+  };
+  /** Steps: around, decide, a, b, c, answer; the plan starts at `a` and skips `b` when asked. */
+  function planned(skips: Uint8Array | undefined) {
+    const asked: number[] = [];
+    const steps: Step[] = [
+      around(
+        'log',
+        () => order.push('log before'),
+        () => order.push('log after'),
+      ),
+      sync('decide'),
+      sync('a'),
+      sync('b'),
+      sync('c'),
+      answer,
+    ];
+    const app = new Hono<GatewayEnv>();
+    app.all(
+      '*',
+      chain(steps, (err) => new Response(err.message, { status: 500 }), {
+        from: 2,
+        skipsOf() {
+          asked.push(order.length);
+          return skips;
+        },
+      }),
+    );
+    return { app, asked };
+  }
+
+  it('skips the steps the plan marks, asks once, after the steps before `from` ran', async () => {
+    order.length = 0;
+    const { app, asked } = planned(Uint8Array.from([0, 0, 0, 1, 0, 0]));
+    const res = await app.request('/x');
+    expect(await res.text()).toBe('ok');
+    expect(order).toEqual(['log before', 'decide', 'a', 'c', 'answer', 'log after']);
+    // Asked once, when `decide` had run (two entries in the order by then).
+    expect(asked).toEqual([2]);
+  });
+
+  it('runs every step when the plan has nothing for the request', async () => {
+    order.length = 0;
+    const { app } = planned(undefined);
+    await app.request('/x');
+    expect(order).toEqual(['log before', 'decide', 'a', 'b', 'c', 'answer', 'log after']);
+  });
+
+  it('never skips the last step: a plan that marks it still gets an answer', async () => {
+    order.length = 0;
+    const { app } = planned(Uint8Array.from([1, 1, 1, 1, 1, 1]));
+    const res = await app.request('/x');
+    expect(await res.text()).toBe('ok');
+    expect(order).toEqual(['log before', 'decide', 'answer', 'log after']);
+  });
+});

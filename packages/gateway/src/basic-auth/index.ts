@@ -17,6 +17,7 @@ import { GatewayError } from '../errors.js';
 import { requestHeader } from '../request-header.js';
 import { rq } from '../request-state.js';
 import type { GatewayEnv } from '../types.js';
+import { zoneStep } from '../zone-step.js';
 
 export { basicChallenge, parseBasicAuthorization } from '../credentials/header.js';
 export { CREDENTIAL_CACHE, CredentialVerifier, lockedOut } from '../credentials/index.js';
@@ -45,13 +46,11 @@ export function basicAuth(
     return new GatewayError('unauthorized', { headers: { 'WWW-Authenticate': challenge } });
   }
 
-  return function basicAuth(c, next) {
+  const step: MiddlewareHandler<GatewayEnv> = function basicAuth(c, next) {
     const state = rq(c);
     const zone = state.zone;
     if (zone?.auth !== 'basic' || state.user !== undefined) return next();
     const tenantId = state.tenantId ?? '';
-    const realm = challenges.get(tenantId);
-    if (!realm) throw new GatewayError('unauthorized');
     const header = requestHeader(c, 'authorization');
 
     // The warm path, synchronous: these exact header bytes were verified before.
@@ -68,6 +67,9 @@ export function basicAuth(
       return next();
     }
 
+    // Only a request that is not let through needs the challenge (a cache hit implies this tenant).
+    const realm = challenges.get(tenantId);
+    if (!realm) throw new GatewayError('unauthorized');
     const parsed = parseBasicAuthorization(header);
     if (parsed.kind === 'absent') throw unauthorized(realm);
     const ip = state.clientIp ?? '';
@@ -80,6 +82,8 @@ export function basicAuth(
     }
     return verifyThenNext(c, next, creds, parsed, key, realm);
   };
+  // Only a zone with `auth: "basic"` asks for a password here.
+  return zoneStep(step, (_tenantId, zone) => zone.auth !== 'basic');
 
   async function verifyThenNext(
     c: Context<GatewayEnv>,
