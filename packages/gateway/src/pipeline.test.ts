@@ -101,6 +101,30 @@ describe('chain', () => {
     expect(order).toEqual(['id before', 'id after: 500 no']);
   });
 
+  it("finishes from the last step's own promise: an async answer or an async failure reaches the around steps", async () => {
+    // The last step's promise passed up unwrapped (sync steps returning next()): its reaction
+    // settles and finishes the walk in one go, for an answer and for a rejection alike.
+    order.length = 0;
+    const late: Step = async (c) => {
+      await new Promise((r) => setTimeout(r, 5));
+      order.push('answer');
+      return c.text('late', 202);
+    };
+    const ok = await appOf([aroundStep('id'), sync('a'), late]).request('/x');
+    expect(ok.status).toBe(202);
+    expect(await ok.text()).toBe('late');
+    expect(order).toEqual(['id before', 'a', 'answer', 'id after: 202']);
+    order.length = 0;
+    const lateDenial: Step = async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      throw new Error('upstream gone');
+    };
+    const failed = await appOf([aroundStep('id'), sync('a'), lateDenial]).request('/x');
+    expect(failed.status).toBe(500);
+    expect(await failed.text()).toBe('error: upstream gone');
+    expect(order).toEqual(['id before', 'a', 'id after: 500 upstream gone']);
+  });
+
   it("runs an around step's own after when its before throws, and nothing after it", async () => {
     order.length = 0;
     const res = await appOf([
