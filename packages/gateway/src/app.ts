@@ -16,7 +16,7 @@ import { logsRoute } from './logs/route.js';
 import { maintenance, noticesRoute } from './maintenance/index.js';
 import { requestId } from './ops/index.js';
 import { errorHandler } from './pages/index.js';
-import { chain, type StepPlan } from './pipeline.js';
+import { chain } from './pipeline.js';
 import type { Policy } from './policy/schema.js';
 import { proxy } from './proxy/index.js';
 import { exposeState, rq } from './request-state.js';
@@ -26,7 +26,6 @@ import { idleSession, sessionCore, sessionRoutes, sessionUser } from './session/
 import { resolveTenant } from './tenant/index.js';
 import { requireTls } from './tls/index.js';
 import type { GatewayEnv } from './types.js';
-import { zonePlan, zoneStep } from './zone-step.js';
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -68,25 +67,20 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
   app.onError(onError);
   // One Hono handler that runs the steps in order (see chain): same order and semantics as one
   // app.use per step, without Hono's router and async compose layer per step on every request.
-  // A request with a zone never has a reserved path (tenant/zones.ts gives `/.gateway/*` none).
-  const reservedRoutes = zoneStep(
-    function reservedRoutes(c, next) {
-      const path = rq(c).path;
-      if (!path?.startsWith(RESERVED_PREFIX)) return next();
-      const handler = reserved[path];
-      if (!handler) throw new GatewayError('no_route');
-      exposeState(c); // a reserved handler reads `c.var.state`
-      return handler(c, next) as ReturnType<MiddlewareHandler<GatewayEnv>>;
-    },
-    () => true,
-  );
-  const tenantStep = resolveTenant(ctx);
+  const reservedRoutes: MiddlewareHandler<GatewayEnv> = function reservedRoutes(c, next) {
+    const path = rq(c).path;
+    if (!path?.startsWith(RESERVED_PREFIX)) return next();
+    const handler = reserved[path];
+    if (!handler) throw new GatewayError('no_route');
+    exposeState(c); // a reserved handler reads `c.var.state`
+    return handler(c, next) as ReturnType<MiddlewareHandler<GatewayEnv>>;
+  };
   const steps: MiddlewareHandler<GatewayEnv>[] = [
     requestId(ctx), //                 1  X-Request-Id
     accessLog(ctx), //                14  wraps the rest: one line per request, denied ones too
     clientIp(ctx), //                  2  socket peer / trusted X-Forwarded-For
     requireTls(ctx), //                3  TLS only, HSTS, security headers
-    tenantStep, //                   4-6  tenant by Host, normalised path, zone
+    resolveTenant(ctx), //           4-6  tenant by Host, normalised path, zone
     maintenance(ctx), //               7  maintenance windows
     ipAllowList(ctx), //               8  tenant and zone allow-lists, authBypass
     reservedRoutes, //                    /.gateway/* pages (no zone)
@@ -96,18 +90,6 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
     admission(ctx), //                12  concurrency limit and queue
     proxy(ctx), //                    13  stream to the upstream
   ];
-  // From the maintenance step on, a request runs only the steps that can act in its zone
-  // (zone-step.ts): a Basic-auth API zone skips the form-login step, a zone without roles the
-  // roles step, and so on. Decided once per zone, from the policy.
-  const planOf = zonePlan(steps);
-  const plan: StepPlan = {
-    from: steps.indexOf(tenantStep) + 1,
-    skipsOf(c) {
-      const state = rq(c);
-      const zone = state.zone;
-      return zone === undefined || state.tenantId === undefined ? undefined : planOf(state.tenantId, zone);
-    },
-  };
-  app.all('*', chain(steps, onError, plan));
+  app.all('*', chain(steps, onError));
   return app;
 }

@@ -35,14 +35,11 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 export function chain(
   handlers: readonly MiddlewareHandler<GatewayEnv>[],
   onError: ErrorHandler<GatewayEnv>,
-  plan?: StepPlan,
 ): Handler<GatewayEnv> {
   const steps: Steps = {
     handlers,
     arounds: handlers.map((h) => (isAround(h) ? h : undefined)),
     onError,
-    planFrom: plan?.from ?? handlers.length,
-    skipsOf: plan?.skipsOf ?? (() => undefined),
   };
   return function pipeline(c): Response | Promise<Outcome> {
     const walk = new Walk(c, steps);
@@ -58,26 +55,11 @@ export function chain(
   };
 }
 
-/**
- * Which steps a request skips (zone-step.ts): from the step at `from` on, the steps `skipsOf(c)`
- * marks 1 are not run. It is asked once per request, when the walk first reaches `from` (the
- * steps before it decide what it answers, e.g. the request's zone); `undefined` runs every step.
- */
-export interface StepPlan {
-  from: number;
-  skipsOf(c: Ctx): Uint8Array | undefined;
-}
-
 interface Steps {
   handlers: readonly MiddlewareHandler<GatewayEnv>[];
   arounds: readonly (AroundStep | undefined)[];
   onError: ErrorHandler<GatewayEnv>;
-  planFrom: number;
-  skipsOf: (c: Ctx) => Uint8Array | undefined;
 }
-
-/** The walk has not reached the plan's first step yet. */
-const NOT_ASKED = new Uint8Array(0);
 
 /** One request's way through the steps. */
 class Walk {
@@ -89,8 +71,6 @@ class Walk {
   answered: Promise<void> | undefined;
   /** Set by the runner when `answered` is what it waits for: that promise's reaction finishes. */
   finishesItself = false;
-  /** The steps this request skips (1), once the walk reaches the plan's first step. */
-  private skip: Uint8Array | undefined = NOT_ASKED;
 
   constructor(
     private readonly c: Ctx,
@@ -110,25 +90,15 @@ class Walk {
     const { handlers, arounds } = steps;
     const n = handlers.length;
     let i = from;
-    for (;;) {
-      const step = arounds[i];
-      if (step !== undefined) {
-        this.at = i;
-        try {
-          step.before(c);
-        } catch (err) {
-          // As `try { before(c); await next() } finally { after(c) }`: its own `after` still runs.
-          this.at = i + 1;
-          return this.fail(err);
-        }
-        i++;
-        continue;
+    for (let step = arounds[i]; step !== undefined; step = arounds[++i]) {
+      this.at = i;
+      try {
+        step.before(c);
+      } catch (err) {
+        // As `try { before(c); await next() } finally { after(c) }`: its own `after` still runs.
+        this.at = i + 1;
+        return this.fail(err);
       }
-      // The last step answers: it is never skipped.
-      if (i < steps.planFrom || i >= n - 1) break;
-      if (this.skip === NOT_ASKED) this.skip = steps.skipsOf(c);
-      if (this.skip?.[i] !== 1) break;
-      i++; // a step that, for this request's zone, would only call next()
     }
     this.at = i;
     if (i >= n) {

@@ -27,7 +27,6 @@ import { pickLang, wantsHtml } from '../pages/index.js';
 import { renderCountdownPage, renderWaitingPage } from '../pages/waiting.js';
 import { rq } from '../request-state.js';
 import type { GatewayEnv } from '../types.js';
-import { zoneStep } from '../zone-step.js';
 import type { Key, Outcome } from './limiter.js';
 import { type Entry, ROOM_DEFAULTS, Room } from './room.js';
 import { TICKET_COOKIE, type Ticket, TicketSigner } from './ticket.js';
@@ -164,12 +163,9 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   const signer = new TicketSigner(ctx.deps.sessionKeys);
   const rooms = buildRooms(ctx, signer);
   if (rooms.size === 0) {
-    return zoneStep(
-      function admission(_c, next) {
-        return next();
-      },
-      () => true,
-    );
+    return function admission(_c, next) {
+      return next();
+    };
   }
   const { now } = ctx.deps;
   // The proxy's body limits (it reads the body this step has read ahead).
@@ -182,7 +178,7 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   const sendTimeout = ctx.policy.server.bodyTimeout;
 
   // Not async itself: a zone without a limit passes on without a promise of its own.
-  const step: MiddlewareHandler<GatewayEnv> = function admission(c, next) {
+  return function admission(c, next) {
     const zone = rq(c).zone;
     const room = zone && rooms.get(zone);
     if (!room) return next();
@@ -205,8 +201,6 @@ export function admission(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
     }
     return admit(c, next, room);
   };
-  // A zone without a room (no maxConcurrent, no opensAt): the step only passes its requests on.
-  return zoneStep(step, (_tenantId, zone) => !rooms.has(zone));
 
   function admit(c: Context<GatewayEnv>, next: Next, room: Room): Promise<Response | undefined> {
     const limiter = room.limiter!;

@@ -17,7 +17,6 @@ import { GatewayError } from '../errors.js';
 import { requestHeader } from '../request-header.js';
 import { rq } from '../request-state.js';
 import type { GatewayEnv } from '../types.js';
-import { zoneStep } from '../zone-step.js';
 
 export { basicChallenge, parseBasicAuthorization } from '../credentials/header.js';
 export { CREDENTIAL_CACHE, CredentialVerifier, lockedOut } from '../credentials/index.js';
@@ -46,7 +45,7 @@ export function basicAuth(
     return new GatewayError('unauthorized', { headers: { 'WWW-Authenticate': challenge } });
   }
 
-  const step: MiddlewareHandler<GatewayEnv> = function basicAuth(c, next) {
+  return function basicAuth(c, next) {
     const state = rq(c);
     const zone = state.zone;
     if (zone?.auth !== 'basic' || state.user !== undefined) return next();
@@ -82,8 +81,6 @@ export function basicAuth(
     }
     return verifyThenNext(c, next, creds, parsed, key, realm);
   };
-  // Only a zone with `auth: "basic"` asks for a password here.
-  return zoneStep(step, (_tenantId, zone) => zone.auth !== 'basic');
 
   async function verifyThenNext(
     c: Context<GatewayEnv>,

@@ -20,7 +20,6 @@ import { CidrSet } from '../net/cidr.js';
 import type { Policy } from '../policy/schema.js';
 import { rq } from '../request-state.js';
 import type { GatewayEnv, GatewayUser } from '../types.js';
-import { zoneStep } from '../zone-step.js';
 
 interface ZoneRules {
   allow?: CidrSet;
@@ -61,7 +60,7 @@ export function compileAllowLists(policy: Policy): Map<string, TenantRules> {
 export function ipAllowList(ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
   const tenants = compileAllowLists(ctx.policy);
   // Not async: nothing runs after next(), so no extra promise per request.
-  const step: MiddlewareHandler<GatewayEnv> = function ipAllowList(c, next) {
+  return function ipAllowList(c, next) {
     const state = rq(c);
     const tenantId = state.tenantId;
     // resolveTenant answers 404 before a request without a tenant could get here.
@@ -80,9 +79,4 @@ export function ipAllowList(ctx: PipelineContext): MiddlewareHandler<GatewayEnv>
     if (zoneRules?.bypass && addr !== null && zoneRules.bypass.hasIp(addr)) state.user = zoneRules.bypassUser;
     return next();
   };
-  // No list for the tenant or the zone, and no authBypass: the step only passes the request on.
-  return zoneStep(step, (tenantId, zone) => {
-    const rules = tenants.get(tenantId);
-    return rules !== undefined && !rules.allow && !rules.zones.get(zone.name);
-  });
 }

@@ -13,7 +13,6 @@ import { renderNoticesPage } from '../pages/notices.js';
 import type { MaintenanceWindow } from '../policy/schema.js';
 import { rq } from '../request-state.js';
 import type { GatewayEnv } from '../types.js';
-import { zoneStep } from '../zone-step.js';
 
 /** The path of the notice list; reachable during maintenance. */
 export const NOTICES_PATH = '/.gateway/notices';
@@ -54,7 +53,7 @@ export function maintenance(ctx: PipelineContext): MiddlewareHandler<GatewayEnv>
   const { now } = ctx.deps;
   // Not async: nothing runs after next(), so no extra promise per request (a sync throw is still
   // caught by Hono's compose and rendered by onError).
-  const step: MiddlewareHandler<GatewayEnv> = function maintenance(c, next) {
+  return function maintenance(c, next) {
     const state = rq(c);
     const windows = byTenant.get(state.tenantId ?? '');
     if (!windows || state.path === NOTICES_PATH) return next();
@@ -70,8 +69,6 @@ export function maintenance(ctx: PipelineContext): MiddlewareHandler<GatewayEnv>
     }
     return next();
   };
-  // A tenant without windows: the step only passes its requests on.
-  return zoneStep(step, (tenantId) => !byTenant.has(tenantId));
 }
 
 /** One entry of the notice list. */

@@ -10,7 +10,6 @@ import type { PipelineContext } from '../deps.js';
 import { GatewayError } from '../errors.js';
 import { rq } from '../request-state.js';
 import type { GatewayEnv } from '../types.js';
-import { zoneStep } from '../zone-step.js';
 
 /**
  * True when `user` holds at least one of `required`.
@@ -27,18 +26,14 @@ export function hasAnyRole(user: readonly string[], required: readonly string[])
  * @example app.use(requireRoles({ policy, deps }))
  */
 export function requireRoles(_ctx: PipelineContext): MiddlewareHandler<GatewayEnv> {
-  // Not async: nothing runs after next(), so no extra promise per request. A zone without roles
-  // (`!zone.roles`, the very test below) only passes its requests on: the runner skips the step.
-  return zoneStep(
-    function requireRoles(c, next) {
-      const state = rq(c);
-      const required = state.zone?.roles;
-      if (required) {
-        const user = state.user;
-        if (!user || !hasAnyRole(user.roles, required)) throw new GatewayError('forbidden');
-      }
-      return next();
-    },
-    (_tenantId, zone) => !zone.roles,
-  );
+  // Not async: nothing runs after next(), so no extra promise per request.
+  return function requireRoles(c, next) {
+    const state = rq(c);
+    const required = state.zone?.roles;
+    if (required) {
+      const user = state.user;
+      if (!user || !hasAnyRole(user.roles, required)) throw new GatewayError('forbidden');
+    }
+    return next();
+  };
 }

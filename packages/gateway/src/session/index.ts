@@ -18,7 +18,6 @@ import {
 import type { Zone } from '../policy/schema.js';
 import { rq } from '../request-state.js';
 import type { GatewayEnv, GatewayUser } from '../types.js';
-import { zoneStep } from '../zone-step.js';
 import { DEFAULT_BACKGROUND_HEADER, type SessionCore, sessionCore } from './core.js';
 import type { SessionClaims } from './token.js';
 
@@ -122,15 +121,13 @@ export function idleSession(
     return c.body(null, 303, { ...headers, Location: `/.gateway/login?${query}` });
   }
 
-  // Not async itself: a zone without a form login passes on without a promise of its own (and the
-  // runner skips this step for such zones altogether).
-  const step: MiddlewareHandler<GatewayEnv> = function idleSession(c, next) {
+  // Not async itself: a zone without a form login passes on without a promise of its own.
+  return function idleSession(c, next) {
     const state = rq(c);
     const zone = state.zone;
     if (zone?.auth !== 'form' || state.user) return next();
     return withSession(c, next, zone);
   };
-  return zoneStep(step, (_tenantId, zone) => zone.auth !== 'form');
 
   async function withSession(c: Ctx, next: Next, zone: Zone): Promise<Response | undefined> {
     const tenantId = rq(c).tenantId ?? '';
