@@ -6,6 +6,23 @@ import type { GatewayEnv } from './types.js';
 
 type Step = MiddlewareHandler<GatewayEnv>;
 
+/** A last step that answers after a timer (noting `answer` in `order`). */
+const answersLater =
+  (order: string[], body: string, status: 201 | 202): Step =>
+  async (c) => {
+    await new Promise((r) => setTimeout(r, 5));
+    order.push('answer');
+    return c.text(body, status);
+  };
+
+/** A last step that throws after a timer: the walk has to wait for its promise to learn it. */
+const failsLater =
+  (message: string): Step =>
+  async () => {
+    await new Promise((r) => setTimeout(r, 5));
+    throw new Error(message);
+  };
+
 function appOf(steps: Step[]): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   const onError = (err: Error) => new Response(`error: ${err.message}`, { status: 500 });
@@ -31,12 +48,12 @@ describe('chain', () => {
 
   it('runs sync and async layers in order; the answer of the last one reaches the outer ones', async () => {
     order.length = 0;
-    const answer: Step = async (c) => {
-      await new Promise((r) => setTimeout(r, 5));
-      order.push('answer');
-      return c.text('ok', 201);
-    };
-    const res = await appOf([wrapping('outer'), sync('a'), sync('b'), answer]).request('/x');
+    const res = await appOf([
+      wrapping('outer'),
+      sync('a'),
+      sync('b'),
+      answersLater(order, 'ok', 201),
+    ]).request('/x');
     expect(res.status).toBe(201);
     expect(await res.text()).toBe('ok');
     expect(order).toEqual(['outer before', 'a', 'b', 'answer', 'outer after: 201']);
@@ -44,11 +61,7 @@ describe('chain', () => {
 
   it('renders an error thrown after an await through onError; outer layers still run their after-step', async () => {
     order.length = 0;
-    const boom: Step = async () => {
-      await new Promise((r) => setTimeout(r, 5));
-      throw new Error('denied');
-    };
-    const res = await appOf([wrapping('outer'), sync('a'), boom]).request('/x');
+    const res = await appOf([wrapping('outer'), sync('a'), failsLater('denied')]).request('/x');
     expect(res.status).toBe(500);
     expect(await res.text()).toBe('error: denied');
     expect(order).toEqual(['outer before', 'a', 'outer after: 500 denied']);
@@ -105,21 +118,12 @@ describe('chain', () => {
     // The last step's promise passed up unwrapped (sync steps returning next()): its reaction
     // settles and finishes the walk in one go, for an answer and for a rejection alike.
     order.length = 0;
-    const late: Step = async (c) => {
-      await new Promise((r) => setTimeout(r, 5));
-      order.push('answer');
-      return c.text('late', 202);
-    };
-    const ok = await appOf([aroundStep('id'), sync('a'), late]).request('/x');
+    const ok = await appOf([aroundStep('id'), sync('a'), answersLater(order, 'late', 202)]).request('/x');
     expect(ok.status).toBe(202);
     expect(await ok.text()).toBe('late');
     expect(order).toEqual(['id before', 'a', 'answer', 'id after: 202']);
     order.length = 0;
-    const lateDenial: Step = async () => {
-      await new Promise((r) => setTimeout(r, 5));
-      throw new Error('upstream gone');
-    };
-    const failed = await appOf([aroundStep('id'), sync('a'), lateDenial]).request('/x');
+    const failed = await appOf([aroundStep('id'), sync('a'), failsLater('upstream gone')]).request('/x');
     expect(failed.status).toBe(500);
     expect(await failed.text()).toBe('error: upstream gone');
     expect(order).toEqual(['id before', 'a', 'id after: 500 upstream gone']);
