@@ -129,6 +129,20 @@ describe('chain', () => {
     expect(order).toEqual(['id before', 'a', 'id after: 500 upstream gone']);
   });
 
+  it('finishes once when an asynchronous step calls next() after an await (a password check, then the proxy)', async () => {
+    order.length = 0;
+    const checksFirst: Step = async (_c, next) => {
+      await new Promise((r) => setTimeout(r, 5));
+      order.push('checked');
+      return next();
+    };
+    const res = await appOf([aroundStep('id'), checksFirst, answersLater(order, 'late', 202)]).request('/x');
+    expect(res.status).toBe(202);
+    expect(await res.text()).toBe('late');
+    // One `after`: the step's own promise finishes the walk, the proxy's only settles it.
+    expect(order).toEqual(['id before', 'checked', 'answer', 'id after: 202']);
+  });
+
   it("runs an around step's own after when its before throws, and nothing after it", async () => {
     order.length = 0;
     const res = await appOf([

@@ -48,7 +48,7 @@ export function chain(
     // The last step's own promise, passed up unwrapped by every step before it (the usual proxied
     // request): its reaction finishes the walk too, one promise and one microtask fewer.
     if (pending === walk.answered) {
-      walk.finishesItself = true;
+      walk.finishedBy = pending;
       return pending as Promise<unknown> as Promise<Response>;
     }
     return pending.then(walk.finish);
@@ -69,8 +69,12 @@ class Walk {
   private rest: Promise<void> | undefined;
   /** The promise made for a step's asynchronous answer, the last one made. */
   answered: Promise<void> | undefined;
-  /** Set by the runner when `answered` is what it waits for: that promise's reaction finishes. */
-  finishesItself = false;
+  /**
+   * The one promise whose reaction finishes the walk, set by the runner when it waits for exactly
+   * that promise. An asynchronous step that calls `next()` later makes further promises: they
+   * only settle, and the step's own promise finishes (once).
+   */
+  finishedBy: Promise<void> | undefined;
 
   constructor(
     private readonly c: Ctx,
@@ -118,19 +122,19 @@ class Walk {
     // (it never rejects with an Error), so it is passed up as it is.
     if (res === this.rest && res !== undefined) return this.rest;
     if (isThenable(res)) {
-      const answered: Promise<unknown> = Promise.resolve(res).then(
-        (value): unknown => {
+      const answered: Promise<void> = Promise.resolve(res).then(
+        (value): undefined => {
           this.settle(value);
-          return this.finishesItself ? this.finish() : undefined;
+          return this.finishedBy === answered ? (this.finish() as unknown as undefined) : undefined;
         },
-        (err: unknown): unknown => {
+        (err: unknown): Promise<void> | undefined => {
           const failed = this.fail(err);
-          if (!this.finishesItself) return failed;
-          return failed ? failed.then(this.finish) : this.finish();
+          if (this.finishedBy !== answered) return failed;
+          return (failed ? failed.then(this.finish) : this.finish()) as unknown as undefined;
         },
       );
-      this.answered = answered as Promise<void>;
-      return this.answered;
+      this.answered = answered;
+      return answered;
     }
     this.settle(res);
     return undefined;
