@@ -59,6 +59,15 @@ export async function withFileLock<T>(lock: string, fn: () => Promise<T>, o: Fil
       const cannot = (reason: unknown) => {
         if (o.whenBusy !== 'run') throw reason;
       };
+      /** `true` when `step` worked; otherwise as a lock that cannot be made, and `false`. */
+      const tried = (step: Promise<unknown>) =>
+        step.then(
+          () => true,
+          (reason: unknown) => {
+            cannot(reason);
+            return false;
+          },
+        );
       if (code === 'ENOENT') {
         // The directory is made once; one that keeps vanishing (a tenant purged meanwhile) is given
         // up on at the deadline like a busy lock.
@@ -66,14 +75,7 @@ export async function withFileLock<T>(lock: string, fn: () => Promise<T>, o: Fil
           cannot(err);
           break;
         }
-        const made = await mkdir(dirname(lock), { recursive: true, mode: 0o750 }).then(
-          () => true,
-          (reason: unknown) => {
-            cannot(reason);
-            return false;
-          },
-        );
-        if (made) continue;
+        if (await tried(mkdir(dirname(lock), { recursive: true, mode: 0o750 }))) continue;
         break;
       }
       if (code !== 'EEXIST') {
@@ -88,14 +90,7 @@ export async function withFileLock<T>(lock: string, fn: () => Promise<T>, o: Fil
       // the first just took: only after a holder died, and each caller keeps its own check.
       if (age > staleMs) {
         // Not removable (no permission, a directory in its place): as a lock that cannot be made.
-        const removed = await rm(lock, { force: true }).then(
-          () => true,
-          (reason: unknown) => {
-            cannot(reason);
-            return false;
-          },
-        );
-        if (removed) continue;
+        if (await tried(rm(lock, { force: true }))) continue;
         break;
       }
       if (Date.now() > deadline) {
