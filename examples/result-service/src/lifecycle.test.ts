@@ -117,6 +117,8 @@ describe('lifecycle with an injected clock', () => {
     const mail = readFileSync(join(outbox, 'a', files[0] as string), 'utf8');
     expect(mail).toContain('To: hanako@example.com');
     expect(mail).toContain(r.accessCode);
+    // Written aside and renamed in: nothing half-written is left beside the tenant's folder.
+    expect(readdirSync(outbox)).toEqual(['a']);
     rmSync(outbox, { recursive: true, force: true });
   });
 });

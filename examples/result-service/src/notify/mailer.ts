@@ -3,8 +3,8 @@
  * outbox (the default, one `.eml` file per message under `var/outbox/<tenant>/`), SMTP through
  * nodemailer, and a per-tenant webhook that hands the message to the tenant's own system.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Recipient } from '../schema.js';
 import { signWebhook, type WebhookTarget } from './webhooks.js';
@@ -62,7 +62,12 @@ export function fileOutbox(dir = 'var/outbox', from = 'results@resultgate.localh
         '',
         m.text,
       ].join('\r\n');
-      await writeFile(join(folder, `${date.toISOString().replace(/[:.]/g, '')}-${m.resultId}.eml`), body);
+      // Written beside the tenant folders, then renamed in: whatever reads the folder (a relay, a
+      // test) sees whole messages only, never one half written.
+      const name = `${date.toISOString().replace(/[:.]/g, '')}-${m.resultId}.eml`;
+      const partial = join(dir, `.${basename(folder)}-${name}.partial`);
+      await writeFile(partial, body);
+      await rename(partial, join(folder, name));
     },
   };
 }
