@@ -17,7 +17,7 @@ import { measureAllocation } from '../bench/lib/alloc.js';
 import { parseBenchArgs } from '../bench/lib/args.js';
 import { findWrk, type LoadOptions, measure, probe, type RunResult } from '../bench/lib/load.js';
 import { cannotPin } from '../bench/lib/pin.js';
-import { pairedRatio } from '../bench/lib/report.js';
+import { medianInterval, pairedRatio } from '../bench/lib/report.js';
 import { runSpike, SPIKE_DEFAULTS } from '../bench/lib/spike.js';
 import { runStack } from '../bench/lib/stack.js';
 import { startTargets } from '../bench/lib/targets.js';
@@ -196,6 +196,20 @@ describe("the targets' ratios", () => {
     expect(pairedRatio(gateway.slice(0, 2), floor, (r) => r.mainCpuUs)).toBeCloseTo(1.05, 5);
     expect(pairedRatio([], floor, (r) => r.mainCpuUs)).toBeUndefined();
     expect(pairedRatio(gateway, undefined, (r) => r.mainCpuUs)).toBeUndefined();
+  });
+
+  it("gives the paired median a distribution-free 95 % interval from the rounds' order statistics", () => {
+    const ranks = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+    // The textbook ranks: 1st–6th of 6, 6th–15th of 20, 40th–61st of 100; none below 6 values.
+    expect(medianInterval(ranks(5))).toBeUndefined();
+    expect(medianInterval(ranks(6))).toEqual([1, 6]);
+    expect(medianInterval(ranks(20))).toEqual([6, 15]);
+    expect(medianInterval(ranks(100))).toEqual([40, 61]);
+    // Past the exact sum's range, the normal approximation gives the same ranks' neighbourhood.
+    const [lo, hi] = medianInterval(ranks(2000))!;
+    expect(lo).toBeGreaterThanOrEqual(950);
+    expect(hi).toBeLessThanOrEqual(1051);
+    expect(hi - lo).toBeGreaterThan(80);
   });
 });
 

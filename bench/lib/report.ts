@@ -112,23 +112,61 @@ export function table(summary: Map<TargetName, TargetSummary>): string {
 }
 
 /**
- * The median over rounds of `f(a) / f(b)`, each round's two runs taken back to back: a slow spell
- * of the machine (here every target's CPU per request can rise by half for a minute) then slows
- * both sides of a ratio, where the ratio of the two medians can pair a slow run with a quick one.
- * `undefined` without a run of each in some round.
+ * Each round's `f(a) / f(b)`, the two runs of a round taken back to back, sorted: a slow spell of
+ * the machine (here every target's CPU per request can rise by half for a minute) then slows both
+ * sides of a ratio, where the ratio of the two medians can pair a slow run with a quick one.
+ */
+export function pairedRatios(
+  a: readonly RunResult[] | undefined,
+  b: readonly RunResult[] | undefined,
+  f: (r: RunResult) => number,
+): number[] {
+  const n = Math.min(a?.length ?? 0, b?.length ?? 0);
+  const ratios: number[] = [];
+  for (let i = 0; i < n; i++) if (f(b![i]!) > 0) ratios.push(f(a![i]!) / f(b![i]!));
+  return ratios.sort((x, y) => x - y);
+}
+
+/**
+ * The median of {@link pairedRatios}; `undefined` without a run of each in some round.
  */
 export function pairedRatio(
   a: readonly RunResult[] | undefined,
   b: readonly RunResult[] | undefined,
   f: (r: RunResult) => number,
 ): number | undefined {
-  const n = Math.min(a?.length ?? 0, b?.length ?? 0);
-  const ratios: number[] = [];
-  for (let i = 0; i < n; i++) if (f(b![i]!) > 0) ratios.push(f(a![i]!) / f(b![i]!));
+  const ratios = pairedRatios(a, b, f);
   if (ratios.length === 0) return undefined;
-  ratios.sort((x, y) => x - y);
   const mid = ratios.length >> 1;
   return ratios.length % 2 === 1 ? ratios[mid]! : (ratios[mid - 1]! + ratios[mid]!) / 2;
+}
+
+/**
+ * A distribution-free 95 % confidence interval of the median of `sorted`: the order statistics
+ * `[x(k), x(n+1-k)]` with the largest `k` for which a Binomial(n, ½) count falls below `k` with
+ * probability at most 2.5 %. It says how far one run's median can be trusted: on a shared VM the
+ * rounds of the same code spread by ±10 %, so a point estimate near a limit decides nothing alone.
+ * @returns `undefined` below 6 values (no such interval exists)
+ * @example medianInterval([1, 2, 3, 4, 5, 6]) // [1, 6]
+ */
+export function medianInterval(sorted: readonly number[]): [number, number] | undefined {
+  const n = sorted.length;
+  if (n > 1000) {
+    // 0.5 ** n underflows: the normal approximation, exact enough at this size.
+    const k = Math.floor((n - 1.96 * Math.sqrt(n)) / 2);
+    return [sorted[k - 1]!, sorted[n - k]!];
+  }
+  // P(X <= j) for X ~ Binomial(n, 1/2), accumulated term by term.
+  let term = 0.5 ** n;
+  let below = term; // P(X <= 0)
+  let k = 0;
+  for (let j = 0; below <= 0.025 && j < n; j++) {
+    k = j + 1; // P(X < k) = P(X <= j) <= 2.5 %
+    term = (term * (n - j)) / (j + 1);
+    below += term;
+  }
+  if (k === 0) return undefined;
+  return [sorted[k - 1]!, sorted[n - k]!];
 }
 
 /** The issue's targets, each pass, fail or null (not measured in this run). */
@@ -163,13 +201,18 @@ export function checks(
   const rounds = (other: TargetName) =>
     Math.min(runs.get('gateway')?.length ?? 0, runs.get(other)?.length ?? 0);
   const pairedCpu = pairedRatio(runs.get('gateway'), runs.get('hono-work'), (r) => r.mainCpuUs);
+  const cpuInterval = medianInterval(
+    pairedRatios(runs.get('gateway'), runs.get('hono-work'), (r) => r.mainCpuUs),
+  );
+  const interval = (i: [number, number] | undefined) =>
+    i ? `, 95 % interval ${i[0].toFixed(2)}–${i[1].toFixed(2)}×` : '';
   add(
     'gateway main-thread CPU per request ≤ 1.1× the fixed-work floor (hono-work)',
     gw && floor && (pairedCpu ?? gw.mainCpuUs / floor.mainCpuUs),
     (v) =>
       pairedCpu === undefined
         ? x(v)
-        : `${x(v)} (median of ${rounds('hono-work')} rounds' pairs; ratio of the medians ${x(gw!.mainCpuUs / floor!.mainCpuUs)})`,
+        : `${x(v)} (median of ${rounds('hono-work')} rounds' pairs${interval(cpuInterval)}; ratio of the medians ${x(gw!.mainCpuUs / floor!.mainCpuUs)})`,
     (v) => v <= 1.1,
   );
   const pairedNginx = pairedRatio(runs.get('gateway'), runs.get('nginx-1'), (r) => r.rps);
