@@ -16,7 +16,7 @@ import { logsRoute } from './logs/route.js';
 import { maintenance, noticesRoute } from './maintenance/index.js';
 import { requestId } from './ops/index.js';
 import { errorHandler } from './pages/index.js';
-import { chain } from './pipeline.js';
+import { chain, directFetch } from './pipeline.js';
 import type { Policy } from './policy/schema.js';
 import { proxy } from './proxy/index.js';
 import { exposeState, rq } from './request-state.js';
@@ -90,6 +90,9 @@ export function createGateway(options: GatewayOptions): Hono<GatewayEnv> {
     admission(ctx), //                12  concurrency limit and queue
     proxy(ctx), //                    13  stream to the upstream
   ];
-  app.all('*', chain(steps, onError));
+  const pipeline = chain(steps, onError);
+  app.all('*', pipeline);
+  // The only route, called without Hono's router (see directFetch).
+  app.fetch = directFetch(pipeline, onError);
   return app;
 }

@@ -1,7 +1,8 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { around } from './around.js';
-import { chain } from './pipeline.js';
+import { chain, directFetch } from './pipeline.js';
+import { nodeRequest } from './testing/node-request.js';
 import type { GatewayEnv } from './types.js';
 
 type Step = MiddlewareHandler<GatewayEnv>;
@@ -23,14 +24,21 @@ const failsLater =
     throw new Error(message);
   };
 
-function appOf(steps: Step[]): Hono<GatewayEnv> {
+/** The chain as the app's only route: dispatched by Hono itself, or by directFetch as the gateway does. */
+function appOf(steps: Step[], direct: boolean): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   const onError = (err: Error) => new Response(`error: ${err.message}`, { status: 500 });
-  app.all('*', chain(steps, onError));
+  const pipeline = chain(steps, onError);
+  app.all('*', pipeline);
+  if (direct) app.fetch = directFetch(pipeline, onError);
   return app;
 }
 
-describe('chain', () => {
+describe.each([
+  ["Hono's dispatch", false],
+  ['directFetch', true],
+])('chain, through %s', (_name, direct) => {
+  const dispatched = (steps: Step[]) => appOf(steps, direct);
   const order: string[] = [];
   const sync =
     (name: string): Step =>
@@ -48,7 +56,7 @@ describe('chain', () => {
 
   it('runs sync and async layers in order; the answer of the last one reaches the outer ones', async () => {
     order.length = 0;
-    const res = await appOf([
+    const res = await dispatched([
       wrapping('outer'),
       sync('a'),
       sync('b'),
@@ -61,7 +69,7 @@ describe('chain', () => {
 
   it('renders an error thrown after an await through onError; outer layers still run their after-step', async () => {
     order.length = 0;
-    const res = await appOf([wrapping('outer'), sync('a'), failsLater('denied')]).request('/x');
+    const res = await dispatched([wrapping('outer'), sync('a'), failsLater('denied')]).request('/x');
     expect(res.status).toBe(500);
     expect(await res.text()).toBe('error: denied');
     expect(order).toEqual(['outer before', 'a', 'outer after: 500 denied']);
@@ -72,13 +80,13 @@ describe('chain', () => {
     const deny: Step = () => {
       throw new Error('no');
     };
-    const res = await appOf([wrapping('outer'), deny, sync('never')]).request('/x');
+    const res = await dispatched([wrapping('outer'), deny, sync('never')]).request('/x');
     expect(res.status).toBe(500);
     expect(order).toEqual(['outer before', 'outer after: 500 no']);
   });
 
   it('answers 404 when every layer passed on', async () => {
-    const res = await appOf([sync('a')]).request('/x');
+    const res = await dispatched([sync('a')]).request('/x');
     expect(res.status).toBe(404);
   });
 
@@ -99,7 +107,7 @@ describe('chain', () => {
       order.push('answer');
       return c.text('ok', 202);
     };
-    const res = await appOf([aroundStep('id'), aroundStep('log'), sync('a'), answer]).request('/x');
+    const res = await dispatched([aroundStep('id'), aroundStep('log'), sync('a'), answer]).request('/x');
     expect(res.status).toBe(202);
     expect(order).toEqual(['id before', 'log before', 'a', 'answer', 'log after: 202', 'id after: 202']);
   });
@@ -109,7 +117,7 @@ describe('chain', () => {
     const deny: Step = () => {
       throw new Error('no');
     };
-    const res = await appOf([aroundStep('id'), deny, aroundStep('never'), sync('never')]).request('/x');
+    const res = await dispatched([aroundStep('id'), deny, aroundStep('never'), sync('never')]).request('/x');
     expect(res.status).toBe(500);
     expect(order).toEqual(['id before', 'id after: 500 no']);
   });
@@ -118,12 +126,14 @@ describe('chain', () => {
     // The last step's promise passed up unwrapped (sync steps returning next()): its reaction
     // settles and finishes the walk in one go, for an answer and for a rejection alike.
     order.length = 0;
-    const ok = await appOf([aroundStep('id'), sync('a'), answersLater(order, 'late', 202)]).request('/x');
+    const ok = await dispatched([aroundStep('id'), sync('a'), answersLater(order, 'late', 202)]).request(
+      '/x',
+    );
     expect(ok.status).toBe(202);
     expect(await ok.text()).toBe('late');
     expect(order).toEqual(['id before', 'a', 'answer', 'id after: 202']);
     order.length = 0;
-    const failed = await appOf([aroundStep('id'), sync('a'), failsLater('upstream gone')]).request('/x');
+    const failed = await dispatched([aroundStep('id'), sync('a'), failsLater('upstream gone')]).request('/x');
     expect(failed.status).toBe(500);
     expect(await failed.text()).toBe('error: upstream gone');
     expect(order).toEqual(['id before', 'a', 'id after: 500 upstream gone']);
@@ -136,7 +146,9 @@ describe('chain', () => {
       order.push('checked');
       return next();
     };
-    const res = await appOf([aroundStep('id'), checksFirst, answersLater(order, 'late', 202)]).request('/x');
+    const res = await dispatched([aroundStep('id'), checksFirst, answersLater(order, 'late', 202)]).request(
+      '/x',
+    );
     expect(res.status).toBe(202);
     expect(await res.text()).toBe('late');
     // One `after`: the step's own promise finishes the walk, the proxy's only settles it.
@@ -145,7 +157,7 @@ describe('chain', () => {
 
   it("runs an around step's own after when its before throws, and nothing after it", async () => {
     order.length = 0;
-    const res = await appOf([
+    const res = await dispatched([
       aroundStep('id'),
       aroundStep('log', { failBefore: true }),
       sync('never'),
@@ -172,5 +184,50 @@ describe('chain', () => {
     const res = await app.request('/x');
     expect(res.status).toBe(203);
     expect(order).toEqual(['id before', 'log before', 'answer', 'log after: 203', 'id after: 203']);
+  });
+});
+
+describe('directFetch', () => {
+  const onError = (err: Error) => new Response(`error: ${err.message}`, { status: 500 });
+  const direct = (steps: Step[]) => {
+    const app = new Hono<GatewayEnv>();
+    app.fetch = directFetch(chain(steps, onError), onError);
+    return app;
+  };
+
+  it('answers HEAD as the GET, without the body', async () => {
+    const app = direct([(c) => c.text('hello', 203, { 'x-seen': c.req.method })]);
+    // app.request(): Node's server would drop a HEAD answer's body on its own.
+    const res = await app.request('/x', { method: 'HEAD' });
+    expect(res.status).toBe(203);
+    expect(res.headers.get('x-seen')).toBe('HEAD');
+    expect(await res.text()).toBe('');
+  });
+
+  it("gives c.req.path the request target's path as received, without the query", async () => {
+    let seen = '';
+    const app = direct([
+      (c) => {
+        seen = c.req.path;
+        return c.text('ok');
+      },
+    ]);
+    const res = await nodeRequest(app, 'http://t.example/a%2Fb/%E5%B1%B1?q=1');
+    expect(res.status).toBe(200);
+    expect(seen).toBe('/a%2Fb/%E5%B1%B1');
+  });
+
+  it('renders what the pipeline rejects with through onError, and rethrows what is not an Error', async () => {
+    // A step that resolves nothing and leaves the context unanswered is a bug the runner reports.
+    const unanswered = direct([async () => undefined as unknown as Response]);
+    const res = await unanswered.request('/x');
+    expect(res.status).toBe(500);
+    expect(await res.text()).toMatch(/^error: Context is not finalized/);
+    const odd = direct([
+      () => {
+        throw 'not an error';
+      },
+    ]);
+    await expect(Promise.resolve().then(() => odd.request('/x'))).rejects.toBe('not an error');
   });
 });
