@@ -196,7 +196,7 @@ describe('directFetch', () => {
   };
 
   it('answers HEAD as the GET, without the body', async () => {
-    const app = direct([(c) => c.text('hello', 203, { 'x-seen': c.req.method })]);
+    const app = direct([async (c) => c.text('hello', 203, { 'x-seen': c.req.method })]);
     // app.request(): Node's server would drop a HEAD answer's body on its own.
     const res = await app.request('/x', { method: 'HEAD' });
     expect(res.status).toBe(203);
@@ -207,7 +207,7 @@ describe('directFetch', () => {
   it("gives c.req.path the request target's path as received, without the query", async () => {
     let seen = '';
     const app = direct([
-      (c) => {
+      async (c) => {
         seen = c.req.path;
         return c.text('ok');
       },
