@@ -26,7 +26,7 @@ import { runCli } from './helpers/serve.js';
 const SECRETS = {
   passwords: ['Sync-Password-1', 'WrongPass-XYZ', 'B-Sync-Password-1', 'B-Wrong-Pass', 'Admin-Password-1'],
   cookie: 'COOKIEVALUE42',
-  queries: ['SECRETQUERY123', 'QTOKEN77', 'QUERYB999', '?code=', '?token=', '?pin='],
+  queries: ['SECRETQUERY123', 'QTOKEN77', 'QUERYB999', 'NOHOSTQ55', '?code=', '?token=', '?pin='],
 };
 
 const tenants: PolicyInput['tenants'] = {
@@ -137,7 +137,8 @@ beforeAll(async () => {
     path: '/api/x',
     headers: { authorization: basic('b-sync', 'B-Wrong-Pass') },
   });
-  await send('_gateway', { host: 'unknown.localhost', path: '/' });
+  // Refused before the path step: logged with the path as sent (not decoded), still without the query.
+  await send('_gateway', { host: 'unknown.localhost', path: '/%E5%B1%B1/a%20b?pin=NOHOSTQ55' });
 });
 
 afterAll(async () => {
@@ -199,6 +200,7 @@ describe('logs end to end', () => {
       status: 404,
       decision: 'unknown_host',
       zone: null,
+      path: '/%E5%B1%B1/a%20b',
     });
   });
 
